@@ -1,0 +1,165 @@
+"""Per grid × month aggregates that the dashboards read.
+
+A row ``(grid_id, period_month, event_month, metric, n)`` counts records of ``metric`` whose
+*period time* (the time that decides whether the record belongs to a period P: check date,
+visit time, need creation) falls in ``period_month`` and whose *event time* (the time from
+which the record counts at an as_of: e.g. the resolution time of a resolved need) falls in
+``event_month``. A KPI at ``as_of`` in month A sums rows with ``event_month < A`` and adds
+the records whose event time lies in ``[start of A, as_of]`` straight from the raw tables,
+so rollup-based and raw KPIs are equal by construction (and a property test checks it).
+
+Metrics:
+  checks, checks_ok, rental_checks, rental_checks_ok      spot checks (period = event = check date)
+  visits, visits_ok (event = entry time), night, night_ok, ratings, ratings_pos
+  needs, needs_resolved (event = resolved_at), needs_sla_due (event = min(created+48h,
+  responded)), needs_sla_ok (event = responded_at)
+  hh_year_first   a household's first visit in a calendar year (grid/month of that visit)
+  hh_month_first  a household's first visit in a month
+  households      households by registration month, on their current grid
+
+Every write path updates these in the same transaction (``apply``/``visit_added`` …);
+``rebuild`` recomputes everything with a few GROUP BY statements.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import delete, text
+from sqlmodel import Session, select
+
+from .derive import Contribution, month_of, week_of
+from .models import OfficerWeek, Rollup, Visit
+
+
+def _upsert_sql(session: Session, table: str, keys: tuple[str, ...], valcol: str) -> str:
+    cols = ", ".join(keys + (valcol,))
+    params = ", ".join(f":{c}" for c in keys + (valcol,))
+    return (
+        f"INSERT INTO {table} ({cols}) VALUES ({params}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {valcol} = {table}.{valcol} + excluded.{valcol}"
+    )
+
+
+def apply(session: Session, add: Iterable[Contribution] = (), remove: Iterable[Contribution] = ()) -> None:
+    """Add +1 for each contribution in ``add`` and −1 for each in ``remove`` (net deltas only)."""
+    delta: Counter = Counter()
+    for c in add:
+        delta[c] += 1
+    for c in remove:
+        delta[c] -= 1
+    rows = [
+        {"grid_id": g, "period_month": p, "event_month": e, "metric": m, "n": d}
+        for (g, p, e, m), d in delta.items()
+        if d
+    ]
+    if rows:
+        session.execute(
+            text(_upsert_sql(session, "rollup", ("grid_id", "period_month", "event_month", "metric"), "n")),
+            rows,
+        )
+
+
+def _first_visit(session: Session, household_id: int, lo: int, hi: int) -> Contribution | None:
+    """(grid, month) of the household's earliest visit with month in [lo, hi]."""
+    row = session.exec(
+        select(Visit.grid_id, Visit.month)
+        .where(Visit.household_id == household_id, Visit.month >= lo, Visit.month <= hi)
+        .order_by(Visit.visited_at, Visit.id)
+        .limit(1)
+    ).first()
+    return None if row is None else (row[0], row[1], row[1])
+
+
+def distinct_snapshot(session: Session, household_id: int, officer_id: int, visited_at) -> dict:
+    """State of the distinct-household metrics touched by a visit of this household/officer/time.
+
+    Call before and after a visit is added, changed or removed; pass both to
+    ``apply_distinct`` to update the rollups by the difference.
+    """
+    m = month_of(visited_at)
+    y = m // 100
+    wk = week_of(visited_at)
+    yf = _first_visit(session, household_id, y * 100 + 1, y * 100 + 12)
+    mf = _first_visit(session, household_id, m, m)
+    ow = session.exec(
+        select(Visit.id).where(
+            Visit.officer_id == officer_id, Visit.household_id == household_id, Visit.week == wk
+        ).limit(1)
+    ).first()
+    return {
+        "year": [(*yf, "hh_year_first")] if yf else [],
+        "month": [(*mf, "hh_month_first")] if mf else [],
+        "officer_week": (officer_id, wk, 1 if ow is not None else 0),
+    }
+
+
+def apply_distinct(session: Session, before: dict, after: dict) -> None:
+    apply(session, add=after["year"] + after["month"], remove=before["year"] + before["month"])
+    officer_id, wk, b = before["officer_week"]
+    a = after["officer_week"][2]
+    if a != b:
+        session.execute(
+            text(_upsert_sql(session, "officer_week", ("officer_id", "week"), "households")),
+            {"officer_id": officer_id, "week": wk, "households": a - b},
+        )
+
+
+_REBUILD = [
+    # spot checks
+    """SELECT grid_id, month, month, 'checks', COUNT(*) FROM spot_check GROUP BY grid_id, month""",
+    """SELECT grid_id, month, month, 'checks_ok', COUNT(*) FROM spot_check WHERE accurate
+       GROUP BY grid_id, month""",
+    """SELECT grid_id, month, month, 'rental_checks', COUNT(*) FROM spot_check WHERE is_rental
+       GROUP BY grid_id, month""",
+    """SELECT grid_id, month, month, 'rental_checks_ok', COUNT(*) FROM spot_check
+       WHERE is_rental AND accurate GROUP BY grid_id, month""",
+    # visits
+    """SELECT grid_id, month, month, 'visits', COUNT(*) FROM visit GROUP BY grid_id, month""",
+    """SELECT grid_id, month, compliant_month, 'visits_ok', COUNT(*) FROM visit WHERE compliant
+       GROUP BY grid_id, month, compliant_month""",
+    """SELECT grid_id, month, month, 'night', COUNT(*) FROM visit WHERE is_night GROUP BY grid_id, month""",
+    """SELECT grid_id, month, month, 'night_ok', COUNT(*) FROM visit WHERE night_ok
+       GROUP BY grid_id, month""",
+    """SELECT grid_id, month, month, 'ratings', COUNT(*) FROM visit WHERE satisfaction IS NOT NULL
+       GROUP BY grid_id, month""",
+    """SELECT grid_id, month, month, 'ratings_pos', COUNT(*) FROM visit WHERE satisfaction >= 4
+       GROUP BY grid_id, month""",
+    # needs
+    """SELECT grid_id, created_month, created_month, 'needs', COUNT(*) FROM need WHERE counted
+       GROUP BY grid_id, created_month""",
+    """SELECT grid_id, created_month, resolved_month, 'needs_resolved', COUNT(*) FROM need
+       WHERE counted AND resolved_month IS NOT NULL GROUP BY grid_id, created_month, resolved_month""",
+    """SELECT grid_id, created_month, sla_due_month, 'needs_sla_due', COUNT(*) FROM need WHERE counted
+       GROUP BY grid_id, created_month, sla_due_month""",
+    """SELECT grid_id, created_month, sla_ok_month, 'needs_sla_ok', COUNT(*) FROM need
+       WHERE counted AND sla_ok GROUP BY grid_id, created_month, sla_ok_month""",
+    # households (by registration month, current grid)
+    """SELECT grid_id, registered_month, registered_month, 'households', COUNT(*) FROM household
+       GROUP BY grid_id, registered_month""",
+    # first visit of a household in a year / in a month
+    """SELECT grid_id, month, month, 'hh_year_first', COUNT(*) FROM (
+         SELECT grid_id, month, ROW_NUMBER() OVER (
+           PARTITION BY household_id, month / 100 ORDER BY visited_at, id) AS rn FROM visit) t
+       WHERE rn = 1 GROUP BY grid_id, month""",
+    """SELECT grid_id, month, month, 'hh_month_first', COUNT(*) FROM (
+         SELECT grid_id, month, ROW_NUMBER() OVER (
+           PARTITION BY household_id, month ORDER BY visited_at, id) AS rn FROM visit) t
+       WHERE rn = 1 GROUP BY grid_id, month""",
+]
+
+
+def rebuild(session: Session) -> None:
+    """Recompute all rollups from the raw records (``python -m data_access rebuild-rollups``)."""
+    session.execute(delete(Rollup))
+    session.execute(delete(OfficerWeek))
+    for sql in _REBUILD:
+        session.execute(
+            text("INSERT INTO rollup (grid_id, period_month, event_month, metric, n) " + sql)
+        )
+    session.execute(
+        text(
+            "INSERT INTO officer_week (officer_id, week, households) "
+            "SELECT officer_id, week, COUNT(DISTINCT household_id) FROM visit GROUP BY officer_id, week"
+        )
+    )
