@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import NaiveDatetime as datetime  # naive local times (Asia/Shanghai)
-
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
