@@ -1,0 +1,56 @@
+"""`make bench`: run the benchmarks and write one JSON file per benchmark under bench/results/.
+
+    python -m bench                 # all benchmarks at their default scales
+    python -m bench demo kpis       # only these
+    BENCH_SCALE=S python -m bench   # smaller scale (used by the smoke test)
+
+Benchmarks that need PostgreSQL start a throwaway cluster from the installed server binaries
+(tests/pg.py). Nothing here asserts a time: numbers are recorded, not judged.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
+BENCHES = {
+    "demo": "bench.bench_demo",
+    "kpis": "bench.bench_kpis",
+}
+
+
+def machine() -> dict:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHES)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    rc = 0
+    for name in names:
+        mod = importlib.import_module(BENCHES[name])
+        t0 = time.perf_counter()
+        try:
+            result = mod.run()
+        except Exception as exc:  # record the failure, keep going with the others
+            result = {"error": repr(exc)}
+            rc = 1
+        result = {"benchmark": name, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": machine(),
+                  "wall_s": round(time.perf_counter() - t0, 2), **result}
+        out = RESULTS / f"{name}.json"
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        print(f"{name}: {out}")
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    return rc
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "tests"))
+    sys.exit(main(sys.argv[1:]))
