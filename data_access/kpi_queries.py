@@ -1,0 +1,341 @@
+"""Counts behind the KPIs, aggregated in the database (SQLite and PostgreSQL alike).
+
+Every function takes an org unit U and answers for U as a whole and per *direct child* of U:
+each returned row carries a ``key`` — the id of the child of U the count belongs to (for a grid
+U: the grid itself; ``None`` when a count belongs to U but to none of its children, e.g. an
+officer scoped on U itself). U's own total is the sum over all keys.
+
+"Under U" follows the dated grid → community assignments (``grid_assignment``): a record is
+mapped through the assignment valid in its *period month* (visit month, check month, need
+creation month), then through the community's ancestor columns. A grid moved to another
+community therefore counts under its old parent for the months before the move.
+
+The as_of rule of ``data_access.rollups``: with A = month(as_of), rollup rows with
+``event_month < A`` are summed and the records whose event time lies in
+``[start of A, as_of]`` are counted straight from the raw tables (event times as in
+``rollups.py``/``derive.py``: check date, visited_at, entered_at for visits_ok, created_at /
+resolved_at / sla_due_at / responded_at for needs, the household's first visit in the
+year/month for hh_year_first/hh_month_first, registration date for households).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session
+
+from .derive import month_of
+from .models import (
+    GridAssignment,
+    Household,
+    Need,
+    OfficerWeek,
+    OrgUnit,
+    Rollup,
+    SpotCheck,
+    User,
+    VetoEvent,
+    Visit,
+)
+
+R = Rollup.__table__
+GA = GridAssignment.__table__
+OU = OrgUnit.__table__
+V = Visit.__table__
+N = Need.__table__
+SC = SpotCheck.__table__
+H = Household.__table__
+OW = OfficerWeek.__table__
+AU = User.__table__
+VE = VetoEvent.__table__
+
+LEVEL_COL = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id"}
+CHILD_COL = {"city": "district_id", "district": "station_id", "station": "community_id"}
+
+# metrics that are plain counts of records (summable over months)
+RATE_METRICS = (
+    "checks", "checks_ok", "rental_checks", "rental_checks_ok",
+    "visits", "visits_ok", "night", "night_ok", "ratings", "ratings_pos",
+    "needs", "needs_resolved", "needs_sla_due", "needs_sla_ok",
+    "hh_year_first", "hh_month_first",
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: int
+    code: str
+    level: str
+    path: str
+    name_zh: str
+    name_en: str | None
+    parent_id: int | None
+
+
+def _unit(row) -> Unit:
+    return Unit(row.id, row.code, row.level, row.path, row.name_zh, row.name_en, row.parent_id)
+
+
+def get_unit(session: Session, code: str) -> Unit | None:
+    row = session.execute(select(OU).where(OU.c.code == code)).first()
+    return None if row is None else _unit(row)
+
+
+def get_unit_by_id(session: Session, unit_id: int) -> Unit | None:
+    row = session.execute(select(OU).where(OU.c.id == unit_id)).first()
+    return None if row is None else _unit(row)
+
+
+def children(session: Session, unit: Unit) -> list[Unit]:
+    """Direct children of ``unit`` in the current tree, by code."""
+    rows = session.execute(select(OU).where(OU.c.parent_id == unit.id).order_by(OU.c.code)).all()
+    return [_unit(r) for r in rows]
+
+
+def month_start(m: int) -> date:
+    return date(m // 100, m % 100, 1)
+
+
+def month_end(m: int) -> date:
+    y, mo = divmod(m, 100)
+    nxt = date(y + (mo == 12), mo % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _scope(unit: Unit, grid_col, month_expr):
+    """(joins, condition, key) that restrict rows with ``grid_col`` at ``month_expr`` to U."""
+    if unit.level == "grid":
+        return [], grid_col == unit.id, grid_col
+    ga = GA.alias("ga")
+    valid = and_(ga.c.grid_id == grid_col, ga.c.from_month <= month_expr,
+                 or_(ga.c.to_month.is_(None), ga.c.to_month > month_expr))
+    if unit.level == "community":
+        return [(ga, valid)], ga.c.community_id == unit.id, grid_col
+    c = OU.alias("c")
+    return ([(ga, valid), (c, c.c.id == ga.c.community_id)],
+            c.c[LEVEL_COL[unit.level]] == unit.id, c.c[CHILD_COL[unit.level]])
+
+
+def _from(table, joins):
+    src = table
+    for t, on in joins:
+        src = src.join(t, on)
+    return src
+
+
+def _between(col, lo, hi) -> ColumnElement:
+    return and_(col >= lo, col <= hi)
+
+
+# --- counts of records per child × period month × metric -------------------------------------
+
+def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
+                metrics: Iterable[str] = RATE_METRICS) -> list[tuple[int | None, int, str, int]]:
+    """Rows ``(key, period_month, metric, n)`` of the count metrics for records whose period
+    month is in ``[m0, m1]`` and whose event time is ``<= as_of`` (rollups + the raw month of as_of).
+    """
+    metrics = tuple(metrics)
+    a = month_of(as_of)
+    a0 = datetime.combine(month_start(a), time.min)
+    d0, d1 = month_start(a), as_of.date()
+    out: list[tuple[int | None, int, str, int]] = []
+
+    # 1) whole months before A from the rollups
+    joins, cond, key = _scope(unit, R.c.grid_id, R.c.period_month)
+    stmt = (select(key, R.c.period_month, R.c.metric, func.sum(R.c.n))
+            .select_from(_from(R, joins))
+            .where(cond, _between(R.c.period_month, m0, m1), R.c.event_month < a, R.c.metric.in_(metrics))
+            .group_by(key, R.c.period_month, R.c.metric))
+    out.extend((k, int(p), m, int(n)) for k, p, m, n in session.execute(stmt) if n)
+    if a < m0:
+        return out  # nothing in P can have happened in A (period month ≤ event month)
+
+    def add(stmt_cols: dict[str, ColumnElement], table, period_col, grid_col, where):
+        want = {m: c for m, c in stmt_cols.items() if m in metrics}
+        if not want:
+            return
+        joins, cond, key = _scope(unit, grid_col, period_col)
+        names = list(want)
+        stmt = (select(key, period_col, *[func.sum(case((want[m], 1), else_=0)) for m in names])
+                .select_from(_from(table, joins))
+                .where(cond, _between(period_col, m0, m1), where)
+                .group_by(key, period_col))
+        for row in session.execute(stmt):
+            for m, n in zip(names, row[2:]):
+                if n:
+                    out.append((row[0], int(row[1]), m, int(n)))
+
+    # 2) the raw records whose event time lies in [start of A, as_of]
+    in_c = _between(SC.c.checked_on, d0, d1)
+    add({"checks": in_c, "checks_ok": and_(in_c, SC.c.accurate),
+         "rental_checks": and_(in_c, SC.c.is_rental),
+         "rental_checks_ok": and_(in_c, SC.c.is_rental, SC.c.accurate)},
+        SC, SC.c.month, SC.c.grid_id, in_c)
+
+    in_v = _between(V.c.visited_at, a0, as_of)
+    in_e = and_(V.c.compliant, _between(V.c.entered_at, a0, as_of))
+    add({"visits": in_v, "visits_ok": in_e, "night": and_(in_v, V.c.is_night),
+         "night_ok": and_(in_v, V.c.night_ok), "ratings": and_(in_v, V.c.satisfaction.is_not(None)),
+         "ratings_pos": and_(in_v, V.c.satisfaction >= 4)},
+        V, V.c.month, V.c.grid_id, or_(in_v, in_e))
+
+    in_n = _between(N.c.created_at, a0, as_of)
+    in_r = and_(N.c.resolved_month.is_not(None), _between(N.c.resolved_at, a0, as_of))
+    in_d = _between(N.c.sla_due_at, a0, as_of)
+    in_o = and_(N.c.sla_ok, _between(N.c.responded_at, a0, as_of))
+    add({"needs": in_n, "needs_resolved": in_r, "needs_sla_due": in_d, "needs_sla_ok": in_o},
+        N, N.c.created_month, N.c.grid_id, and_(N.c.counted, or_(in_n, in_r, in_d, in_o)))
+
+    for metric, same in (("hh_year_first", lambda v2: (v2.c.month - v2.c.month % 100) == (V.c.month - V.c.month % 100)),
+                         ("hh_month_first", lambda v2: v2.c.month == V.c.month)):
+        if metric not in metrics:
+            continue
+        v2 = V.alias("v2")
+        earlier = exists(select(literal(1)).select_from(v2).where(
+            v2.c.household_id == V.c.household_id, same(v2),
+            or_(v2.c.visited_at < V.c.visited_at, and_(v2.c.visited_at == V.c.visited_at, v2.c.id < V.c.id))))
+        joins, cond, key = _scope(unit, V.c.grid_id, V.c.month)
+        stmt = (select(key, V.c.month, func.count())
+                .select_from(_from(V, joins))
+                .where(cond, _between(V.c.month, m0, m1), in_v, ~earlier)
+                .group_by(key, V.c.month))
+        out.extend((k, int(p), metric, int(n)) for k, p, n in session.execute(stmt) if n)
+    return out
+
+
+# --- stock and point-in-time measures --------------------------------------------------------
+
+def household_stock(session: Session, unit: Unit, ref_month: int, as_of: datetime) -> dict[int | None, int]:
+    """Households registered in U at the end of ``ref_month`` (or at ``as_of`` when that falls in
+    ``ref_month``): each household's current grid mapped through the assignment valid in
+    ``ref_month``; a household with an unknown registration date counts as always registered."""
+    a = month_of(as_of)
+    ref_month = min(ref_month, a)
+    out: dict[int | None, int] = {}
+    joins, cond, key = _scope(unit, R.c.grid_id, ref_month)
+    in_rollup = R.c.event_month <= ref_month if ref_month < a else R.c.event_month < a
+    stmt = (select(key, func.sum(R.c.n)).select_from(_from(R, joins))
+            .where(cond, R.c.metric == "households", in_rollup)
+            .group_by(key))
+    for k, n in session.execute(stmt):
+        out[k] = out.get(k, 0) + int(n or 0)
+    if ref_month == a:
+        joins, cond, key = _scope(unit, H.c.grid_id, ref_month)
+        stmt = (select(key, func.count()).select_from(_from(H, joins))
+                .where(cond, _between(H.c.registered_on, month_start(a), as_of.date()))
+                .group_by(key))
+        for k, n in session.execute(stmt):
+            out[k] = out.get(k, 0) + int(n)
+    return out
+
+
+def visited_households(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime) -> dict[int | None, int]:
+    """Distinct households with ≥1 visit in months ``[m0, m1]`` up to ``as_of``, each counted once at
+    the grid/month of its first such visit (the general case behind hh_year_first/hh_month_first)."""
+    ranked = (select(V.c.grid_id, V.c.month,
+                     func.row_number().over(partition_by=V.c.household_id,
+                                            order_by=(V.c.visited_at, V.c.id)).label("rn"))
+              .where(_between(V.c.month, m0, m1), V.c.visited_at <= as_of)
+              .subquery("t"))
+    joins, cond, key = _scope(unit, ranked.c.grid_id, ranked.c.month)
+    stmt = (select(key, func.count()).select_from(_from(ranked, joins))
+            .where(cond, ranked.c.rn == 1).group_by(key))
+    return {k: int(n) for k, n in session.execute(stmt)}
+
+
+def special_compliance(session: Session, unit: Unit, ref: datetime,
+                       intervals_days: dict[str, int]) -> dict[int | None, tuple[int, int]]:
+    """special_visit_compliance counts at time ``ref``: ``{key: (compliant, households)}``.
+
+    Households with a risk level in ``intervals_days`` (red/yellow/blue; 'none' never), registered
+    by ``ref`` (unknown registration date counts), in U through the assignment valid in
+    month(ref); compliant when their last visit at or before ``ref`` is within the level's
+    interval (``ref − visited_at ≤ days``). Uses the household's *current* risk level (the
+    risk-change history is not replayed).
+    """
+    levels = {lvl: int(d) for lvl, d in intervals_days.items() if lvl != "none"}
+    if not levels:
+        return {}
+    v = V.alias("sv")
+    recent = exists(select(literal(1)).select_from(v).where(
+        v.c.household_id == H.c.id, v.c.visited_at <= ref,
+        or_(*[and_(H.c.risk_level == lvl, v.c.visited_at >= ref - timedelta(days=d)) for lvl, d in levels.items()])))
+    joins, cond, key = _scope(unit, H.c.grid_id, month_of(ref))
+    stmt = (select(key, func.sum(case((recent, 1), else_=0)), func.count())
+            .select_from(_from(H, joins))
+            .where(cond, H.c.risk_level.in_(list(levels)),
+                   or_(H.c.registered_on.is_(None), H.c.registered_on <= ref.date()))
+            .group_by(key))
+    return {k: (int(ok or 0), int(n)) for k, ok, n in session.execute(stmt)}
+
+
+def officer_weeks(session: Session, unit: Unit, wk_lo: int, wk_hi: int) -> list[tuple[int | None, int, int, int]]:
+    """Rows ``(key, week, households, officer_weeks)`` from ``officer_week`` for weeks in
+    ``[wk_lo, wk_hi]`` (yyyyww), for users whose *current* scope unit is U or under U; an
+    officer-week counts when the officer visited at least one household that week."""
+    s = OU.alias("s")
+    if unit.level == "grid":
+        key = s.c.id
+    elif unit.level == "community":
+        key = case((s.c.level == "grid", s.c.id), else_=None)
+    else:
+        key = s.c[CHILD_COL[unit.level]]
+    stmt = (select(key, OW.c.week, func.sum(OW.c.households), func.count())
+            .select_from(OW.join(AU, AU.c.id == OW.c.officer_id).join(s, s.c.id == AU.c.scope_id))
+            .where(s.c.path.like(unit.path + "%"), _between(OW.c.week, wk_lo, wk_hi), OW.c.households > 0)
+            .group_by(key, OW.c.week))
+    return [(k, int(w), int(h), int(n)) for k, w, h, n in session.execute(stmt)]
+
+
+def veto_paths(session: Session, unit: Unit, d0: date, d1: date) -> list[str]:
+    """Paths of the units at or under U with a confirmed veto event dated in ``[d0, d1]``."""
+    stmt = (select(OU.c.path).select_from(VE.join(OU, OU.c.id == VE.c.org_unit_id))
+            .where(VE.c.confirmed, _between(VE.c.occurred_on, d0, d1), OU.c.path.like(unit.path + "%")))
+    return [r[0] for r in session.execute(stmt)]
+
+
+# --- reference data --------------------------------------------------------------------------
+
+def phases(session: Session) -> list[tuple[str, date, date]]:
+    from .models import Phase
+
+    P = Phase.__table__
+    return [(c, s, e) for c, s, e in session.execute(select(P.c.code, P.c.start, P.c.end).order_by(P.c.start))]
+
+
+def targets(session: Session, phase_code: str) -> dict[tuple[str, int | None], tuple[float, float | None]]:
+    """``{(indicator, org_unit_id or None): (target, baseline)}`` for one phase."""
+    from .models import Target
+
+    T = Target.__table__
+    rows = session.execute(select(T.c.indicator_code, T.c.org_unit_id, T.c.target, T.c.baseline)
+                           .where(T.c.phase_code == phase_code))
+    return {(i, u): (float(t), None if b is None else float(b)) for i, u, t, b in rows}
+
+
+def baselines(session: Session) -> dict[str, float]:
+    """City-default baselines per indicator (from any phase's target row)."""
+    from .models import Target
+
+    T = Target.__table__
+    rows = session.execute(select(T.c.indicator_code, T.c.baseline)
+                           .where(T.c.org_unit_id.is_(None), T.c.baseline.is_not(None)))
+    return {i: float(b) for i, b in rows}
+
+
+def setting(session: Session, key: str, default=None):
+    import json
+
+    from .models import Setting
+
+    S = Setting.__table__
+    row = session.execute(select(S.c.value).where(S.c.key == key)).first()
+    if row is None:
+        return default
+    try:
+        return json.loads(row[0])
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,61 @@
+"""Command line: ``python -m metrics kpis --unit CODE --period pilot|rollout|deepening|YYYY-MM
+--as-of YYYY-MM-DD --json``. Migrates the database to head first."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+
+
+def _as_of(text: str) -> date | datetime:
+    try:
+        return datetime.fromisoformat(text) if "T" in text or " " in text else date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid --as-of {text!r}: use YYYY-MM-DD") from None
+
+
+def kpi_rows(kpis) -> list[dict]:
+    """The CLI's JSON objects: one per (unit, indicator)."""
+    return [{"unit": k.unit_code, "indicator": k.indicator, "value": k.value, "n": k.n,
+             "ci_low": k.ci_low, "ci_high": k.ci_high, "target": k.target, "gap": k.gap,
+             "status": k.status} for k in kpis]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m metrics", description="网格警务 indicators")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sp = sub.add_parser("kpis", help="KPIs of a unit and its direct children")
+    sp.add_argument("--unit", required=True, help="org unit code")
+    sp.add_argument("--period", required=True, help="pilot | rollout | deepening | YYYY-MM")
+    sp.add_argument("--as-of", dest="as_of", type=_as_of, default=None,
+                    help="YYYY-MM-DD (end of that day; default today)")
+    sp.add_argument("--json", action="store_true", help="print a JSON list (default: a table)")
+    args = p.parse_args(argv)
+
+    from data_access.clock import today_local
+    from data_access.db import get_engine, migrate, session_scope
+
+    from .service import UnknownPeriod, UnknownUnit, compute_kpis
+
+    migrate()
+    as_of = args.as_of or today_local()
+    try:
+        with session_scope(get_engine()) as s:
+            kpis = compute_kpis(s, unit_code=args.unit, period=args.period, as_of=as_of)
+    except (UnknownUnit, UnknownPeriod) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    rows = kpi_rows(kpis)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    for r in rows:
+        v = "—" if r["value"] is None else f"{r['value']:.1f}"
+        t = "—" if r["target"] is None else f"{r['target']:g}"
+        print(f"{r['unit']:<14} {r['indicator']:<26} {v:>7} n={r['n']:<7} target={t:<5} {r['status']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

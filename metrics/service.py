@@ -1,0 +1,407 @@
+"""KPI service: the one API the app and the CLI use to get indicator values.
+
+``compute_kpis`` returns, for an org unit U and a period P at an ``as_of`` time, every indicator
+of ``shared/spec/indicators.md`` plus the assessment score, for U itself and each direct child.
+Counts come from ``data_access.kpi_queries`` (aggregated in the database: rollups for whole
+months before as_of's month, raw records for the rest); the arithmetic is in
+``metrics.definitions``.
+
+Conventions (indicators.md, with the choices the spec leaves open):
+- A date-only ``as_of`` means the end of that day. Events after as_of do not exist.
+- P is a whole number of months: a phase (from the ``phase`` table) or one month 'YYYY-MM'.
+- Targets: the unit's own target for (indicator, phase), else the nearest ancestor's, else the
+  city default (``org_unit_id`` NULL). For a month period, the phase containing that month.
+- Stock and point-in-time measures (visit_coverage's denominator, special_visit_compliance) are
+  taken at the *reference time* ``min(end of P, as_of)``: a finished period is judged at its end.
+- Status uses the unit's monthly values (each month of the phase that has ended by as_of, each
+  computed as the indicator for that month at as_of; months without data skipped), the last
+  ``trend_months`` (app_setting, default 6) of them.
+- ``months left`` for the required monthly gain counts the months after as_of's month up to
+  the phase end, plus as_of's month when it is not over.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from data_access import kpi_queries as q
+from data_access.derive import month_of, week_of
+
+from . import definitions as d
+
+# Every indicator of indicators.md, in display order, then the assessment score.
+INDICATORS = (
+    "info_accuracy",
+    "rental_accuracy",
+    "need_resolution",
+    "need_response_48h",
+    "satisfaction",
+    "visit_coverage",
+    "special_visit_compliance",
+    "process_compliance",
+    "night_visit_compliance",
+    "officer_weekly_visits",
+    "assessment_score",
+)
+
+# indicator → (numerator metric, denominator metric) of the count rollups
+RATIOS = {
+    "info_accuracy": ("checks_ok", "checks"),
+    "rental_accuracy": ("rental_checks_ok", "rental_checks"),
+    "need_resolution": ("needs_resolved", "needs"),
+    "need_response_48h": ("needs_sla_ok", "needs_sla_due"),
+    "satisfaction": ("ratings_pos", "ratings"),
+    "process_compliance": ("visits_ok", "visits"),
+    "night_visit_compliance": ("night_ok", "night"),
+}
+PROPORTIONS = (*RATIOS, "visit_coverage", "special_visit_compliance")
+SMALL_SAMPLE = 30
+DEFAULT_INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
+SELF = "self"
+
+
+class UnknownUnit(LookupError):
+    """No org unit with that code."""
+
+
+class UnknownPeriod(ValueError):
+    """Not a phase code nor a YYYY-MM month."""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    unit_code: str
+    unit_name_zh: str
+    unit_name_en: str | None
+    unit_level: str
+    is_self: bool
+    indicator: str
+    value: float | None  # percent (points for satisfaction and the score; households for officer_weekly_visits)
+    n: int  # sample size (denominator; officer-weeks for officer_weekly_visits)
+    ci_low: float | None
+    ci_high: float | None
+    target: float | None
+    baseline: float | None
+    gap: float | None
+    status: str
+    required_gain: float | None
+    flags: tuple[str, ...]
+
+
+# --- periods and times -----------------------------------------------------------------------
+
+def to_as_of(as_of: date | datetime) -> datetime:
+    """A date-only as_of means the end of that day."""
+    if isinstance(as_of, datetime):
+        return as_of.replace(tzinfo=None)
+    return datetime.combine(as_of, time.max)
+
+
+def period_bounds(session: Session, period: str) -> tuple[date, date, str | None]:
+    """``(start, end, phase_code)`` of 'pilot' | 'rollout' | 'deepening' (phase table) or 'YYYY-MM'."""
+    phases = q.phases(session)
+    for code, start, end in phases:
+        if code == period:
+            return start, end, code
+    try:
+        y, m = period.split("-")
+        if len(y) != 4 or len(m) != 2:
+            raise ValueError
+        mm = int(y) * 100 + int(m)
+        start, end = q.month_start(mm), q.month_end(mm)
+    except ValueError:
+        names = ", ".join(c for c, _, _ in phases)
+        raise UnknownPeriod(f"unknown period {period!r}: use a phase ({names}) or YYYY-MM") from None
+    phase = next((c for c, s, e in phases if s <= start <= e), None)
+    return start, end, phase
+
+
+def _phase(session: Session, code: str | None) -> tuple[date, date] | None:
+    for c, s, e in q.phases(session):
+        if c == code:
+            return s, e
+    return None
+
+
+def _months(m0: int, m1: int) -> list[int]:
+    out, m = [], m0
+    while m <= m1:
+        out.append(m)
+        m = m + 1 if m % 100 != 12 else (m // 100 + 1) * 100 + 1
+    return out
+
+
+def months_left(phase_end: date, as_of: datetime) -> int:
+    """Months after as_of's month up to the phase end, plus as_of's month if it is not over."""
+    a, e = month_of(as_of), month_of(phase_end)
+    n = d.month_index(e) - d.month_index(a)
+    if as_of < datetime.combine(q.month_end(a), time.max):
+        n += 1
+    return max(n, 0)
+
+
+def _complete_weeks(start: date, end: date, as_of: datetime) -> tuple[int, int] | None:
+    """ISO weeks (yyyyww) lying completely inside [start, end] whose Sunday has ended by as_of."""
+    first = start + timedelta(days=(7 - start.weekday()) % 7)  # first Monday on/after start
+    last = end - timedelta(days=(end.weekday() + 1) % 7)  # last Sunday on/before end
+    if datetime.combine(last, time.max) > as_of:
+        last = as_of.date() - timedelta(days=(as_of.date().weekday() + 1) % 7)
+        if datetime.combine(last, time.max) > as_of:  # as_of is a Sunday before its end
+            last -= timedelta(days=7)
+    if last < first + timedelta(days=6):
+        return None
+    return week_of(first), week_of(last)
+
+
+# --- counting --------------------------------------------------------------------------------
+
+class _Acc:
+    """Counts per key (SELF or a child id) and metric."""
+
+    def __init__(self, child_ids: set[int], unit_is_grid: bool):
+        self.child_ids = child_ids
+        self.unit_is_grid = unit_is_grid
+        self.c: dict = defaultdict(lambda: defaultdict(float))
+
+    def add(self, key, metric: str, n: float) -> None:
+        self.c[SELF][metric] += n
+        if key is not None and key in self.child_ids and not self.unit_is_grid:
+            self.c[key][metric] += n
+
+    def get(self, key, metric: str) -> float:
+        return self.c[key][metric] if key in self.c else 0.0
+
+
+def _values(acc: _Acc, key, coverage_metric: str) -> dict[str, tuple[float | None, int, int | None]]:
+    """indicator → (value, n, k) from accumulated counts (k = numerator for proportions)."""
+    out: dict[str, tuple[float | None, int, int | None]] = {}
+    for ind, (num, den) in RATIOS.items():
+        k, n = int(acc.get(key, num)), int(acc.get(key, den))
+        out[ind] = (d.rate(k, n), n, k)
+    k, n = int(acc.get(key, coverage_metric)), int(acc.get(key, "households"))
+    out["visit_coverage"] = (d.rate(k, n), n, k)
+    k, n = int(acc.get(key, "special_ok")), int(acc.get(key, "special"))
+    out["special_visit_compliance"] = (d.rate(k, n), n, k)
+    hh, ow = acc.get(key, "ow_households"), int(acc.get(key, "ow_count"))
+    out["officer_weekly_visits"] = (hh / ow if ow else None, ow, None)
+    return out
+
+
+def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, end: date, as_of: datetime,
+             intervals: dict, by_month: bool, need: set[str] | None = None) -> dict:
+    """``{month or None: _Acc}`` with every count the indicators need for P = [start, end].
+
+    ``by_month``: one accumulator per month of P, each as if P were that month (stock and
+    point-in-time counts at that month's reference time); else one for the whole P (key None).
+    """
+    child_ids = {c.id for c in kids}
+    grid = unit.level == "grid"
+    m0, m1, a = month_of(start), month_of(end), month_of(as_of)
+    months = [m for m in _months(m0, m1) if m <= a]
+    accs: dict = {}
+    if by_month:
+        for m in months:
+            accs[m] = _Acc(child_ids, grid)
+    else:
+        accs[None] = _Acc(child_ids, grid)
+    if not months:
+        return accs
+
+    def acc_for(m):
+        return accs[m] if by_month else accs[None]
+
+    want = need if need is not None else set(INDICATORS)
+    metrics = {mt for ind in want if ind in RATIOS for mt in RATIOS[ind]}
+    year_period = not by_month and m0 % 100 == 1 and m1 == m0 + 11
+    single = by_month or m0 == m1
+    if "visit_coverage" in want:
+        if single:
+            metrics.add("hh_month_first")
+        elif year_period:
+            metrics.add("hh_year_first")
+    if metrics:
+        for key, pm, metric, n in q.rate_counts(session, unit, m0, min(m1, a), as_of, metrics):
+            acc_for(pm).add(key, metric, n)
+
+    # reference month/time per accumulator: min(end of P (or of the month), as_of)
+    def ref_of(m_last: int) -> tuple[int, datetime]:
+        ref_dt = min(datetime.combine(q.month_end(m_last), time.max), as_of)
+        return month_of(ref_dt), ref_dt
+
+    refs = {m: ref_of(m) for m in months} if by_month else {None: ref_of(min(m1, a))}
+    if "visit_coverage" in want:
+        if not single and not year_period:
+            for key, n in q.visited_households(session, unit, m0, m1, as_of).items():
+                accs[None].add(key, "hh_visited", n)
+        for m, (rm, _) in refs.items():
+            for key, n in q.household_stock(session, unit, rm, as_of).items():
+                accs[m].add(key, "households", n)
+    if "special_visit_compliance" in want:
+        for m, (_, rdt) in refs.items():
+            for key, (ok, n) in q.special_compliance(session, unit, rdt, intervals).items():
+                accs[m].add(key, "special_ok", ok)
+                accs[m].add(key, "special", n)
+    if "officer_weekly_visits" in want:
+        wk = _complete_weeks(start, end, as_of)
+        if wk is not None:
+            week_month = {}
+            if by_month:  # a week belongs to the month that contains all of it
+                for m in months:
+                    r = _complete_weeks(q.month_start(m), q.month_end(m), as_of)
+                    if r is not None:
+                        week_month[r] = m
+            for key, w, hh, cnt in q.officer_weeks(session, unit, *wk):
+                if by_month:
+                    m = next((mm for (lo, hi), mm in week_month.items() if lo <= w <= hi), None)
+                    if m is None:
+                        continue
+                    target = accs[m]
+                else:
+                    target = accs[None]
+                target.add(key, "ow_households", hh)
+                target.add(key, "ow_count", cnt)
+    return accs
+
+
+def _coverage_metric(start: date, end: date, by_month: bool) -> str:
+    m0, m1 = month_of(start), month_of(end)
+    if by_month or m0 == m1:
+        return "hh_month_first"
+    if m0 % 100 == 1 and m1 == m0 + 11:
+        return "hh_year_first"
+    return "hh_visited"
+
+
+def _settings(session: Session) -> tuple[dict, dict, float, int]:
+    weights = q.setting(session, "score_weights", None) or dict(d.DEFAULT_WEIGHTS)
+    intervals = q.setting(session, "special_intervals_days", None) or dict(DEFAULT_INTERVALS)
+    at_risk = float(q.setting(session, "status_at_risk_points", d.AT_RISK_POINTS))
+    trend = int(q.setting(session, "trend_months", 6))
+    return {k: float(v) for k, v in weights.items()}, intervals, at_risk, trend
+
+
+def _score(values: dict, weights: dict, vetoed: bool) -> d.Score:
+    return d.assessment_score({k: values.get(k, (None,))[0] for k in weights}, weights, vetoed)
+
+
+def _target_for(tmap: dict, indicator: str, unit: q.Unit) -> tuple[float | None, float | None]:
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
+    for uid in reversed(ids):
+        if (indicator, uid) in tmap:
+            return tmap[(indicator, uid)]
+    return tmap.get((indicator, None), (None, None))
+
+
+# --- public API ------------------------------------------------------------------------------
+
+def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date | datetime,
+                 children: bool = True) -> list[Kpi]:
+    """KPIs of ``unit_code`` (first) and each direct child for ``period`` at ``as_of``.
+
+    One :class:`Kpi` per (unit, indicator) for every indicator in :data:`INDICATORS`.
+    Raises :class:`UnknownUnit` / :class:`UnknownPeriod`.
+    """
+    unit = q.get_unit(session, unit_code)
+    if unit is None:
+        raise UnknownUnit(f"unknown org unit {unit_code!r}")
+    start, end, phase_code = period_bounds(session, period)
+    as_of = to_as_of(as_of)
+    kids = q.children(session, unit) if children else []
+    weights, intervals, at_risk, trend_n = _settings(session)
+
+    accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False)
+    cov = _coverage_metric(start, end, False)
+
+    phase = _phase(session, phase_code)
+    tmap = q.targets(session, phase_code) if phase_code else {}
+    base_default = q.baselines(session)
+    # monthly values for the trend: whole months of the phase ended by as_of, the last trend_n
+    series: dict = {}
+    x_end = None
+    left = None
+    if phase is not None:
+        x_end = d.month_index(month_of(phase[1]))
+        left = months_left(phase[1], as_of)
+        done = [m for m in _months(month_of(phase[0]), month_of(phase[1]))
+                if datetime.combine(q.month_end(m), time.max) <= as_of][-trend_n:]
+        if done:
+            s_accs = _collect(session, unit, kids, q.month_start(done[0]), q.month_end(done[-1]), as_of,
+                              intervals, by_month=True)
+            series = {m: s_accs[m] for m in done if m in s_accs}
+
+    lo_d = start
+    hi_d = min(end, as_of.date())
+    vetoes = q.veto_paths(session, unit, lo_d, hi_d) if lo_d <= hi_d else []
+
+    out: list[Kpi] = []
+    for key, u in [(SELF, unit)] + [(c.id, c) for c in kids]:
+        vals = _values(accs[None], key, cov)
+        vetoed = any(p.startswith(u.path) for p in vetoes)
+        score = _score(vals, weights, vetoed)
+        monthly: dict[str, list[tuple[float, float]]] = defaultdict(list)
+        for m, acc in series.items():
+            mv = _values(acc, key, "hh_month_first")
+            mv["assessment_score"] = (_score(mv, weights, False).value, 0, None)
+            for ind, (v, _, _) in mv.items():
+                if v is not None:
+                    monthly[ind].append((float(d.month_index(m)), v))
+        for ind in INDICATORS:
+            flags: tuple[str, ...] = ()
+            ci = (None, None)
+            if ind == "assessment_score":
+                value = score.value
+                ns = [vals[k][1] for k in weights if k in vals]
+                n = min(ns) if ns else 0
+                flags = score.flags
+            else:
+                value, n, k = vals[ind]
+                if ind in PROPORTIONS and k is not None:
+                    ci = d.wilson(k, n)
+                if ind in PROPORTIONS and 0 < n < SMALL_SAMPLE:
+                    flags = ("small_sample",)
+            target, baseline = _target_for(tmap, ind, u)
+            if baseline is None:
+                baseline = base_default.get(ind)
+            g = d.gap(target, value)
+            if ind == "assessment_score" and score.incomplete:
+                st = "incomplete"
+            elif x_end is None:
+                st = d.NO_DATA if value is None else d.NO_TARGET
+            else:
+                st = d.status(value, target, monthly.get(ind, []), x_end, at_risk)
+            out.append(Kpi(
+                unit_code=u.code, unit_name_zh=u.name_zh, unit_name_en=u.name_en, unit_level=u.level,
+                is_self=key == SELF, indicator=ind, value=value, n=int(n), ci_low=ci[0], ci_high=ci[1],
+                target=target, baseline=baseline, gap=g, status=st,
+                required_gain=d.required_monthly_gain(g, left), flags=flags))
+    return out
+
+
+def monthly_series(session: Session, *, unit_code: str, indicator: str, start: date, end: date,
+                   as_of: date | datetime) -> list[tuple[int, float | None, int]]:
+    """``[(YYYYMM, value, n)]`` for each month from ``start`` to ``end`` that has begun by as_of;
+    each value is the indicator for that month alone, computed at ``as_of``."""
+    if indicator not in INDICATORS:
+        raise ValueError(f"unknown indicator {indicator!r}")
+    unit = q.get_unit(session, unit_code)
+    if unit is None:
+        raise UnknownUnit(f"unknown org unit {unit_code!r}")
+    as_of = to_as_of(as_of)
+    weights, intervals, _, _ = _settings(session)
+    need = set(weights) if indicator == "assessment_score" else {indicator}
+    s = q.month_start(month_of(start))
+    e = q.month_end(month_of(end))
+    accs = _collect(session, unit, [], s, e, as_of, intervals, by_month=True, need=need)
+    out = []
+    for m in sorted(k for k in accs if k is not None):
+        vals = _values(accs[m], SELF, "hh_month_first")
+        if indicator == "assessment_score":
+            ns = [vals[k][1] for k in weights]
+            out.append((m, _score(vals, weights, False).value, min(ns) if ns else 0))
+        else:
+            v, n, _ = vals[indicator]
+            out.append((m, v, n))
+    return out
