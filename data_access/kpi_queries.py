@@ -164,7 +164,7 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
                 .where(cond, _between(period_col, m0, m1), where)
                 .group_by(key, period_col))
         for row in session.execute(stmt):
-            for m, n in zip(names, row[2:]):
+            for m, n in zip(names, row[2:], strict=True):
                 if n:
                     out.append((row[0], int(row[1]), m, int(n)))
 
