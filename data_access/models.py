@@ -305,3 +305,96 @@ class OfficerWeek(SQLModel, table=True):
     week: int = Field(primary_key=True)
     households: int = 0
 
+
+
+# --- officers' workflow (issue 5) -------------------------------------------------------------
+
+FORM_SECTIONS = ("info", "hazard", "need")
+FORM_KINDS = ("bool", "choice", "text", "number")
+
+
+# One item of the visit e-form (defined as data so an admin can change the form).
+# ``options``: JSON — for "choice" a list of {"code", "zh", "en"}; for "number" {"min", "max"};
+# for "text" {"max_length"}.
+class FormItem(SQLModel, table=True):
+    __tablename__ = "form_item"
+    id: int | None = Field(default=None, primary_key=True)
+    section: str = Field(max_length=12)  # info | hazard | need
+    code: str = Field(max_length=40, unique=True, index=True)
+    label_zh: str = Field(max_length=200)
+    label_en: str = Field(max_length=200)
+    kind: str = Field(max_length=8)  # bool | choice | text | number
+    options: str | None = Field(default=None, sa_column=Column(Text))
+    required: bool = False
+    active: bool = True
+    sort: int = 100
+
+
+# A visit being typed, saved as the officer types (resumes on another laptop).
+class VisitDraft(SQLModel, table=True):
+    __tablename__ = "visit_draft"
+    __table_args__ = (UniqueConstraint("officer_id", "draft_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="app_user.id", index=True)
+    draft_key: str = Field(max_length=64)
+    household_id: int | None = Field(default=None, foreign_key="household.id")
+    payload: str = Field(sa_column=Column(Text))  # JSON
+    updated_at: datetime
+
+
+# History of a need: one row per state change, assignment or note.
+class NeedEvent(SQLModel, table=True):
+    __tablename__ = "need_event"
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    at: datetime
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    username: str = Field(max_length=60)
+    action: str = Field(max_length=20)
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str | None = Field(default=None, max_length=12)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+# Login attempts for the lockout rule (no password, no IP; unknown names are not stored).
+class LoginAttempt(SQLModel, table=True):
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_user_at", "user_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    at: datetime
+    kind: str = Field(max_length=8)  # ok | fail | unlock
+
+
+# A booked visit time (night visits need one made ≥ 24 h before).
+class Appointment(SQLModel, table=True):
+    __tablename__ = "appointment"
+    __table_args__ = (Index("ix_appointment_officer_time", "officer_id", "scheduled_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    household_id: int = Field(foreign_key="household.id", index=True)
+    officer_id: int = Field(foreign_key="app_user.id")
+    scheduled_at: datetime
+    made_at: datetime
+    status: str = Field(default="planned", max_length=10)  # planned | done | cancelled
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    note: str | None = Field(default=None, max_length=500)
+
+
+# Privacy complaint (seed 000 §3.7): investigation starts within 24 h, result within 7 working days.
+class PrivacyComplaint(SQLModel, table=True):
+    __tablename__ = "privacy_complaint"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    received_at: datetime = Field(index=True)
+    channel: str = Field(default="hotline", max_length=20)
+    org_unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    household_id: int | None = Field(default=None, foreign_key="household.id")
+    summary: str = Field(max_length=1000)
+    status: str = Field(default="received", max_length=12)  # received | investigating | closed
+    start_due_at: datetime | None = None  # received + 24 h
+    close_due_at: datetime | None = None  # received + 7 working days
+    started_at: datetime | None = None
+    closed_at: datetime | None = None
+    result: str | None = Field(default=None, max_length=2000)
+    handler_id: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = 1

@@ -1,0 +1,60 @@
+"""Named errors of the workflow services (needs, accounts, residents, visit form, worklist).
+
+They carry *codes*, not UI strings: the UI maps ``(field, code, params)`` to a Chinese or
+English message from its catalogue (e.g. ``ui.i18n``: ``err.<code>``), so one error reads
+well in both languages and tests can compare codes.
+"""
+from __future__ import annotations
+
+from .derive import RecordError
+
+
+class ValidationError(RecordError):
+    """One field breaks one rule: ``field`` (e.g. "visited_at", "answers.hz_fire"), ``code``
+    (e.g. "future", "required", "too_long") and ``params`` for the message (e.g. {"max": 500})."""
+
+    def __init__(self, field: str, code: str, params: dict | None = None):
+        super().__init__(field, code)
+        self.code = code
+        self.params = dict(params or {})
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "code": self.code, "params": self.params}
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ValidationError) and self.as_dict() == other.as_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.field, self.code))
+
+    def __repr__(self) -> str:
+        return f"ValidationError({self.field!r}, {self.code!r}, {self.params!r})"
+
+
+class FormInvalid(ValueError):
+    """A whole form was refused; ``errors`` lists every ValidationError found (nothing written)."""
+
+    def __init__(self, errors: list[ValidationError]):
+        super().__init__("; ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = list(errors)
+
+
+class PermissionDenied(PermissionError):
+    """The user's role or scope does not allow this. ``code``: e.g. "role", "scope", "inactive"."""
+
+    def __init__(self, action: str, code: str = "role", params: dict | None = None):
+        super().__init__(f"{action}: {code}")
+        self.action = action
+        self.code = code
+        self.params = dict(params or {})
+
+
+class InvalidTransition(ValueError):
+    """A need (or complaint) cannot take this step from its current status."""
+
+    def __init__(self, action: str, status: str):
+        super().__init__(f"{action} not allowed from status {status!r}")
+        self.action = action
+        self.status = status
+        self.code = "invalid_transition"
+        self.params = {"action": action, "status": status}

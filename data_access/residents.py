@@ -1,0 +1,203 @@
+"""Residents' personal data: masked by default, revealed one field at a time with a reason,
+searched by ID number through the keyed hash; every reveal and ID search is audited (the
+audit row names the resident and the field, never the value or the number searched).
+
+Also the household finder of the visit form (code / address / name prefix within the user's
+scope; results show masked names only).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from . import audit, crypto
+from .accounts import Actor, actor_of, household_in_scope, require_active, require_role, scope_clause, unit_in_scope
+from .errors import PermissionDenied, ValidationError
+from .models import Household, OrgUnit, Resident
+from .records import NotFound
+
+FIELDS = ("name", "id_number", "phone")
+# who may reveal a full value (within their scope): the grid's responsible officer, admins and
+# district leaders (issue 5)
+REVEAL_ROLES = ("officer", "admin", "district_leader")
+EDIT_ROLES = ("officer", "admin")
+REASON_MIN = 2
+REASON_MAX = 200
+ID_RE = re.compile(r"^(\d{17}[\dX]|\d{15})$")
+PHONE_RE = re.compile(r"^\+?[\d-]{5,20}$")
+
+
+@dataclass(frozen=True)
+class ResidentView:
+    id: int
+    household_id: int
+    name: str  # masked: 张**
+    id_number: str | None  # masked: 110***********1234
+    phone: str | None  # masked: 138****5678
+
+
+def _view(r: Resident) -> ResidentView:
+    return ResidentView(r.id, r.household_id, crypto.mask_name(r.name), r.id_number_masked, r.phone_masked)
+
+
+def _norm_id(value: str | None) -> str | None:
+    return value.strip().upper() if value else None
+
+
+def _check_text(fieldname: str, value: str | None, max_len: int, required: bool = False) -> str | None:
+    from .visit_form import clean_text
+
+    v, err = clean_text(fieldname, value, max_len)
+    if err is not None:
+        raise err
+    if required and not v:
+        raise ValidationError(fieldname, "required")
+    return v or None
+
+
+def add_resident(*, session: Session, user, household_id: int, name: str, now: datetime,
+                 id_number: str | None = None, phone: str | None = None) -> Resident:
+    """Record a resident (minimal fields: name, ID number, phone); ID and phone are encrypted."""
+    actor = actor_of(session=session, user=user)
+    require_role(actor, "resident.add", EDIT_ROLES)
+    household_in_scope(session=session, actor=actor, household_id=household_id, action="resident.add")
+    nm = _check_text("name", name, 60, required=True)
+    idn = _norm_id(_check_text("id_number", id_number, 18))
+    if idn is not None and not ID_RE.match(idn):
+        raise ValidationError("id_number", "format")
+    ph = _check_text("phone", phone, 20)
+    if ph is not None and not PHONE_RE.match(ph):
+        raise ValidationError("phone", "format")
+    r = Resident(household_id=household_id, name=nm, id_number_enc=crypto.encrypt(idn),
+                 id_number_hash=crypto.lookup_hash(idn), id_number_masked=crypto.mask_id_number(idn),
+                 phone_enc=crypto.encrypt(ph), phone_masked=crypto.mask_phone(ph))
+    session.add(r)
+    session.flush()
+    audit.write(session, actor.username, "resident.add", "resident", r.id, {"household_id": household_id}, at=now)
+    return r
+
+
+def list_residents(*, session: Session, user, household_id: int) -> list[ResidentView]:
+    """Masked residents of a household in the user's scope (any active role may see masked data)."""
+    actor = actor_of(session=session, user=user)
+    require_active(actor, "resident.list")
+    household_in_scope(session=session, actor=actor, household_id=household_id, action="resident.list")
+    rows = session.exec(select(Resident).where(Resident.household_id == household_id).order_by(Resident.id)).all()
+    return [_view(r) for r in rows]
+
+
+def can_reveal(*, session: Session, user, resident_id: int) -> bool:
+    try:
+        _reveal_target(session, actor_of(session=session, user=user), resident_id)
+        return True
+    except (PermissionDenied, NotFound):
+        return False
+
+
+def _reveal_target(session: Session, actor: Actor, resident_id: int) -> Resident:
+    require_role(actor, "resident.reveal", REVEAL_ROLES)
+    r = session.get(Resident, resident_id)
+    if r is None:
+        raise NotFound(f"resident {resident_id}")
+    household_in_scope(session=session, actor=actor, household_id=r.household_id, action="resident.reveal")
+    return r
+
+
+def reveal(*, session: Session, user, resident_id: int, field: str, reason: str, now: datetime) -> str | None:
+    """The full value of one field, for a stated reason; audited as "resident.reveal" with the
+    resident id, the field and the reason (never the value)."""
+    actor = actor_of(session=session, user=user)
+    if field not in FIELDS:
+        raise ValidationError("field", "choice", {"options": list(FIELDS)})
+    r = _reveal_target(session, actor, resident_id)
+    why = _check_text("reason", reason, REASON_MAX, required=True)
+    if len(why) < REASON_MIN:
+        raise ValidationError("reason", "too_short", {"min": REASON_MIN})
+    if field == "name":
+        value = r.name
+    elif field == "id_number":
+        value = crypto.decrypt(r.id_number_enc)
+    else:
+        value = crypto.decrypt(r.phone_enc)
+    audit.write(session, actor.username, "resident.reveal", "resident", r.id,
+                {"field": field, "reason": why, "household_id": r.household_id}, at=now)
+    return value
+
+
+def search_by_id_number(*, session: Session, user, id_number: str, now: datetime,
+                        reason: str | None = None) -> list[ResidentView]:
+    """Residents in the user's scope with exactly this ID number (keyed-hash lookup). Audited as
+    "resident.search_id" with the number of hits (never the number searched)."""
+    actor = actor_of(session=session, user=user)
+    require_role(actor, "resident.search_id", REVEAL_ROLES)
+    idn = _norm_id(_check_text("id_number", id_number, 18, required=True))
+    if not ID_RE.match(idn):
+        raise ValidationError("id_number", "format")
+    why = _check_text("reason", reason, REASON_MAX)
+    rows = session.exec(
+        select(Resident).join(Household, Household.id == Resident.household_id)
+        .join(OrgUnit, OrgUnit.id == Household.grid_id)
+        .where(Resident.id_number_hash == crypto.lookup_hash(idn), scope_clause(actor))
+        .order_by(Resident.id)).all()
+    audit.write(session, actor.username, "resident.search_id", "resident", None,
+                {"hits": len(rows), "resident_ids": [r.id for r in rows][:20], "reason": why}, at=now)
+    return [_view(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class HouseholdHit:
+    id: int
+    code: str
+    address: str
+    grid_id: int
+    grid_code: str
+    category: str
+    risk_level: str
+    version: int
+    residents: tuple[str, ...]  # masked names
+
+
+def _like_escape(q: str) -> str:
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_households(*, session: Session, user, query: str, limit: int = 20,
+                      unit_id: int | None = None) -> list[HouseholdHit]:
+    """Households in the user's scope whose code starts with ``query``, whose address contains it,
+    or with a resident whose name starts with it; exact code matches first. Names come back masked.
+    A query like "张**" matches names by first character and length."""
+    actor = actor_of(session=session, user=user)
+    require_active(actor, "household.search")
+    q = _check_text("query", query, 100, required=True)
+    limit = max(1, min(int(limit), 100))
+    esc = _like_escape(q)
+    if "*" in q and q.strip("*"):
+        head = q.split("*")[0]
+        name_cond = Resident.name.like(_like_escape(head) + "%", escape="\\") & (func.length(Resident.name) == len(q))
+    else:
+        name_cond = Resident.name.like(esc + "%", escape="\\")
+    by_name = select(Resident.household_id).where(name_cond)
+    base = (select(Household, OrgUnit.code).join(OrgUnit, OrgUnit.id == Household.grid_id)
+            .where(scope_clause(actor)))
+    if unit_id is not None:
+        unit = session.get(OrgUnit, unit_id)
+        if unit is None or not unit_in_scope(actor, unit):
+            raise PermissionDenied("household.search", "scope")
+        base = base.where(OrgUnit.path.startswith(unit.path))
+    rows = session.exec(base.where(or_(
+        Household.code == q, Household.code.like(esc + "%", escape="\\"),
+        Household.address.like("%" + esc + "%", escape="\\"), Household.id.in_(by_name)))
+        .order_by((Household.code != q), Household.code).limit(limit)).all()
+    if not rows:
+        return []
+    ids = [h.id for h, _ in rows]
+    names: dict[int, list[str]] = {}
+    for hid, nm in session.exec(select(Resident.household_id, Resident.name)
+                                .where(Resident.household_id.in_(ids)).order_by(Resident.id)).all():
+        names.setdefault(hid, []).append(crypto.mask_name(nm))
+    return [HouseholdHit(h.id, h.code, h.address, h.grid_id, g, h.category, h.risk_level, h.version,
+                         tuple(names.get(h.id, ()))) for h, g in rows]
