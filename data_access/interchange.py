@@ -658,13 +658,13 @@ def _geometry_problem(geom) -> str | None:
 def _bulk_insert(session: Session, model, rows: list[dict], key_attr: str | None = None) -> dict[str, int]:
     """Insert ``rows``; with ``key_attr`` return {key value: new id}."""
     ids: dict[str, int] = {}
-    key = getattr(model, key_attr) if key_attr else None
+    table = model.__table__  # Core executemany: much faster than ORM objects at 100k+ rows
     for i in range(0, len(rows), _BATCH):
         batch = rows[i:i + _BATCH]
-        if key is None:
-            session.execute(insert(model), batch)
+        if key_attr is None:
+            session.execute(insert(table), batch)
         else:
-            for k, id_ in session.execute(insert(model).returning(key, model.id), batch):
+            for k, id_ in session.execute(insert(table).returning(table.c[key_attr], table.c.id), batch):
                 ids[k] = id_
     return ids
 
