@@ -1,0 +1,69 @@
+"""网格警务 — entry point: page config, language, login, navigation. No queries here."""
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_authenticator.utilities import LoginError
+
+from ui import auth
+from ui.i18n import init_lang, language_switch, name_of, t
+
+st.set_page_config(page_title="网格警务", page_icon=":material/local_police:", layout="wide",
+                   initial_sidebar_state="expanded")
+auth.apply_secrets()
+auth.ensure_db()
+init_lang()
+
+side_user, side_lang, side_logout, side_cookie = (st.sidebar.container() for _ in range(4))
+with side_cookie:  # the cookie component renders here, out of the page's way
+    authenticator = auth.authenticator()
+
+
+def login_page() -> None:
+    st.title(t("app.title"))
+    st.caption(t("app.subtitle"))
+    try:
+        authenticator.login(location="main", fields=auth.login_fields(), key="login")
+    except LoginError:
+        st.error(t("login.error"))
+    status = st.session_state.get("authentication_status")
+    if status is True and auth.current_user() is not None:
+        st.session_state["_set_auth_cookie"] = True
+        st.rerun()  # rebuild the navigation with the user's pages
+    elif status is False:
+        st.error(t("login.failed"))
+    else:
+        st.caption(t("login.intro"))
+
+
+user = auth.current_user()
+if user is None and auth.signed_in_username():
+    # signed in with a stale cookie, or deactivated since: end the session
+    authenticator.logout(location="unrendered")
+
+if user is not None:
+    if st.session_state.pop("_set_auth_cookie", False):
+        with side_cookie:  # the login run ended in a rerun before the browser stored the cookie
+            authenticator.cookie_controller.set_cookie()
+    with side_logout:
+        authenticator.logout(t("logout"), location="main", key="logout_button", use_container_width=True)
+    if auth.signed_in_username() is None:  # just signed out
+        user = None
+
+with side_user:
+    st.markdown(f"### {t('app.title')}")
+    if user is not None:
+        st.markdown(f"**{user.name}** · {t('role.' + user.role)}")
+        st.caption(t("user.scope", unit=name_of(user.scope)))
+with side_lang:
+    language_switch(side_lang)
+
+if user is None:
+    pg = st.navigation([st.Page(login_page, title=t("nav.login"), icon=":material/login:", url_path="login")],
+                       position="hidden")
+else:
+    pg = st.navigation({
+        t(section): [st.Page(str(auth.ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path)
+                     for p in pages]
+        for section, pages in auth.pages_for(user.role).items()
+    })
+pg.run()

@@ -1,0 +1,240 @@
+"""Login, the page table and the ONE guard every page calls first.
+
+* ``PAGES`` is the role → pages table: a later screen is one more row.
+* ``require(roles=...)`` stops the script (``st.stop``) before any data access unless the
+  visitor is signed in, active and of an allowed role; it returns the ``CurrentUser``
+  whose scope unit bounds every query of the page.
+* ``resolve_unit`` turns a requested unit code (widget or ``?unit=``) into a unit inside
+  the user's scope, falling back to the scope itself.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from data_access import users
+from data_access.db import get_engine, migrate, session_scope
+from data_access.models import ROLES
+from data_access.settings import get_settings, key_file, reset_settings
+from data_access.users import UnitRef, UserInfo, in_scope
+
+from .i18n import t
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL_ROLES = frozenset(ROLES)
+LEADERS = frozenset({"admin", "city_leader", "district_leader", "coordinator"})
+COOKIE_NAME = "gridpolice_auth"
+COOKIE_EXPIRY_DAYS = 0.5  # a working day; the session cookie is signed with the cookie key
+
+
+# One screen: its script, title key, section key, icon and the roles that may open it.
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    script: str  # path relative to the repo root
+    title_key: str
+    section_key: str
+    icon: str
+    roles: frozenset[str]
+
+    @property
+    def url_path(self) -> str:
+        return self.key
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "pages/overview.py", "nav.overview", "nav.section.dashboards", ":material/dashboard:",
+             ALL_ROLES),
+)
+
+
+def page(key: str) -> PageSpec:
+    return next(p for p in PAGES if p.key == key)
+
+
+def roles_for(key: str) -> frozenset[str]:
+    """Roles that may open page ``key`` (pages pass this to ``require``)."""
+    return page(key).roles
+
+
+def pages_for(role: str) -> dict[str, list[PageSpec]]:
+    """Sections (catalogue keys) → the pages ``role`` may open, in table order."""
+    out: dict[str, list[PageSpec]] = {}
+    for p in PAGES:
+        if role in p.roles:
+            out.setdefault(p.section_key, []).append(p)
+    return out
+
+
+# --- the signed-in user -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CurrentUser:
+    username: str
+    name: str
+    role: str
+    scope: UnitRef  # the org unit that bounds everything this user may see
+
+    @property
+    def scope_code(self) -> str:
+        return self.scope.code
+
+    def can_see(self, unit: UnitRef) -> bool:
+        return in_scope(self.scope, unit)
+
+
+def _from_info(info: UserInfo) -> CurrentUser:
+    return CurrentUser(username=info.username, name=info.display_name, role=info.role, scope=info.scope)
+
+
+# --- configuration, database --------------------------------------------------------------------
+
+_SECRET_ENV = {"cookie_key": "COOKIE_KEY", "app_secret_key": "APP_SECRET_KEY", "database_url": "DATABASE_URL",
+               "app_data_dir": "APP_DATA_DIR"}
+
+
+def apply_secrets() -> None:
+    """Copy ``.streamlit/secrets.toml`` values into the environment (env wins) for data_access.settings."""
+    try:
+        secrets = {k.lower(): v for k, v in st.secrets.to_dict().items()}
+    except Exception:  # no secrets file: environment and key files only
+        return
+    changed = False
+    for key, env in _SECRET_ENV.items():
+        if key in secrets and not os.environ.get(env):
+            os.environ[env] = str(secrets[key])
+            changed = True
+    if changed:
+        reset_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated(url: str) -> bool:
+    migrate(get_engine(url))
+    return True
+
+
+def ensure_db() -> None:
+    """Migrate the configured database to head once per process (the app's first step)."""
+    _migrated(get_settings().database_url)
+
+
+def cookie_key() -> str:
+    """COOKIE_KEY from secrets/env, else a generated key file in APP_DATA_DIR (never committed)."""
+    return get_settings().cookie_key or key_file("cookie.key")
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _credentials(url: str) -> dict:
+    with session_scope(get_engine(url)) as s:
+        return users.credentials(session=s)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _user(url: str, username: str) -> UserInfo | None:
+    with session_scope(get_engine(url)) as s:
+        return users.get_user(session=s, username=username)
+
+
+def record_login(username: str, ok: bool) -> None:
+    with session_scope() as s:
+        users.record_login(session=s, username=username, ok=ok)
+
+
+def authenticator():
+    """streamlit-authenticator built for this run from the database's active users (pre-hashed)."""
+    import streamlit_authenticator as stauth
+
+    auth = stauth.Authenticate(
+        _credentials(get_settings().database_url), cookie_name=COOKIE_NAME, cookie_key=cookie_key(),
+        cookie_expiry_days=COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0,
+    )
+    # Record every form login attempt (the check runs only when the form is submitted).
+    model = auth.authentication_controller.authentication_model
+    check = model.check_credentials
+
+    def checked(username: str, password: str) -> bool:
+        ok = bool(check(username, password))
+        record_login(username, ok)
+        return ok
+
+    model.check_credentials = checked
+    return auth
+
+
+def login_fields() -> dict[str, str]:
+    return {"Form name": t("login.form"), "Username": t("login.username"), "Password": t("login.password"),
+            "Login": t("login.submit")}
+
+
+def signed_in_username() -> str | None:
+    if st.session_state.get("authentication_status") is True and st.session_state.get("username"):
+        return str(st.session_state["username"])
+    return None
+
+
+def current_user() -> CurrentUser | None:
+    """The signed-in, active user, or None (anonymous, unknown or deactivated)."""
+    username = signed_in_username()
+    if username is None:
+        return None
+    info = _user(get_settings().database_url, username)
+    if info is None or not info.active:
+        return None
+    return _from_info(info)
+
+
+def require(roles: frozenset[str] | set[str] | tuple[str, ...] | None = None) -> CurrentUser:
+    """The shared guard: signed in, active, role allowed — otherwise a message and ``st.stop()``."""
+    if signed_in_username() is None:
+        st.info(t("auth.login_required"))
+        st.stop()
+    user = current_user()
+    if user is None:
+        st.error(t("auth.inactive"))
+        st.stop()
+    if roles is not None and user.role not in roles:
+        st.error(t("auth.forbidden"))
+        st.stop()
+    return user
+
+
+# --- data scope ---------------------------------------------------------------------------------
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _unit(url: str, code: str) -> UnitRef | None:
+    with session_scope(get_engine(url)) as s:
+        return users.unit_by_code(session=s, code=code)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def scope_units(scope_code: str, max_level: str = "community") -> list[UnitRef]:
+    """The scope unit and its descendants down to ``max_level`` (cached per scope)."""
+    url = get_settings().database_url
+    root = _unit(url, scope_code)
+    if root is None:
+        return []
+    with session_scope(get_engine(url)) as s:
+        return users.units_under(session=s, root=root, max_level=max_level)
+
+
+def resolve_unit(user: CurrentUser, code: str | None) -> tuple[UnitRef, str | None]:
+    """The unit ``code`` if it is inside the user's scope, else the scope (and a message key why)."""
+    if not code or code == user.scope.code:
+        return user.scope, None
+    unit = _unit(get_settings().database_url, code)
+    if unit is None:
+        return user.scope, "auth.unknown_unit"
+    if not user.can_see(unit):
+        return user.scope, "auth.out_of_scope"
+    return unit, None
+
+
+def assert_in_scope(user: CurrentUser, unit: UnitRef) -> None:
+    """Stop the page if ``unit`` lies outside the user's scope (defence in depth before a query)."""
+    if not user.can_see(unit):
+        st.error(t("auth.out_of_scope"))
+        st.stop()

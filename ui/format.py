@@ -1,0 +1,62 @@
+"""Number formatting for every screen: one decimal, "—" for no data.
+
+Pure functions (no Streamlit): ``lang`` is passed in so tests and reports can call them.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+NONE = "—"
+MINUS = "−"  # U+2212, so a negative sign is not mistaken for a dash
+
+_PP = {"zh": "个百分点", "en": "pp"}
+_PTS = {"zh": "分", "en": "pts"}
+
+
+def _num(v: float, decimals: int = 1) -> str:
+    s = f"{abs(v):,.{decimals}f}"
+    return (MINUS + s) if v < 0 and s.strip("0.,") else s
+
+
+def value(v: float | None, unit: str = "%") -> str:
+    """An indicator value: percent "88.5%", score "85.2", count "15.3"; None → "—"."""
+    if v is None:
+        return NONE
+    return _num(v) + ("%" if unit == "%" else "")
+
+
+def number(v: float | None, decimals: int = 1) -> str:
+    return NONE if v is None else _num(v, decimals)
+
+
+def count(n: int | None) -> str:
+    """A whole count with thousands separators ("12,345"); None → "—"."""
+    return NONE if n is None else f"{int(n):,}"
+
+
+def signed(v: float | None, unit: str = "%", lang: str = "zh") -> str:
+    """A signed difference in points: "+3.5 pp" / "−1.2 个百分点" ("分"/"pts" for scores)."""
+    if v is None:
+        return NONE
+    s = _num(v)
+    if v > 0 and s.strip("0.,"):
+        s = "+" + s
+    suffix = _PP[lang] if unit == "%" else (_PTS[lang] if unit == "score" else "")
+    return f"{s} {suffix}".rstrip()
+
+
+def gap(v: float | None, unit: str = "%", lang: str = "zh") -> str:
+    """``target − actual`` (positive = behind), signed, in points."""
+    return signed(v, unit, lang)
+
+
+def interval(lo: float | None, hi: float | None, unit: str = "%") -> str:
+    """A 95% interval "85.1–90.2%"; "—" when either end is missing."""
+    if lo is None or hi is None:
+        return NONE
+    return f"{_num(lo)}–{_num(hi)}" + ("%" if unit == "%" else "")
+
+
+def day(d: date | None) -> str:
+    """ISO date (the same in both languages, unambiguous)."""
+    return NONE if d is None else d.isoformat()

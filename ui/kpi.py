@@ -1,0 +1,195 @@
+"""KPI loading (cached, scope-checked) and widgets: cards, status badges, child-unit tables."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from data_access import catalog, users
+from data_access.catalog import IndicatorRow, PhaseRow
+from data_access.db import get_engine, session_scope
+from data_access.settings import get_settings
+
+from . import format as fmt
+from .i18n import lang, name_of, t, t_opt
+
+STATUS_COLORS = {"met": "green", "on_track": "blue", "at_risk": "orange", "off_track": "red",
+                 "too_early": "gray", "no_data": "gray", "no_target": "gray"}
+FLAG_COLORS = {"vetoed": "red", "incomplete": "gray", "small_sample": "gray"}
+# light cell backgrounds for tables (same meaning as the badges)
+STATUS_BG = {"met": "#e3f1e6", "on_track": "#e4ecf7", "at_risk": "#fbefd9", "off_track": "#f8e0de"}
+SCORE = "assessment_score"
+SCORE_PARTS = ("info_accuracy", "need_resolution", "satisfaction")
+
+
+# Everything the overview shows for one unit, phase and day (plain data: cacheable).
+@dataclass(frozen=True)
+class OverviewData:
+    kpis: tuple  # metrics.service.Kpi rows: the unit itself and each direct child
+    weights: dict  # assessment-score weights by component
+    children: tuple[users.UnitRef, ...]
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def reference(url: str | None = None) -> tuple[tuple[PhaseRow, ...], tuple[IndicatorRow, ...]]:
+    """Phases and the indicator registry (rarely change; a minute of cache)."""
+    with session_scope(get_engine(url or get_settings().database_url)) as s:
+        return tuple(catalog.phases(session=s)), tuple(catalog.indicators(session=s))
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> OverviewData | None:
+    """KPIs of ``unit_code`` and its direct children; None when the unit is not inside ``scope_code``.
+
+    Keyed by the user's scope as well as the unit, so one user's entry never serves another
+    scope; a 5-second ttl keeps new records visible within seconds.
+    """
+    from data_access.kpi_queries import setting
+    from metrics.definitions import DEFAULT_WEIGHTS
+    from metrics.service import compute_kpis
+
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        scope = users.unit_by_code(session=s, code=scope_code)
+        unit = users.unit_by_code(session=s, code=unit_code)
+        if scope is None or unit is None or not users.in_scope(scope, unit):
+            return None
+        kpis = compute_kpis(s, unit_code=unit.code, period=period, as_of=as_of, children=True)
+        weights = setting(s, "score_weights", DEFAULT_WEIGHTS) or DEFAULT_WEIGHTS
+        kids = users.children(session=s, parent=unit)
+    return OverviewData(kpis=tuple(kpis), weights={k: float(v) for k, v in weights.items()}, children=tuple(kids))
+
+
+# --- formatting helpers --------------------------------------------------------------------------
+
+def status_label(status: str | None) -> str:
+    return t_opt(f"status.{status}", "status.unknown")
+
+
+def badge(status: str | None) -> str:
+    """Markdown badge for a status (colour + label)."""
+    return f":{STATUS_COLORS.get(status or '', 'gray')}-badge[{status_label(status)}]"
+
+
+def kpi_value(k, ind: IndicatorRow) -> str:
+    return fmt.value(k.value, ind.unit)
+
+
+def _points_suffix(ind: IndicatorRow) -> str:
+    return t("unit.pp") if ind.unit == "%" else (t("unit.points") if ind.unit == "score" else "")
+
+
+# --- KPI cards ------------------------------------------------------------------------------------
+
+def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict | None = None,
+             indicators: dict[str, IndicatorRow] | None = None) -> None:
+    """One bordered card: value, status, target and gap, n and 95% interval, needed gain per month."""
+    L = lang()
+    with st.container(border=True):
+        flags = " ".join(f":{FLAG_COLORS.get(f, 'gray')}-badge[{t_opt('flag.' + f, 'status.unknown')}]"
+                         for f in (k.flags or ()) if f != k.status)
+        st.markdown(f"**{name_of(ind)}** {badge(k.status)} {flags}".strip())
+        delta = None
+        if k.value is not None and k.target is not None:
+            delta = t("kpi.vs_target", delta=fmt.signed(k.value - k.target, ind.unit, L))
+        st.metric(name_of(ind), kpi_value(k, ind), delta=delta, label_visibility="collapsed",
+                  delta_color="normal" if ind.direction == "up" else "inverse", delta_arrow="off",
+                  help=name_of(ind, "note"))
+        lines = []
+        if k.target is not None:
+            lines.append(f"{t('kpi.target')} {fmt.value(k.target, ind.unit)} · "
+                         f"{t('kpi.gap')} {fmt.gap(k.gap, ind.unit, L)}")
+        else:
+            lines.append(t("kpi.no_target"))
+        if k.n and ind.code != SCORE:
+            n_line = f"{t('kpi.n')} {fmt.count(k.n)}"
+            if k.ci_low is not None and k.ci_high is not None:
+                n_line += f" · {t('kpi.ci')} {fmt.interval(k.ci_low, k.ci_high, ind.unit)}"
+            lines.append(n_line)
+        gain = getattr(k, "required_gain", None)
+        if gain is not None and gain > 0 and k.status not in ("met",):
+            lines.append(f"{t('kpi.required_gain')} {fmt.number(gain)} {_points_suffix(ind)}")
+        if ind.code == SCORE and parts is not None and weights and indicators:
+            comp = []
+            for code in SCORE_PARTS:
+                w = weights.get(code)
+                v = parts.get(code)
+                if w is None or code not in indicators:
+                    continue
+                pts = None if v is None else w * v / 100.0
+                comp.append(f"{name_of(indicators[code])} {fmt.number(pts)}/{fmt.number(w, 0)}")
+            lines.append(f"{t('kpi.components')}：" if L == "zh" else f"{t('kpi.components')}: ")
+            lines[-1] += " · ".join(comp)
+        st.caption("  \n".join(lines))
+        if k.value is None:
+            st.caption(t_opt(f"empty.{ind.code}", "empty.default"))
+
+
+def kpi_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], weights: dict, per_row: int = 3) -> None:
+    """Cards for the headline indicators of the unit itself (``is_self``), in registry order."""
+    by_code = {i.code: i for i in indicators}
+    own = {k.indicator: k for k in kpis if k.is_self}
+    heads = [i for i in indicators if i.headline and i.code in own]
+    parts = {c: own[c].value if c in own else None for c in SCORE_PARTS}
+    for start in range(0, len(heads), per_row):
+        cols = st.columns(per_row)
+        for col, ind in zip(cols, heads[start:start + per_row], strict=False):
+            with col:
+                kpi_card(own[ind.code], ind, parts=parts, weights=weights, indicators=by_code)
+
+
+# --- child-unit tables ----------------------------------------------------------------------------
+
+def _child_rows(kpis: Sequence) -> dict[str, dict[str, object]]:
+    rows: dict[str, dict[str, object]] = {}
+    for k in kpis:
+        if not k.is_self:
+            rows.setdefault(k.unit_code, {})[k.indicator] = k
+    return rows
+
+
+def _unit_name(k) -> str:
+    return (k.unit_name_en or k.unit_code) if lang() == "en" else k.unit_name_zh
+
+
+def children_matrix(kpis: Sequence, indicators: Sequence[IndicatorRow]) -> pd.io.formats.style.Styler | None:
+    """Direct children × headline indicators: formatted values, cells tinted by status."""
+    rows = _child_rows(kpis)
+    if not rows:
+        return None
+    heads = [i for i in indicators if i.headline]
+    values, statuses, index = [], [], []
+    for by_ind in rows.values():
+        first = next(iter(by_ind.values()))
+        index.append(_unit_name(first))
+        values.append([kpi_value(by_ind[i.code], i) if i.code in by_ind else fmt.NONE for i in heads])
+        statuses.append([getattr(by_ind.get(i.code), "status", None) for i in heads])
+    cols = [name_of(i) for i in heads]
+    df = pd.DataFrame(values, columns=cols, index=pd.Index(index, name=t("col.unit")))
+    colors = pd.DataFrame([[f"background-color: {STATUS_BG[s]}" if s in STATUS_BG else "" for s in r]
+                           for r in statuses], columns=cols, index=df.index)
+    return df.style.apply(lambda _: colors, axis=None)
+
+
+def children_detail(kpis: Sequence, ind: IndicatorRow) -> pd.DataFrame:
+    """Direct children for one indicator: actual, target, gap, n, 95% interval, status, needed gain."""
+    L = lang()
+    out = []
+    for _code, by_ind in _child_rows(kpis).items():
+        k = by_ind.get(ind.code)
+        if k is None:
+            continue
+        gain = getattr(k, "required_gain", None)
+        out.append({
+            t("col.unit"): _unit_name(k),
+            t("col.value"): kpi_value(k, ind),
+            t("col.target"): fmt.value(k.target, ind.unit),
+            t("col.gap"): fmt.gap(k.gap, ind.unit, L),
+            t("col.n"): fmt.count(k.n) if ind.code != SCORE else fmt.NONE,
+            t("col.ci"): fmt.interval(k.ci_low, k.ci_high, ind.unit),
+            t("col.status"): status_label(k.status),
+            t("col.required_gain"): fmt.number(gain) if gain is not None and gain > 0 else fmt.NONE,
+        })
+    return pd.DataFrame(out)
