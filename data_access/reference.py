@@ -1,8 +1,16 @@
 """Reference data: phases, the indicator registry, city-default targets, milestones, settings.
 
-Loaded by migration 0002 into editable rows (phases, targets and weights are data, not
-constants). ``load_reference`` only inserts what is missing, so an admin's edits survive.
-Sources: shared/spec/indicators.md and seed-000 … seed-004.
+Loaded by migration 0002 (seed 000) and again by 0003 (seeds 001–004) into editable rows
+(phases, targets and weights are data, not constants). ``load_reference`` only inserts what
+is missing, so an admin's edits survive and running it twice adds nothing.
+Sources: shared/spec/indicators.md and the seed summaries seed-000 … seed-004 beside it.
+
+Seed 000 (household visits) has the headline indicators, all computed from the app's
+records. Seeds 001–004 (``PLAN_INDICATORS``) add the other plans' quantitative indicators;
+almost all are *reported* per unit and month (DHIS2-style), because the app does not hold
+the records they need (110 incidents, tips, staff rosters, population, surveys, budgets).
+Units used besides "%", "score", "count", "min", "h": "per_10k" (per 10,000 residents),
+"people" (residents per staff member), "CNY" (yuan), "CNY_10k" (10,000 yuan).
 """
 from __future__ import annotations
 
@@ -97,6 +105,438 @@ MILESTONES = [
      "市入户访查工作领导小组", "seed-000 §8.3"),
 ]
 
+# --- other plans (seeds 001–004) -------------------------------------------------------------
+# Phase mapping used below. Seed 001 counts plan years only; year 1/2/3 are read as
+# 2024/2025/2026 (the seed summary's suggestion, an interpretation noted on each row).
+# Seed 002: phase 1 = 2024–2025 (target at the end of rollout), phase 2 = 2026 and
+# "by end 2026" = deepening. Seed 003: near term 2023–2024 = pilot, 2025 = rollout;
+# its undated §3.2 sub-goals are put in 2025 ("year assumed", seed-003 summary X12).
+# Seed 004: its own phases are 2024/2025/2026; undated goals of this three-year plan are
+# put at its end (deepening). A standing limit ("within 5 minutes", "every year ≥5%")
+# is a target in every phase. Targets after 2026 or without any date get no target row;
+# the number stays in the note. All plan indicators are 'reported' unless stated.
+
+# code, zh, en, unit, kind, direction, sort, source, note_zh, note_en
+PLAN_INDICATORS = [
+    # seed 001 — 公安为市民护驾工作方案 (citizen protection)
+    ("cp_emergency_response_min", "紧急警情响应时间", "Emergency incident response time", "min", "reported", "down",
+     200, "seed-001 §5.3",
+     "紧急类警情（暴力犯罪、人员伤亡）自接警到响应的分钟数，按单位、月份填报平均值。§5.3“紧急类警情5分钟内响应”是逐件时限，填报平均值为本系统口径。与 §3.2、§9.1 的 8 分钟出警时间是两个时钟（另设 cp_emergency_dispatch_min）。源文件无日期，作为常设时限三个阶段均为 5（解释）。",
+     "Minutes from call to response for emergency incidents (violent crime, casualties), reported as the unit's monthly mean. §5.3 '紧急类警情5分钟内响应' is a per-incident limit; reporting the mean is this system's reading. A different clock from the 8-minute dispatch of §3.2/§9.1 (cp_emergency_dispatch_min). Undated; a standing limit of 5 in every phase (interpretation)."),
+    ("cp_emergency_dispatch_min", "紧急警情出警时间", "Emergency dispatch time", "min", "reported", "down",
+     201, "seed-001 §3.2, §9.1",
+     "“紧急警情出警时间控制在8分钟内”（§3.2、§9.1）。“出警”可指派警或到场，源文件未定义；本系统口径为接警到民警出发的分钟数，填报月平均值。15 分钟（2018）→8 分钟（2023）是市民期望，6.8、6.5 分钟是他市 AI 调度示例，均不作基线。源文件无日期，作为常设时限三个阶段均为 8（解释）。",
+     "'紧急警情出警时间控制在8分钟内' (§3.2, §9.1). 出警 may mean dispatch or arrival; the source does not say. This system: minutes from call to the officer setting off, monthly mean. 15 → 8 min (2018 → 2023) are citizens' expectations and 6.8/6.5 min other cities' AI-dispatch examples; none is a baseline. Undated; a standing limit of 8 in every phase (interpretation)."),
+    ("cp_disabled_response_min", "残障人士紧急求助响应时间", "Emergency help response time, people with disabilities", "min",
+     "reported", "down", 202, "seed-001 §3.2",
+     "“残障人士紧急求助响应时间缩短至5分钟内”（§3.2）。与 cp_emergency_response_min 同一时钟，仅限残障人士的紧急求助。现状只有 38.5% 的残障人士求助因沟通障碍延误（§2.1.2，年份乱码“?023”），不是分钟数，不存基线。源文件无日期，作为常设时限三个阶段均为 5（解释）。",
+     "'残障人士紧急求助响应时间缩短至5分钟内' (§3.2). Same clock as cp_emergency_response_min, restricted to help requests from people with disabilities. The only status figure is 38.5% of such calls delayed by communication problems (§2.1.2, year garbled '?023'), not minutes, so no baseline. Undated; a standing limit of 5 in every phase (interpretation)."),
+    ("cp_nonemergency_handling_h", "非紧急警情处置时间", "Non-emergency incident handling time", "h", "reported", "down",
+     203, "seed-001 §3.2, §8.1, §9.1",
+     "非紧急类警情（证件丢失、噪音扰民、纠纷调解等）从接警到处置完毕的小时数，填报月平均值。目标“2小时内”：§8.1 要求试点区域在第1年7–12月达到（映射为试点期 2024），§3.2、§9.1 的总体目标无日期，推广期、深化期也设为 2（解释）。基线 4.2 小时为“某市”数据（§2.1.3），1.8 小时为示例（§5.3），均非本市数据。",
+     "Hours from call to completed handling for non-emergency incidents (lost documents, noise, disputes), monthly mean. Target 'within 2 hours': pilot areas in year 1 months 7–12 (§8.1, read as pilot 2024); the general target of §3.2/§9.1 is undated and is also set for rollout and deepening (interpretation). Baseline 4.2 h is 'a certain city' (§2.1.3); 1.8 h is an example (§5.3); neither is this city's."),
+    ("cp_tip_feedback_h", "举报线索反馈时间", "Time to feedback on citizen tips", "h", "reported", "down",
+     204, "seed-001 §6.4",
+     "“24小时闭环反馈”（受理—处置—反馈，件件有回应，§6.4）。源文件未说明 24 小时是到首次反馈还是到办结；本系统口径为提交到向市民反馈的小时数，填报月平均值，办结时间另行说明。旧平台平均 7 个工作日反馈（§2.5.2，某市），单位不同，不存基线。自 APP 上线起生效，三个阶段均为 24（解释）。",
+     "'24小时闭环反馈' (accept → handle → feed back, every tip answered, §6.4). The source does not say whether 24 h is to first feedback or to closure; this system: hours from submission to feedback to the citizen, monthly mean; closure time noted separately. The old platform's 7 working days (§2.5.2, a certain city) is in other units; no baseline. In force from app launch; 24 in every phase (interpretation)."),
+    ("cp_tip_adoption", "举报线索采纳率", "Tip adoption rate", "%", "reported", "up", 205, "seed-001 §6.4, §9.3",
+     "被采纳的有效线索 / 全部举报线索。18.3%→65% 在 §6.4 是某市已实现的结果，在 §9.3 是本方案的预期效果，均来自他市。源文件无日期，未设阶段目标（可由管理员设定）。",
+     "Adopted (valid) tips / all tips. 18.3% → 65% is another city's achieved result in §6.4 and this plan's expected effect in §9.3. Undated, so no phase target (an admin may set one)."),
+    ("cp_data_sharing", "跨部门数据共享率", "Cross-department data-sharing rate", "%", "reported", "up", 206,
+     "seed-001 §3.2, §8.2",
+     "数据共享率“达90%以上”，第2年1–6月建成跨部门数据共享平台（§8.2），映射为推广期 2025（解释）；此后源文件未另设数值。基线 45% 是某省公安与民政的共享率（§2.3.1），非本市数据。分母未定义；§3.2 称“8个部门”、§7.4 称“8类数据”，各只列出 4 个，名单不详。",
+     "Data-sharing rate '达90%以上' when the cross-department platform is finished in year 2 months 1–6 (§8.2), read as rollout 2025 (interpretation); no later value given. Baseline 45% is a province's police–civil-affairs sharing rate (§2.3.1), not this city's. Denominator undefined; §3.2 says '8 departments', §7.4 '8 categories of data', each naming only 4."),
+    ("cp_police_density_rural", "农村地区警力密度", "Rural police density", "per_10k", "reported", "up", 207,
+     "seed-001 §3.3, §8.3",
+     "农村地区民警数 / 农村常住人口 × 10000，按区县填报。目标“每万人18人”：§3.3 列为中期目标（第2–3年），§8.3 排在第4年（体系构建阶段），两处冲突。本系统按 §3.3 设为深化期 2026 目标（解释）；第4年（2027）已超出本系统时间范围。基线 12（城市 28）来自某省（§2.2.1），非本市数据。",
+     "Rural police officers / rural residents × 10,000, per district. Target '每万人18人': mid term (years 2–3) in §3.3 but year 4 in §8.3 — conflict. This system uses §3.3 and sets 18 for deepening 2026 (interpretation); year 4 (2027) is beyond the horizon. Baseline 12 (urban 28) is a province's (§2.2.1), not this city's."),
+    ("cp_social_participation", "社会力量参与率", "Social-force participation rate", "%", "reported", "up", 208,
+     "seed-001 §3.3, §8.2",
+     "“社会力量参与率提升至60%”，第2年7月至第3年6月（服务拓展阶段，§8.2），映射为深化期 2026（该阶段止于 2026 年 6 月，解释）。分母未定义。与 §3.2“社会力量参与护驾工作的社区覆盖率达70%”是不同指标（cp_social_community_coverage）。",
+     "'社会力量参与率提升至60%' in year 2 month 7 – year 3 month 6 (§8.2), read as deepening 2026 (the stage ends June 2026; interpretation). Denominator undefined. A different indicator from §3.2's 70% community coverage (cp_social_community_coverage)."),
+    ("cp_social_community_coverage", "社会力量参与护驾社区覆盖率", "Communities with active social-force teams", "%",
+     "reported", "up", 209, "seed-001 §3.2, §9.3",
+     "有实际活动的警民共建或平安志愿者队伍的社区 / 全部社区（须有活动记录，不能“挂牌子、凑人数”，§2.5.3）。目标 70%（§3.2；§9.3 志愿者队伍“社区覆盖率达70%”）无日期，未设阶段目标。某市仅 12% 的社区有警民共建队伍（§2.3.3），非本市数据。",
+     "Communities with an active police–citizen or volunteer team (with activity records, not just a sign, §2.5.3) / all communities. Target 70% (§3.2; §9.3) is undated, so no phase target. 12% (§2.3.3) is another city's figure."),
+    ("cp_station_coverage", "护驾服务驿站社区覆盖率", "Communities served by a protection service station", "%",
+     "reported", "up", 210, "seed-001 §7.2, §8.2",
+     "有（或由）护驾服务驿站覆盖的社区 / 全部社区。“覆盖至全市80%社区”在第2年7月至第3年6月（§8.2），映射为深化期 2026（解释）。§7.2 另写在全市设立 100 个护驾服务驿站：只有社区不超过 125 个或一站覆盖多个社区时两者才一致。",
+     "Communities with or served by a protection service station / all communities. '覆盖至全市80%社区' in year 2 month 7 – year 3 month 6 (§8.2), read as deepening 2026 (interpretation). §7.2 also plans 100 stations citywide; consistent only with ≤125 communities or stations serving several communities."),
+    ("cp_patrol_increase", "试点区域巡逻频次增幅", "Patrol frequency increase in pilot areas", "%", "reported", "up",
+     211, "seed-001 §8.1, §3.3",
+     "(本期巡逻频次 − 基期) / 基期 × 100，仅试点单位填报。“试点区域巡逻频次提升50%”（§8.1，第1年7–12月，映射为试点期 2024，解释）；§3.3 写“重点区域”。源文件未给基期，须由单位填报。",
+     "(Patrols now − base period) / base period × 100, reported by pilot units only. '试点区域巡逻频次提升50%' (§8.1, year 1 months 7–12, read as pilot 2024; interpretation); §3.3 says 'key areas'. No base period in the source; units enter it."),
+    ("cp_multidept_time_cut", "多部门联动警情处置时间缩减幅度", "Reduction of multi-department incident handling time", "%",
+     "reported", "up", 212, "seed-001 §3.3, §9.2",
+     "(基期平均处置时间 − 本期) / 基期 × 100。§3.3 中期目标（第2–3年）“缩短30%”，映射为深化期 2026（解释）；§9.2 预期效果写“缩短50%”，两处冲突，50% 作远期说明。基期须由单位填报。",
+     "(Mean handling time in the base period − now) / base × 100. Mid-term (years 2–3) target '缩短30%' (§3.3), read as deepening 2026 (interpretation); §9.2 says '缩短50%' — conflict; 50% kept as a long-term note. Units enter the base period."),
+    ("cp_school_drills", "校园安全演练次数", "School safety drills per semester", "count", "reported", "up", 213,
+     "seed-001 §3.2, §2.1.1",
+     "每所学校每学期安全演练次数（平均），按学期填报。“青少年校园安全演练每学期不少于2次”（§3.2），常设要求，三个阶段均为 2。基线 0.8 次（§2.1.1）未写明来源地区。",
+     "Safety drills per school per semester (mean), reported per semester. '每学期不少于2次' (§3.2), a standing rule: 2 in every phase. Baseline 0.8 (§2.1.1) does not say whose."),
+    ("cp_budget_share", "护驾专项经费占公安预算比例", "Protection funds as share of the police budget", "%", "reported",
+     "up", 214, "seed-001 §3.4, §7.3",
+     "护驾专项经费 / 公安预算 × 100，按年度填报。“每年投入不低于公安预算的5%”（§3.4），§7.3 写“公安总预算”，措辞不同。每年要求，三个阶段均为 5。",
+     "Protection funds / police budget × 100, yearly. '每年投入不低于公安预算的5%' (§3.4); §7.3 says 'total police budget'. A yearly rule: 5 in every phase."),
+    ("cp_data_leak_rate", "数据泄露事件发生率", "Data-leak incident rate", "%", "reported", "down", 215, "seed-001 §6.1",
+     "“数据泄露事件发生率控制在0.1%以下”（§6.1，引自某省《护驾工作数据安全管理规范》）；分母未定义，由填报单位说明。常设要求，三个阶段均为 0.1。",
+     "'数据泄露事件发生率控制在0.1%以下' (§6.1, quoting a province's data-security norm); denominator undefined, stated by the reporting unit. A standing rule: 0.1 in every phase."),
+    ("cp_elderly_antifraud_coverage", "老年人防诈骗服务覆盖率", "Elderly anti-fraud service coverage", "%", "reported",
+     "up", 216, "seed-001 §3.2",
+     "至少接受一次防诈骗服务的老年人 / 老年人总数。目标 85%（§3.2）无日期，未设阶段目标。“不足1%”是某市讲座覆盖率（§2.1.1），口径不同，不作基线。本系统不保存老年人标记，故为填报指标。",
+     "Elderly people with ≥1 anti-fraud service / all elderly people. Target 85% (§3.2) is undated, so no phase target. '不足1%' is another city's lecture coverage (§2.1.1), not this measure. The app holds no elderly flag, hence reported."),
+
+    # seed 002 — 警官进网格工作方案 (officers into grids); chapter 8 (milestones) is missing in the source
+    ("og_key_area_crime_drop", "重点区域刑事案件发案率降幅", "Drop in criminal case rate in key areas", "%", "reported",
+     "up", 300, "seed-002 §3.1",
+     "(基准年发案率 − 本期) / 基准年 × 100。“到2026年底…重点区域刑事案件发案率较基准年下降30%以上”（§3.1）→ 深化期 2026。基准年和发案率分母未定义；本系统以 2023 为基准年（可修改）。杭州 −41.3% 为示例。",
+     "(Base-year rate − now) / base-year rate × 100. By end 2026 (§3.1): '较基准年下降30%以上' (§3.1) → deepening 2026. Base year and rate denominator undefined; this system uses 2023 (editable). Hangzhou's −41.3% is an example."),
+    ("og_pilot_crime_drop", "试点区域发案率降幅", "Drop in case rate in pilot areas", "%", "reported", "up", 301,
+     "seed-002 §3.3",
+     "(基准年发案率 − 本期) / 基准年 × 100，仅试点单位填报，含全部案件。第一阶段（2024–2025）“试点区域发案率下降20%”（§3.3）；源文件第一阶段跨本系统试点期和推广期，目标设在推广期 2025（解释）。基准年未定义。",
+     "(Base-year rate − now) / base × 100, pilot units only, all cases. Phase 1 (2024–2025) '试点区域发案率下降20%' (§3.3); the source's phase 1 spans pilot and rollout, so the target is set at the end of rollout 2025 (interpretation). Base year undefined."),
+    ("og_dispute_resolution", "矛盾化解率", "Dispute resolution rate", "%", "reported", "up", 302, "seed-002 §3.3",
+     "已化解的矛盾纠纷 / 受理的矛盾纠纷。第一阶段（2024–2025）“矛盾化解率提升至90%”（§3.3），设在推广期 2025（解释）。§3.1 把矛盾化解率列入“降低”的量化指标，是笔误，按越高越好处理。苏州 98.2%、浙江 92.5% 为示例。需求记录没有“纠纷”类别约定，故为填报。",
+     "Disputes resolved / disputes received. Phase 1 (2024–2025) '矛盾化解率提升至90%' (§3.3), set at the end of rollout 2025 (interpretation). §3.1 lists it among rates to 'reduce' — a wording error; higher is better. Suzhou 98.2% and Zhejiang 92.5% are examples. Needs have no agreed 'dispute' category, hence reported."),
+    ("og_dispute_local_resolution", "矛盾纠纷就地化解率", "On-the-spot dispute resolution rate", "%", "reported", "up",
+     303, "seed-002 §3.1",
+     "在网格或社区内化解、未上交的纠纷 / 全部纠纷（“就地”源文件未定义，本系统口径为未上交到社区以上）。“到2026年底…达95%以上”（§3.1）→ 深化期 2026。与 og_dispute_resolution（90%）是两个指标。",
+     "Disputes settled within the grid/community without escalation / all disputes ('就地' is undefined; this system: not escalated above community level). By end 2026: '达95%以上' (§3.1) → deepening 2026. A different indicator from og_dispute_resolution (90%)."),
+    ("og_service_awareness", "群众对警务服务知晓率", "Public awareness of police services", "%", "reported", "up", 304,
+     "seed-002 §3.1",
+     "调查结果，方法未给出。“到2026年底…群众对警务服务知晓率达100%”（§3.1）→ 深化期 2026。28.5% 的居民能说出网格民警联系方式（§2.3.1，2023 全国调查）问法不同，不作基线。",
+     "Survey; method not given. By end 2026: '知晓率达100%' (§3.1) → deepening 2026. The 28.5% who know their grid officer's contact (§2.3.1, 2023 national survey) is a different question; no baseline."),
+    ("og_satisfaction", "群众满意度（警官进网格）", "Resident satisfaction (officers into grids)", "%", "reported", "up",
+     305, "seed-002 §3.1, §3.3",
+     "调查满意率。2026 年有两个目标：§3.3 第二阶段（2026）“群众满意度达97%”，§3.1“到2026年底…提升至98%以上”；取较严的 98 为深化期目标，97 作说明。96.3% 为已实施地区的安全感满意度（§1.1），非本市基线。与 seed-000 的 satisfaction（0–100 分，2026 年 90）口径和量纲不同，不合并。",
+     "Survey satisfaction rate. Two 2026 targets: '群众满意度达97%' (§3.3, phase 2) and '到2026年底…提升至98%以上' (§3.1); the stricter 98 is the deepening target, 97 noted. 96.3% is implementing areas' safety satisfaction (§1.1), not a baseline here. Differs in definition and scale from seed 000's satisfaction (0–100 score, 90 in 2026); not merged."),
+    ("og_hazard_rectify_h", "风险隐患排查整改周期", "Hazard inspection-to-rectification cycle", "h", "reported",
+     "down", 306, "seed-002 §3.1, §3.3",
+     "隐患从发现到整改完毕的小时数，填报月平均值。2026 年两个目标：§3.3 第二阶段“缩短至24小时”，§3.1 到 2026 年底“缩短至48小时以内”；取较严的 24 为深化期目标，48 作说明。出租屋火灾隐患经派出所转消防平均 48 小时（§2.2.2）是示例，不作基线。",
+     "Hours from finding a hazard to its rectification, monthly mean. Two 2026 targets: '缩短至24小时' (§3.3, phase 2) and '缩短至48小时以内' (§3.1, end 2026); the stricter 24 is the deepening target, 48 noted. The 48 h rental fire-hazard case (§2.2.2) is an example, not a baseline."),
+    ("og_grid_police_coverage", "网格警务力量覆盖率", "Grids with police force assigned", "%", "reported", "up", 307,
+     "seed-002 §3.2, §3.3",
+     "已配备民警或辅警的网格 / 全部网格。第二阶段（2026）“实现网格警务力量全覆盖”（§3.3），“全覆盖”即 100，设为深化期 2026。",
+     "Grids with an officer or auxiliary assigned / all grids. Phase 2 (2026) '实现网格警务力量全覆盖' (§3.3); full coverage = 100 for deepening 2026."),
+    ("og_urban_grid_officer", "城市社区网格专职民警配备率", "Urban grids with a full-time community officer", "%",
+     "reported", "up", 308, "seed-002 §3.2, §5.1, §7.1",
+     "至少配备 1 名专职社区民警的城市社区网格 / 全部城市社区网格（§3.2“至少配备1名”，§5.1、§7.1“必须配备1名”）。随第二阶段“全覆盖”设深化期 2026 为 100（解释）。示例城市 860 个网格、320 名民警（§1.2）非本市数据。",
+     "Urban community grids with ≥1 full-time community officer / all urban grids (§3.2 'at least 1', §5.1/§7.1 'must have 1'). Set to 100 for deepening 2026 with phase 2's full coverage (interpretation). The 860 grids / 320 officers of §1.2 are an example city."),
+    ("og_officer_daily_visit_h", "民警日均网格走访时间", "Officer grid-visit hours per day", "h", "reported", "up", 309,
+     "seed-002 §3.2, §5.1",
+     "每名民警每个工作日在网格走访的小时数（平均）。“民警日均网格走访时间不少于3小时”（§3.2、§5.1），常设要求，三个阶段均为 3。§7.1“每个网格日均警力投入不少于3小时”按网格计，是另一指标。“不足2小时”“不足1.5小时”为不同地方的示例，不作基线。走访记录没有时长，故为填报。",
+     "Hours per officer per working day spent visiting the grid (mean). '不少于3小时' (§3.2, §5.1), a standing rule: 3 in every phase. §7.1's '3 hours of police time per grid per day' is a per-grid measure. '<2 h' and '<1.5 h' are examples from other places. Visits carry no duration, hence reported."),
+    ("og_rural_onsite_week", "农村网格每周民警现场办公次数", "Officer on-site sessions per rural grid per week", "count",
+     "reported", "up", 310, "seed-002 §5.1",
+     "每个农村网格每周民警现场办公次数（平均）。“每个农村网格至少保证每周2次民警现场办公”（§5.1），常设要求，三个阶段均为 2。农村配置另有两种写法：§3.2“1名社区民警或辅警”、§7.1“1名民警+2名辅警”。",
+     "On-site office sessions by an officer per rural grid per week (mean). '每周2次' (§5.1), a standing rule: 2 in every phase. Rural staffing is written two more ways: §3.2 one officer or auxiliary, §7.1 one officer plus two auxiliaries."),
+    ("og_response_general_h", "一般事项民警响应时间", "Officer response time, general matters", "h", "reported", "down",
+     311, "seed-002 §5.2",
+     "网格吹哨后民警响应的小时数，填报月平均值。“民警响应时限(一般事项2小时、紧急事项15分钟)”（§5.2）；是到场还是受理未说明，本系统口径为首次响应。常设时限，三个阶段均为 2。",
+     "Hours from a grid report to the officer's response, monthly mean. '民警响应时限(一般事项2小时、紧急事项15分钟)' (§5.2); arrival or acknowledgement is not said — this system uses first response. A standing limit: 2 in every phase."),
+    ("og_response_urgent_min", "紧急事项民警响应时间", "Officer response time, urgent matters", "min", "reported", "down",
+     312, "seed-002 §5.2",
+     "紧急网格事件民警响应的分钟数，填报月平均值。“紧急事项15分钟”（§5.2），口径同 og_response_general_h。常设时限，三个阶段均为 15。深圳“5分钟”响应为示例。",
+     "Minutes from an urgent grid report to the officer's response, monthly mean. '紧急事项15分钟' (§5.2), same reading as og_response_general_h. A standing limit: 15 in every phase. Shenzhen's 5 minutes is an example."),
+    ("og_certified_on_post", "持证上岗率", "Certified-on-post rate", "%", "reported", "up", 313, "seed-002 §3.2, §5.3",
+     "通过“理论考试+实操评估+群众评议”的在岗网格民警 / 全部在岗网格民警。目标“持证上岗率达100%”（§3.2），“未达标者不得上岗”（§5.3）是常设规则，三个阶段均为 100（解释）。源文件未说明是何种证书。",
+     "Grid officers on post who passed exam + practical + residents' appraisal / all grid officers on post. '持证上岗率达100%' (§3.2); '未达标者不得上岗' (§5.3) is a standing rule, so 100 in every phase (interpretation). Which certificate is not said."),
+    ("og_grid_annual_funding", "每个网格年均经费", "Annual funding per grid", "CNY_10k", "reported", "up", 314,
+     "seed-002 §7.3",
+     "每个网格年度经费（万元），按年度填报。“确保每个网格年均经费不低于5万元”（§7.3，省级预算保障），每年要求，三个阶段均为 5。",
+     "Funding per grid per year (10,000 yuan), yearly. '每个网格年均经费不低于5万元' (§7.3, provincial budgets). A yearly rule: 5 in every phase."),
+    ("og_crossdept_time_cut", "跨部门协同事项办理时间缩减幅度", "Reduction of cross-department handling time", "%",
+     "reported", "up", 315, "seed-002 §3.2",
+     "(基期平均办理时间 − 本期) / 基期 × 100。“跨部门协同事项平均办理时间缩短50%”（§3.2）无日期，未设阶段目标；基期须由单位设定。48 小时（3个环节、5个签字）为示例。",
+     "(Mean handling time in the base period − now) / base × 100. '缩短50%' (§3.2) is undated, so no phase target; units set the base period. The 48 h (3 steps, 5 signatures) case is an example."),
+
+    # seed 003 — 社区警务系统建设方案 (community policing system); chapter 8 (time plan) is missing
+    ("cps_info_coverage", "社区警务信息化覆盖率", "Community-policing informatisation coverage", "%", "reported", "up",
+     400, "seed-003 §3.3, §5.4, §1.1",
+     "接入社区警务平台的社区 / 全部社区（源文件无公式）。近期（2023–2024）“重点城市覆盖率达80%”（§5.4）→ 试点期；2025 年“全国社区警务信息化覆盖率达90%”（§3.3；§1.1“90%以上”）→ 推广期。原为全国口径，用于本市各单位是解释。",
+     "Communities live on the community-policing platform / all communities (no formula in the source). Near term (2023–2024) '重点城市覆盖率达80%' (§5.4) → pilot; 2025 '覆盖率达90%' (§3.3; §1.1 '90%以上') → rollout. National measures applied to this city's units (interpretation)."),
+    ("cps_gov_data_integration", "政府部门数据整合比例", "Government-department data integrated", "%", "reported", "up",
+     401, "seed-003 §3.3",
+     "近期（2023–2024）“整合80%的政府部门数据”（§3.3）→ 试点期 2024。分母（部门数或数据类别）未定义；与“12类数据的实时汇聚”（§3.2）不同。",
+     "Near term (2023–2024) '整合80%的政府部门数据' (§3.3) → pilot 2024. Denominator (departments or data categories) undefined; not the same as §3.2's '12类数据的实时汇聚'."),
+    ("cps_data_fusion", "数据融合度", "Data fusion degree", "%", "reported", "up", 402, "seed-003 §3.3",
+     "2025 年“数据融合度达95%”（§3.3）→ 推广期。源文件未定义该指标，由填报单位说明方法。",
+     "2025 '数据融合度达95%' (§3.3) → rollout. Undefined in the source; the reporting unit states its method."),
+    ("cps_update_timeliness_h", "信息更新时效", "Data update timeliness", "h", "reported", "down", 403, "seed-003 §3.2",
+     "现实变化到系统记录更新的小时数，填报月平均值。“更新时效性提升至24小时内”（§3.2）无年份，按 §3.1“到2025年”设为推广期（年份为推定）。基线：物业变更信息“平均滞后7天”（§2.1），即 168 小时。",
+     "Hours from a real-world change to the record update, monthly mean. '更新时效性提升至24小时内' (§3.2) has no year; set for rollout 2025 following §3.1's 'by 2025' (year assumed). Baseline: property changes '平均滞后7天' (§2.1) = 168 h."),
+    ("cps_officer_field_time_share", "民警走访与风险防控时间占比", "Officer time on visits and risk prevention", "%",
+     "reported", "up", 404, "seed-003 §3.2, §7.1",
+     "民警工作时间中用于社区走访与风险防控的比例。“70%的时间投入社区走访与风险防控”（§3.2）无年份，设为推广期 2025（年份为推定）。“60%的时间用于纸质台账”（§1.4）是另一问题，不作基线；与“释放70%的警力”（§5.2）、“释放警力资源30%以上”（§7.1）不是同一指标。",
+     "Share of officers' working time spent on visits and risk prevention. '70%的时间投入社区走访与风险防控' (§3.2) has no year; set for rollout 2025 (year assumed). '60% of time on paper ledgers' (§1.4) is another measure, not a baseline; not the same as '释放70%的警力' (§5.2) or '释放警力资源30%以上' (§7.1)."),
+    ("cps_incident_response_min", "警情响应时间", "Police incident response time", "min", "reported", "down", 405,
+     "seed-003 §3.2",
+     "接警到响应的分钟数，填报月平均值（“响应”是受理、派警还是到场未定义）。“警情响应时间缩短至5分钟内”（§3.2）无年份，设为推广期 2025（年份为推定）。与 seed-001 的 cp_emergency_response_min（只含紧急警情）范围不同。45 分钟→8 分钟是处置时间示例，不作基线。",
+     "Minutes from call to response for all incidents, monthly mean ('response' undefined: acceptance, dispatch or arrival). '缩短至5分钟内' (§3.2) has no year; set for rollout 2025 (year assumed). Wider scope than seed 001's cp_emergency_response_min (emergencies only). 45 → 8 min is a handling-time example, not a baseline."),
+    ("cps_one_trip", "群众办事“最多跑一次”比例", "Resident matters done in at most one trip", "%", "reported", "up",
+     406, "seed-003 §3.2",
+     "最多跑一次即办结的群众办事事项 / 全部事项。“95%以上”（§3.2）无年份，设为推广期 2025（年份为推定）。3 天→2 小时为示例。",
+     "Resident matters completed with at most one trip / all matters. '95%以上' (§3.2) has no year; set for rollout 2025 (year assumed). '3 days → 2 hours' is an example."),
+    ("cps_public_participation", "群众参与群防群治积极性", "Public participation in mass prevention", "%", "reported",
+     "up", 407, "seed-003 §3.2",
+     "“提升至70%以上”（§3.2）无年份，设为推广期 2025（年份为推定）。“积极性”未定义：§1.2 调查 63.7% 愿意参与、实际参与率 32.1%；本系统口径为实际参与率（调查），不存基线。",
+     "'提升至70%以上' (§3.2) has no year; set for rollout 2025 (year assumed). '积极性' is undefined: §1.2 has 63.7% willing and 32.1% actually taking part; this system reads it as actual participation (survey); no baseline stored."),
+    ("cps_training_fund_share", "培训经费占总投入比例", "Training funds as share of total investment", "%",
+     "reported", "up", 408, "seed-003 §6.2",
+     "培训经费 / 社区警务总投入 × 100。“2023-2025年培训经费占比不低于总投入的20%”（§6.2）→ 试点期、推广期均为 20。§2.2 中软性投入“仅占20%”、硬件“65%”是现状描述，不作基线。",
+     "Training funds / total community-policing investment × 100. '2023-2025年培训经费占比不低于总投入的20%' (§6.2) → 20 for pilot and rollout. §2.2's 'soft inputs only 20%, hardware 65%' describes the status quo; no baseline."),
+
+    # seed 004 — 帮扶治安工作方案 (security assistance), a three-year plan 2024–2026
+    ("sa_security_sense", "公众安全感", "Public sense of security", "%", "reported", "up", 500, "seed-004 §3.1, §8.3",
+     "调查结果（方法未给出；§9.3 每季度入户调查）。“2025年全国公众安全感稳定在98.5%以上”（§3.1）→ 推广期 98.5；“从2023年的98.3%提高至2026年的99%”（§8.3）→ 深化期 99。98.3% 为 2023 年全国数据，非本市基线。",
+     "Survey result (method not given; quarterly door-to-door survey, §9.3). '2025年…稳定在98.5%以上' (§3.1) → rollout 98.5; '从2023年的98.3%提高至2026年的99%' (§8.3) → deepening 99. 98.3% is the 2023 national figure, not this city's."),
+    ("sa_security_sense_rural", "农村及城乡结合部安全感", "Sense of security, rural and urban–rural fringe", "%",
+     "reported", "up", 501, "seed-004 §3.1, §8.3",
+     "2025 年“农村地区不低于97%”（§3.1）→ 推广期；2026 年“从92.1%提升至97.5%”（§8.3）→ 深化期。92.1% 为 2023 年全国数据。“城乡差距缩小5.4个百分点”算术不符（99−97.5=1.5，差距缩小 4.7），不存为目标。",
+     "2025 '农村地区不低于97%' (§3.1) → rollout; 2026 '从92.1%提升至97.5%' (§8.3) → deepening. 92.1% is the 2023 national figure. '城乡差距缩小5.4个百分点' does not add up (99 − 97.5 = 1.5, a narrowing of 4.7); not stored as a target."),
+    ("sa_security_sense_key_area", "重点区域公众安全感", "Sense of security in key areas", "%", "reported", "up", 502,
+     "seed-004 §8.3",
+     "“重点区域公众安全感达99.5%”（§8.3，2026 年预期效果）→ 深化期。调查方法未给出。",
+     "'重点区域公众安全感达99.5%' (§8.3, expected effect in 2026) → deepening. Survey method not given."),
+    ("sa_cc_reoffending", "社区矫正对象再犯罪率", "Reoffending rate of community-corrections subjects", "%", "reported",
+     "down", 503, "seed-004 §3.1, §3.3",
+     "分子、分母未定义。总体目标“从全国平均的2.3%降至1.5%以下”（§3.1）无日期，按三年实施周期（2024–2026，§7.1）设为深化期 2026（解释）。“两年内试点地区…降至1%以下”（§3.3）只适用于试点单位（约 2025 年底），未设为全市默认目标，可按单位设定。2.3% 为全国平均。",
+     "Numerator and denominator undefined. Overall '从全国平均的2.3%降至1.5%以下' (§3.1) is undated; set for deepening 2026, the end of the three-year plan (§7.1; interpretation). Pilot areas '两年内…降至1%以下' (§3.3, ≈ end 2025) applies to pilot units only and is not a city default; set it per unit. 2.3% is the national average."),
+    ("sa_released_employment", "刑满释放人员就业率", "Employment rate of released prisoners", "%", "reported", "up",
+     504, "seed-004 §3.1, §7.2, §7.3",
+     "定义未给出。2025 年两个值：§7.3 刚性节点“2025年12月底前…突破70%”与 §7.2“就业率达65%”，取 §7.3 的 70 为推广期目标，65 作说明；§3.1“从当前的58%提升至75%”按三年周期设为深化期 2026（解释）；§3.3 中期（3–5 年）写“达70%”。",
+     "Undefined. Two 2025 values: the hard node '2025年12月底前…突破70%' (§7.3) and '就业率达65%' (§7.2); rollout uses §7.3's 70, 65 noted. '从当前的58%提升至75%' (§3.1) is set for deepening 2026, the plan's end (interpretation); §3.3 says 70% in the medium term (3–5 years)."),
+    ("sa_released_job_stability", "刑满释放人员就业稳定率", "Job stability of released prisoners", "%", "reported", "up",
+     505, "seed-004 §8.3",
+     "刑满释放人员就业稳定率 80%（§8.3，2026 年预期效果）→ 深化期。定义未给出。",
+     "Job stability 80% (§8.3, expected effect in 2026) → deepening. Undefined."),
+    ("sa_cc_one_to_one", "社区矫正对象“一对一”帮扶覆盖率", "One-to-one assistance coverage, community corrections",
+     "%", "reported", "up", 506, "seed-004 §3.2, §7.1",
+     "有一对一帮扶责任人的社区矫正对象 / 全部社区矫正对象。2025 年“社区矫正对象帮扶覆盖率达70%”（§7.1）→ 推广期（该处未写“一对一”，口径可能不同）；“从不足50%提升至80%”（§3.2）无日期，按三年周期设为深化期 2026（解释）。基线“不足50%”是上限，按 50 存储。",
+     "Subjects with a one-to-one helper / all community-corrections subjects. 2025 '帮扶覆盖率达70%' (§7.1) → rollout (that passage omits '一对一'; scope may differ); '从不足50%提升至80%' (§3.2) is undated and set for deepening 2026 (interpretation). Baseline '<50%' is an upper bound, stored as 50."),
+    ("sa_cc_counselling", "社区矫正对象心理疏导服务覆盖率", "Counselling coverage, community corrections", "%",
+     "reported", "up", 507, "seed-004 §3.2",
+     "“心理疏导服务覆盖率达100%”（§3.2）无日期，按三年周期设为深化期 2026（解释）。基线互相矛盾：§2.1“达78%”、§2.3 实质性帮扶“不足50%”、§5.1 某县不足 30%，不存基线，由单位填报本地值。",
+     "'心理疏导服务覆盖率达100%' (§3.2) is undated; set for deepening 2026 (interpretation). Baselines disagree: 78% (§2.1), '<50%' (§2.3), one county below 30% (§5.1); none stored — units enter their own."),
+    ("sa_cc_training", "社区矫正对象就业技能培训参与率", "Skills-training participation, community corrections", "%",
+     "reported", "up", 508, "seed-004 §3.2",
+     "“就业技能培训参与率达90%”（§3.2）无日期，按三年周期设为深化期 2026（解释）。",
+     "'就业技能培训参与率达90%' (§3.2) is undated; set for deepening 2026 (interpretation)."),
+    ("sa_cc_satisfaction", "社区矫正对象帮扶满意度", "Satisfaction of community-corrections subjects with assistance",
+     "%", "reported", "up", 509, "seed-004 §8.3",
+     "社区矫正对象对帮扶服务满意度 90%（§8.3，2026 年预期效果）→ 深化期。定义未给出。",
+     "Satisfaction 90% (§8.3, expected effect in 2026) → deepening. Undefined."),
+    ("sa_family_difficulty_resolved", "特殊群体家庭困难解决率", "Family difficulties resolved, special groups", "%",
+     "reported", "up", 510, "seed-004 §8.3",
+     "“家庭困难解决率达85%”（§8.3，2026 年预期效果）→ 深化期。本系统没有帮扶对象登记，故为填报。",
+     "'家庭困难解决率达85%' (§8.3, expected effect in 2026) → deepening. The app has no register of assisted persons, hence reported."),
+    ("sa_mediation_success", "矛盾纠纷调解成功率", "Dispute mediation success rate", "%", "reported", "up", 511,
+     "seed-004 §3.2, §7.3",
+     "调解成功的纠纷 / 调解的纠纷。“2024年12月底前…提升至95%”（§7.3，试点地区）→ 试点期 95；“从96.5%提升至98%”（§3.2）无日期，按三年周期设为深化期 98（解释）。2024 年目标 95 低于 2023 年全国基线 96.5，按试点地区的下限理解（§5.2 提到部分村“不足70%”）。",
+     "Successful mediations / mediations. '2024年12月底前…提升至95%' (§7.3, pilot areas) → pilot 95; '从96.5%提升至98%' (§3.2) is undated, set for deepening 98 (interpretation). The 2024 target 95 is below the 2023 national baseline 96.5; read as a floor for pilot areas (§5.2 mentions villages below 70%)."),
+    ("sa_mediation_common", "常见纠纷调解成功率", "Mediation success, common disputes", "%", "reported", "up", 512,
+     "seed-004 §3.2",
+     "邻里纠纷、家庭矛盾等常见纠纷的调解成功率。从 98.2% 提升至 99%（§3.2）无日期，按三年周期设为深化期 2026（解释）。98.2% 为 2023 年全国数据。",
+     "Mediation success for neighbour and family disputes. 98.2% → 99% (§3.2) is undated; set for deepening 2026 (interpretation). 98.2% is the 2023 national figure."),
+    ("sa_data_sharing", "公安、司法、民政等部门数据共享率", "Data-sharing rate, police/justice/civil affairs", "%",
+     "reported", "up", 513, "seed-004 §7.3, §5.3, §8.2",
+     "定义未给出。“2024年12月底前…突破50%”（§7.3）→ 试点期 50；“在两年内从35%提升至80%”（§5.3）→ 推广期 80；“从35%提高至85%”（§8.2、§9.2 预期效果）→ 深化期 85。§3.3 把 80% 放在中期（3–5 年），与“两年内”冲突。35% 为全国基线。与 seed-001 的 cp_data_sharing 口径不同。",
+     "Undefined. '2024年12月底前…突破50%' (§7.3) → pilot 50; '在两年内从35%提升至80%' (§5.3) → rollout 80; '从35%提高至85%' (§8.2, §9.2) → deepening 85. §3.3 puts 80% in the medium term (3–5 years), conflicting with 'two years'. 35% is national. Not the same measure as seed 001's cp_data_sharing."),
+    ("sa_video_coverage", "重点区域视频监控覆盖率", "Video surveillance coverage of key areas", "%", "reported", "up",
+     514, "seed-004 §3.2, §7.2",
+     "目标随范围变化：2024 年试点“重点公共区域视频监控覆盖率100%”（§7.2）→ 试点期 100（试点区域）；2025 年中西部推广“提升至85%”（§7.2）→ 推广期 85；“从当前的65%提升至90%”（§3.2）无日期 → 深化期 90（解释）。基线矛盾（§3.2 的 65% 与 §2.1“达98%”），不存基线，由单位填报本地值。",
+     "Targets change with scope: 2024 pilot '重点公共区域视频监控覆盖率100%' (§7.2) → pilot 100 (pilot areas); 2025 central/west '提升至85%' (§7.2) → rollout 85; '从当前的65%提升至90%' (§3.2), undated → deepening 90 (interpretation). Baselines disagree (65% in §3.2 vs 98% in §2.1); none stored."),
+    ("sa_police_ratio", "社区民警服务居民数", "Residents per community police officer", "people", "reported", "down",
+     515, "seed-004 §3.2, §7.1, §7.3",
+     "辖区居民数 / 社区民警数（“1:N”中的 N）。基线 1:5000（§3.2、§6.1；§1.2 写 5000–8000）；“2025年6月底前…优化至1:4000”（§7.3，列为里程碑）；2025 年“1:3500”（§7.1）→ 推广期 3500；“1:3000”（§3.2、§4.2、§8.2）→ 深化期 3000。",
+     "Residents / community police officers (N in '1:N'). Baseline 1:5000 (§3.2, §6.1; §1.2 says 5000–8000); '2025年6月底前…优化至1:4000' (§7.3) is a milestone; 2025 '1:3500' (§7.1) → rollout 3500; '1:3000' (§3.2, §4.2, §8.2) → deepening 3000."),
+    ("sa_residents_per_grid_worker", "网格员服务居民数", "Residents per full-time grid worker", "people", "reported",
+     "down", 516, "seed-004 §8.2",
+     "辖区居民数 / 专职网格员数。“平均每名网格员服务居民数从1200人降至800人”（§8.2，2026 年预期效果）→ 深化期 800。",
+     "Residents / full-time grid workers. '从1200人降至800人' (§8.2, expected effect in 2026) → deepening 800."),
+    ("sa_grid_worker_staffing", "专职网格员配备达标率", "Villages/communities with ≥2 full-time grid workers", "%",
+     "reported", "up", 517, "seed-004 §3.2, §8.2",
+     "至少配备 2 名专职网格员的村（社区）/ 全部村（社区）。“每个村(社区)至少配备2名专职网格员”（§3.2）无日期；§8.2 预期“专职网格员覆盖所有村(社区)”，深化期设为 100（“每个”即 100，解释）。与 sa_residents_per_grid_worker（800 人）是两个指标。",
+     "Villages/communities with ≥2 full-time grid workers / all. '每个村(社区)至少配备2名专职网格员' (§3.2) is undated; §8.2 expects grid workers in every village by 2026, so deepening 100 ('every' = 100; interpretation). Separate from sa_residents_per_grid_worker (800)."),
+    ("sa_village_officer_coverage", "试点地区“一村一警一辅警”覆盖率", "Pilot villages with one officer and one auxiliary",
+     "%", "reported", "up", 518, "seed-004 §3.3, §7.1",
+     "试点地区至少配备 1 名民警和 1 名辅警的村（社区）/ 试点地区全部村（社区），仅试点单位填报。2024 年在试点地区“全覆盖”（§7.1、§3.3）→ 试点期 100。",
+     "Pilot-area villages/communities with ≥1 officer and ≥1 auxiliary / all pilot-area villages, pilot units only. Full coverage in pilot areas in 2024 (§7.1, §3.3) → pilot 100."),
+    ("sa_fraud_drop", "电信网络诈骗案件发案率年降幅", "Yearly drop in telecom-fraud case rate", "%", "reported", "up",
+     519, "seed-004 §3.2",
+     "(上年发案率 − 本年) / 上年 × 100。“年均下降15%”（§3.2），每年要求，三个阶段均为 15。是否复利、基年（推定 2023）和发案率分母均未说明。",
+     "(Last year's rate − this year's) / last year's × 100. '年均下降15%' (§3.2), a yearly rule: 15 in every phase. Compounding, base year (2023 assumed) and rate denominator are not stated."),
+    ("sa_device_failure", "智能监控设备故障率", "Failure rate of smart surveillance devices", "%", "reported", "down",
+     520, "seed-004 §5.3, §9.4",
+     "故障设备 / 在用设备。“故障率控制在5%以内”（§5.3、§9.4）无日期，按三年周期设为深化期 2026（解释）。25% 为部分基层地区的现状（§5.1），非本市数据。",
+     "Faulty devices / devices in use. '故障率控制在5%以内' (§5.3, §9.4) is undated; set for deepening 2026 (interpretation). 25% is some grassroots areas' rate (§5.1), not this city."),
+    ("sa_warning_accuracy", "重点人群风险预警准确率", "Risk-warning accuracy for key groups", "%", "reported", "up",
+     521, "seed-004 §7.3",
+     "经核实属实的预警 / 全部预警（源文件未定义，本系统口径）。2026 年 6 月底前准确率达 90%（§7.3 刚性节点）→ 深化期 90。",
+     "Warnings confirmed true / all warnings (undefined in the source; this system's reading). 90% by end June 2026 (§7.3 hard node) → deepening 90."),
+    ("sa_duplicate_assistance", "帮扶措施重复率", "Duplication rate of assistance measures", "%", "reported", "down",
+     522, "seed-004 §8.2",
+     "帮扶措施重复率从 28% 降至 5%（§8.2，2026 年预期效果）→ 深化期 5。定义未给出；28% 为全国现状。",
+     "28% → 5% (§8.2, expected effect in 2026) → deepening 5. Undefined; 28% is the national status."),
+    ("sa_socorg_share", "社会组织承接帮扶项目比例", "Share of assistance projects run by social organisations", "%",
+     "reported", "up", 523, "seed-004 §3.3, §8.2",
+     "社会组织承接治安帮扶项目的比例从 12.3% 提升至 30%：§3.3 列为中期（3–5 年），§8.2 列为 2026 年预期效果；按 §8.2 设为深化期 30（解释）。12.3% 为全国数据。",
+     "12.3% → 30%: medium term (3–5 years) in §3.3, expected effect in 2026 in §8.2; deepening 30 following §8.2 (interpretation). 12.3% is national."),
+    ("sa_public_willingness", "公众参与治安帮扶意愿", "Public willingness to take part in assistance", "%", "reported",
+     "up", 524, "seed-004 §3.3, §8.2",
+     "调查结果。从 18.7% 提升至 40%：§3.3 列为长期（5–10 年），§8.2 列为 2026 年预期效果，两处冲突；按 §8.2 设为深化期 40（解释）。18.7% 为全国数据。",
+     "Survey. 18.7% → 40%: long term (5–10 years) in §3.3 but expected in 2026 in §8.2 — conflict; deepening 40 following §8.2 (interpretation). 18.7% is national."),
+    ("sa_funding_per_capita", "基层社会治理人均经费", "Per-capita grassroots governance funding", "CNY", "reported",
+     "up", 525, "seed-004 §3.4, §5.3, §7.3",
+     "元/人，按年度填报。从 89 元提高至 150 元（§3.4、§5.3）无日期，按三年周期设为深化期 150（解释）；89 元为 2022 年全国数据。中西部2025 年 6 月底前 120 元（§7.3）列为里程碑，只适用于中西部地区。",
+     "Yuan per person, yearly. 89 → 150 yuan (§3.4, §5.3) is undated; deepening 150 (interpretation); 89 is the 2022 national figure. Central/western 120 yuan by end June 2025 (§7.3) is a milestone for those regions only."),
+    ("sa_migrant_child_enrolment", "流动人口子女义务教育入学率", "Compulsory-school enrolment of migrants' children",
+     "%", "reported", "up", 526, "seed-004 §3.2, §8.3",
+     "流动人口子女义务教育入学率 100%（§3.2，§8.3 作为 2026 年预期效果重复）→ 深化期 100。",
+     "Enrolment 100% (§3.2, repeated as a 2026 expected effect in §8.3) → deepening 100."),
+    ("sa_migrant_housing", "流动人口住房保障覆盖率", "Housing-security coverage of migrants", "%", "reported", "up",
+     527, "seed-004 §3.2, §8.3",
+     "住房保障覆盖率 60%（§3.2，§8.3 作为 2026 年预期效果重复）→ 深化期 60。",
+     "Housing-security coverage 60% (§3.2, repeated as a 2026 expected effect in §8.3) → deepening 60."),
+]
+
+# indicator, baseline, pilot, rollout, deepening (None = no target for that phase); see the notes
+PLAN_TARGETS = [
+    ("cp_emergency_response_min", None, 5.0, 5.0, 5.0),
+    ("cp_emergency_dispatch_min", None, 8.0, 8.0, 8.0),
+    ("cp_disabled_response_min", None, 5.0, 5.0, 5.0),
+    ("cp_nonemergency_handling_h", 4.2, 2.0, 2.0, 2.0),
+    ("cp_tip_feedback_h", None, 24.0, 24.0, 24.0),
+    ("cp_data_sharing", 45.0, None, 90.0, None),
+    ("cp_police_density_rural", 12.0, None, None, 18.0),
+    ("cp_social_participation", None, None, None, 60.0),
+    ("cp_station_coverage", None, None, None, 80.0),
+    ("cp_patrol_increase", None, 50.0, None, None),
+    ("cp_multidept_time_cut", None, None, None, 30.0),
+    ("cp_school_drills", 0.8, 2.0, 2.0, 2.0),
+    ("cp_budget_share", None, 5.0, 5.0, 5.0),
+    ("cp_data_leak_rate", None, 0.1, 0.1, 0.1),
+    ("og_key_area_crime_drop", None, None, None, 30.0),
+    ("og_pilot_crime_drop", None, None, 20.0, None),
+    ("og_dispute_resolution", None, None, 90.0, None),
+    ("og_dispute_local_resolution", None, None, None, 95.0),
+    ("og_service_awareness", None, None, None, 100.0),
+    ("og_satisfaction", None, None, None, 98.0),
+    ("og_hazard_rectify_h", None, None, None, 24.0),
+    ("og_grid_police_coverage", None, None, None, 100.0),
+    ("og_urban_grid_officer", None, None, None, 100.0),
+    ("og_officer_daily_visit_h", None, 3.0, 3.0, 3.0),
+    ("og_rural_onsite_week", None, 2.0, 2.0, 2.0),
+    ("og_response_general_h", None, 2.0, 2.0, 2.0),
+    ("og_response_urgent_min", None, 15.0, 15.0, 15.0),
+    ("og_certified_on_post", None, 100.0, 100.0, 100.0),
+    ("og_grid_annual_funding", None, 5.0, 5.0, 5.0),
+    ("cps_info_coverage", None, 80.0, 90.0, None),
+    ("cps_gov_data_integration", None, 80.0, None, None),
+    ("cps_data_fusion", None, None, 95.0, None),
+    ("cps_update_timeliness_h", 168.0, None, 24.0, None),
+    ("cps_officer_field_time_share", None, None, 70.0, None),
+    ("cps_incident_response_min", None, None, 5.0, None),
+    ("cps_one_trip", None, None, 95.0, None),
+    ("cps_public_participation", None, None, 70.0, None),
+    ("cps_training_fund_share", None, 20.0, 20.0, None),
+    ("sa_security_sense", 98.3, None, 98.5, 99.0),
+    ("sa_security_sense_rural", 92.1, None, 97.0, 97.5),
+    ("sa_security_sense_key_area", None, None, None, 99.5),
+    ("sa_cc_reoffending", 2.3, None, None, 1.5),
+    ("sa_released_employment", 58.0, None, 70.0, 75.0),
+    ("sa_released_job_stability", None, None, None, 80.0),
+    ("sa_cc_one_to_one", 50.0, None, 70.0, 80.0),
+    ("sa_cc_counselling", None, None, None, 100.0),
+    ("sa_cc_training", None, None, None, 90.0),
+    ("sa_cc_satisfaction", None, None, None, 90.0),
+    ("sa_family_difficulty_resolved", None, None, None, 85.0),
+    ("sa_mediation_success", 96.5, 95.0, None, 98.0),
+    ("sa_mediation_common", 98.2, None, None, 99.0),
+    ("sa_data_sharing", 35.0, 50.0, 80.0, 85.0),
+    ("sa_video_coverage", None, 100.0, 85.0, 90.0),
+    ("sa_police_ratio", 5000.0, None, 3500.0, 3000.0),
+    ("sa_residents_per_grid_worker", 1200.0, None, None, 800.0),
+    ("sa_grid_worker_staffing", None, None, None, 100.0),
+    ("sa_village_officer_coverage", None, 100.0, None, None),
+    ("sa_fraud_drop", None, 15.0, 15.0, 15.0),
+    ("sa_device_failure", 25.0, None, None, 5.0),
+    ("sa_warning_accuracy", None, None, None, 90.0),
+    ("sa_duplicate_assistance", 28.0, None, None, 5.0),
+    ("sa_socorg_share", 12.3, None, None, 30.0),
+    ("sa_public_willingness", 18.7, None, None, 40.0),
+    ("sa_funding_per_capita", 89.0, None, None, 150.0),
+    ("sa_migrant_child_enrolment", None, None, None, 100.0),
+    ("sa_migrant_housing", None, None, None, 60.0),
+]
+
+_Y = "源文件只写计划年月，按第1年=2024年推定 / plan year 1 read as 2024 (interpretation)"
+_PHASE_END = "源文件只给阶段，日期取阶段末 / derived from the phase end, not a dated milestone in the source"
+_YEAR_ONLY = "源文件只写年份，日期取年末 / year only in the source; due at year end"
+
+# code, due, zh, en, owner, source, note (owner "未写明" = not stated in the source)
+PLAN_MILESTONES = [
+    ("S1-2024-03", date(2024, 3, 31), "需求调研：建成市民安全需求数据库，形成差异化服务清单",
+     "Needs survey done: citizen safety needs database and differentiated service list", "未写明", "seed-001 §8.1", _Y),
+    ("S1-2024-06", date(2024, 6, 30), "“护驾服务APP”和“大数据中心”一期建成（风险预警、一键求助、安全知识上线）",
+     "Protection app and big-data centre phase 1 live (risk warning, one-tap help, safety knowledge)", "未写明",
+     "seed-001 §8.1", _Y),
+    ("S1-2024-12", date(2024, 12, 31), "在 3 个区县、20 个社区试点，建立“一社区一警格”；试点区域巡逻频次提升 50%，非紧急警情 2 小时内处置",
+     "Pilot in 3 districts/counties and 20 communities with one police grid per community; pilot patrols +50%, non-emergency handling ≤2 h",
+     "未写明", "seed-001 §8.1", _Y),
+    ("S1-2025-06", date(2025, 6, 30), "建成跨部门数据共享平台，数据共享率达 90% 以上；推行“潮汐式”警务",
+     "Cross-department data-sharing platform built, sharing rate ≥90%; tidal policing by incident heat map", "未写明",
+     "seed-001 §8.2", _Y),
+    ("S1-2026-06", date(2026, 6, 30), "护驾服务驿站覆盖全市 80% 社区；组建“护驾特战队”；社会力量参与率 60%",
+     "Protection service stations cover 80% of communities; special task force set up; social participation 60%",
+     "未写明", "seed-001 §8.2", _Y),
+    ("S1-2026-12", date(2026, 12, 31), "出台《市民护驾服务工作规范》，建立“市民评价+第三方评估”双轨监督",
+     "Issue the citizen-protection service norms; citizen evaluation + third-party assessment in place", "未写明",
+     "seed-001 §8.2, §3.4", _Y + "；§3.4 把两者列为一开始就有的保障措施 / §3.4 lists both as safeguards from the start"),
+    ("S2-2025-12", date(2025, 12, 31), "试点形成“一网格一警官、一事件一闭环”工作模式，搭建“警网融合”数字平台",
+     "Pilot grids run 'one officer per grid, one closed loop per event'; police–grid data platform built", "未写明",
+     "seed-002 §3.3", _PHASE_END + "；第一阶段为 2024–2025 年 / phase 1 is 2024–2025"),
+    ("S2-2026-12", date(2026, 12, 31), "实现网格警务力量全覆盖，建立跨部门协同长效机制",
+     "Police force in every grid; long-term cross-department coordination mechanism in place", "未写明",
+     "seed-002 §3.3", _PHASE_END),
+    ("S3-2024-12", date(2024, 12, 31), "建成标准化社区数据中台，整合 80% 政府部门数据",
+     "Standardised community data middle platform built; 80% of government-department data integrated", "未写明",
+     "seed-003 §3.3", _PHASE_END + "；近期目标为 2023–2024 年，第 8 章时间规划缺失 / near term 2023–2024; chapter 8 missing"),
+    ("S3-2025-12", date(2025, 12, 31), "实现“一社区一平台、一网格一终端”，社区警务信息化覆盖率达 90%，形成可复制的标准规范",
+     "One platform per community and one terminal per grid; informatisation coverage 90%; replicable standard issued",
+     "未写明", "seed-003 §3.3, §1.1", _PHASE_END),
+    ("S4-2024-06-A", date(2024, 6, 30), "完成试点区域选定", "Pilot areas selected", "未写明", "seed-004 §7.3", None),
+    ("S4-2024-06-B", date(2024, 6, 30), "完成社区矫正对象“一人一档”排查", "One-file-per-person screening of community-corrections subjects done",
+     "未写明", "seed-004 §7.3", None),
+    ("S4-2024-06-C", date(2024, 6, 30), "建立风险等级评估体系，对高风险社区矫正对象实施“每周一访”",
+     "Risk-level assessment set up; weekly visits to high-risk community-corrections subjects start", "未写明",
+     "seed-004 §7.3", "风险等级未定义 / risk levels not defined in the source"),
+    ("S4-2024-12-A", date(2024, 12, 31), "试点地区智慧安防设施全部投入使用", "Pilot smart-security facilities all in use",
+     "未写明", "seed-004 §7.3", None),
+    ("S4-2024-12-B", date(2024, 12, 31), "跨部门数据共享率突破 50%", "Cross-department data sharing above 50%", "未写明",
+     "seed-004 §7.3", None),
+    ("S4-2024-12-C", date(2024, 12, 31), "试点地区矛盾纠纷调解成功率提升至 95%", "Mediation success in pilot areas 95%",
+     "未写明", "seed-004 §7.3", None),
+    ("S4-2024-12-D", date(2024, 12, 31), "建立政法委牵头、每月召开的公安、司法、民政等部门联席会议机制",
+     "Monthly cross-department joint meeting led by the political-legal commission in place", "政法委",
+     "seed-004 §7.2, §5.3", _YEAR_ONLY),
+    ("S4-2025-06-A", date(2025, 6, 30), "社区民警与居民配比优化至 1:4000", "Community police ratio improved to 1:4000",
+     "未写明", "seed-004 §7.3", None),
+    ("S4-2025-06-B", date(2025, 6, 30), "中西部地区基层治安帮扶人均经费达到 120 元",
+     "Per-capita grassroots assistance funding 120 yuan in central/western regions", "未写明", "seed-004 §7.3",
+     "仅适用于中西部地区 / central and western regions only"),
+    ("S4-2025-12", date(2025, 12, 31), "流动人口“积分制”帮扶覆盖率达 70%；刑满释放人员就业率突破 70%",
+     "Migrant points-system coverage 70%; released-prisoner employment above 70%", "未写明", "seed-004 §7.3",
+     "§7.2 另写 2025 年就业率 65% / §7.2 says 65% for 2025"),
+    ("S4-2026-06", date(2026, 6, 30), "完成治安帮扶智慧平台建设，重点人群风险预警准确率达 90%",
+     "Smart assistance platform finished; key-group risk-warning accuracy 90%", "未写明", "seed-004 §7.3", None),
+    ("S4-2026-12-A", date(2026, 12, 31), "出台《治安帮扶工作条例》", "Issue the security-assistance regulations (条例)",
+     "未写明", "seed-004 §7.2", _YEAR_ONLY + "；与《实施细则》是两个文件 / a different document from the 实施细则"),
+    ("S4-2026-12-B", date(2026, 12, 31), "出台《治安帮扶工作实施细则》", "Issue the detailed implementation rules (实施细则)",
+     "未写明", "seed-004 §7.3, §3.4", None),
+]
+
+
 SETTINGS = {
     "score_weights": {"info_accuracy": 40, "need_resolution": 30, "satisfaction": 30},
     "special_intervals_days": {"red": 7, "yellow": 30, "blue": 30},
@@ -105,6 +545,20 @@ SETTINGS = {
     "status_at_risk_points": 2.0,
     "trend_months": 6,
 }
+
+
+PHASE_CODES = ("pilot", "rollout", "deepening")
+
+
+def indicator_rows() -> list[dict]:
+    """Every registry row as a dict; seed 000's rows are computed and higher-is-better."""
+    rows = [dict(code=c, name_zh=z, name_en=e, unit=u, kind="computed", direction="up", headline=h, sort=s,
+                 source_plan=src, note_zh=nz, note_en=ne)
+            for c, z, e, u, h, s, src, nz, ne in INDICATORS]
+    rows += [dict(code=c, name_zh=z, name_en=e, unit=u, kind=k, direction=d, headline=False, sort=s,
+                  source_plan=src, note_zh=nz, note_en=ne)
+             for c, z, e, u, k, d, s, src, nz, ne in PLAN_INDICATORS]
+    return rows
 
 
 def load_reference(conn: Connection) -> None:
@@ -116,26 +570,26 @@ def load_reference(conn: Connection) -> None:
         if not exists("SELECT 1 FROM phase WHERE code=:c", c=code):
             conn.execute(text("INSERT INTO phase (code, name_zh, name_en, start, \"end\") VALUES (:c,:z,:e,:s,:t)"),
                          {"c": code, "z": zh, "e": en, "s": start, "t": end})
-    for code, zh, en, unit, headline, sort, src, nzh, nen in INDICATORS:
-        if not exists("SELECT 1 FROM indicator WHERE code=:c", c=code):
+    for row in indicator_rows():
+        if not exists("SELECT 1 FROM indicator WHERE code=:code", code=row["code"]):
             conn.execute(text(
-                "INSERT INTO indicator (code, name_zh, name_en, unit, direction, kind, headline, sort, "
-                "source_plan, note_zh, note_en) VALUES (:c,:z,:e,:u,'up','computed',:h,:s,:src,:nz,:ne)"),
-                {"c": code, "z": zh, "e": en, "u": unit, "h": headline, "s": sort, "src": src,
-                 "nz": nzh, "ne": nen})
-    for code, base, *targets in CITY_TARGETS:
-        for phase, tgt in zip(("pilot", "rollout", "deepening"), targets):
+                "INSERT INTO indicator (code, name_zh, name_en, unit, direction, kind, headline, sort, source_plan, "
+                "note_zh, note_en) VALUES (:code,:name_zh,:name_en,:unit,:direction,:kind,:headline,:sort,"
+                ":source_plan,:note_zh,:note_en)"), row)
+    for code, base, *targets in CITY_TARGETS + PLAN_TARGETS:
+        for phase, tgt in zip(PHASE_CODES, targets, strict=True):
             if tgt is None:
                 continue
             if not exists("SELECT 1 FROM target WHERE indicator_code=:i AND phase_code=:p AND org_unit_id IS NULL",
                           i=code, p=phase):
                 conn.execute(text("INSERT INTO target (indicator_code, phase_code, org_unit_id, target, baseline) "
                                   "VALUES (:i,:p,NULL,:t,:b)"), {"i": code, "p": phase, "t": tgt, "b": base})
-    for code, due, zh, en, owner, src in MILESTONES:
+    milestones = [(*m, None) for m in MILESTONES] + PLAN_MILESTONES
+    for code, due, zh, en, owner, src, note in milestones:
         if not exists("SELECT 1 FROM milestone WHERE code=:c", c=code):
-            conn.execute(text("INSERT INTO milestone (code, title_zh, title_en, due, owner, status, source, version) "
-                              "VALUES (:c,:z,:e,:d,:o,'planned',:s,1)"),
-                         {"c": code, "z": zh, "e": en, "d": due, "o": owner, "s": src})
+            conn.execute(text("INSERT INTO milestone (code, title_zh, title_en, due, owner, status, source, note, "
+                              "version) VALUES (:c,:z,:e,:d,:o,'planned',:s,:n,1)"),
+                         {"c": code, "z": zh, "e": en, "d": due, "o": owner, "s": src, "n": note})
     for key, value in SETTINGS.items():
         if not exists("SELECT 1 FROM app_setting WHERE key=:k", k=key):
             conn.execute(text("INSERT INTO app_setting (key, value) VALUES (:k,:v)"),
