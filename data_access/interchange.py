@@ -879,6 +879,12 @@ def export_dir(session: Session, path: str | Path, with_id_numbers: bool = False
             raise PermissionError("only an admin may export ID numbers")
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
+    pg = session.get_bind().dialect.name == "postgresql"
+
+    def by(col):
+        """Code-point order on every backend (PostgreSQL's locale collation may differ)."""
+        return col.collate("C") if pg else col
+
     counts: dict[str, int] = {}
 
     units = session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.parent_id, OrgUnit.level, OrgUnit.name_zh,
@@ -897,16 +903,16 @@ def export_dir(session: Session, path: str | Path, with_id_numbers: bool = False
     counts["users.csv"] = _write_csv(out, "users.csv", (
         (r[0], r[1], r[2], r[3], None) for r in _stream(session, select(
             User.username, User.display_name, User.role, scope.c.code).join(scope, scope.c.id == User.scope_id)
-            .order_by(User.username))))
+            .order_by(by(User.username)))))
 
     grid = OrgUnit.__table__.alias("grid")
     counts["households.csv"] = _write_csv(out, "households.csv", _stream(session, select(
         Household.code, grid.c.code, Household.address, Household.category, Household.risk_level,
-        Household.registered_on).join(grid, grid.c.id == Household.grid_id).order_by(Household.code)))
+        Household.registered_on).join(grid, grid.c.id == Household.grid_id).order_by(by(Household.code))))
 
     def residents() -> Iterator[tuple]:
         q = (select(Household.code, Resident.name, Resident.id_number_enc, Resident.phone_enc)
-             .join(Household, Household.id == Resident.household_id).order_by(Household.code, Resident.id))
+             .join(Household, Household.id == Resident.household_id).order_by(by(Household.code), Resident.id))
         for hc, name, idn, phone in _stream(session, q):
             if with_id_numbers:
                 yield hc, name, crypto.decrypt(idn), crypto.decrypt(phone)
@@ -919,17 +925,17 @@ def export_dir(session: Session, path: str | Path, with_id_numbers: bool = False
         Visit.code, Household.code, User.username, Visit.visited_at, Visit.id_shown, Visit.bodycam_on,
         Visit.entered_at, Visit.appointment_made_at, Visit.satisfaction)
         .join(Household, Household.id == Visit.household_id).join(User, User.id == Visit.officer_id)
-        .order_by(Visit.code)))
+        .order_by(by(Visit.code))))
 
     vis = Visit.__table__.alias("v")
     counts["needs.csv"] = _write_csv(out, "needs.csv", _stream(session, select(
         Need.code, Household.code, vis.c.code, Need.category, Need.created_at, Need.responded_at,
         Need.resolved_at, Need.status).join(Household, Household.id == Need.household_id)
-        .outerjoin(vis, vis.c.id == Need.visit_id).order_by(Need.code)))
+        .outerjoin(vis, vis.c.id == Need.visit_id).order_by(by(Need.code))))
 
     counts["spot_checks.csv"] = _write_csv(out, "spot_checks.csv", _stream(session, select(
         SpotCheck.code, Household.code, SpotCheck.checked_on, SpotCheck.accurate, SpotCheck.fields_checked,
-        SpotCheck.fields_wrong).join(Household, Household.id == SpotCheck.household_id).order_by(SpotCheck.code)))
+        SpotCheck.fields_wrong).join(Household, Household.id == SpotCheck.household_id).order_by(by(SpotCheck.code))))
 
     trows = session.execute(select(Target.indicator_code, Target.phase_code, Target.target, Target.org_unit_id,
                                    Target.baseline)).all()
