@@ -29,6 +29,8 @@ def login_page() -> None:
     if status is True and auth.current_user() is not None:
         st.session_state["_set_auth_cookie"] = True
         st.rerun()  # rebuild the navigation with the user's pages
+    elif status is False and st.session_state.get("login_locked_until"):
+        st.error(t("login.locked", until=st.session_state["login_locked_until"].strftime("%H:%M")))
     elif status is False:
         st.error(t("login.failed"))
     else:

@@ -1,5 +1,6 @@
 """User and scope queries for the login and the shared page guard.
 
+Login attempts and the lockout rule live in ``data_access.accounts``.
 ``credentials`` feeds streamlit-authenticator (pre-hashed bcrypt, active users only);
 ``get_user`` returns a user with their scope org unit; ``units_under`` lists the units a
 user may pick; ``in_scope`` is the one data-scope rule (materialised path prefix).
@@ -10,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from . import audit
 from .models import LEVELS, OrgUnit, User
 
 
@@ -120,15 +120,3 @@ def units_under(*, session: Session, root: UnitRef, max_level: str = "community"
 def children(*, session: Session, parent: UnitRef) -> list[UnitRef]:
     rows = session.exec(select(OrgUnit).where(OrgUnit.parent_id == parent.id).order_by(OrgUnit.code)).all()
     return [_unit_ref(u) for u in rows]
-
-
-def record_login(*, session: Session, username: str, ok: bool) -> None:
-    """Audit a login attempt and keep the user's failed-login counter (no password, no IP)."""
-    name = (username or "").strip().lower()[:60]
-    user = session.exec(select(User).where(User.username == name)).first() if name else None
-    if user is not None:
-        user.failed_logins = 0 if ok else (user.failed_logins or 0) + 1
-        session.add(user)
-    # an unknown name is not stored: people sometimes type their password into the name field
-    audit.write(session, user.username if user is not None else "?", "login" if ok else "login_failed",
-                "app_user", user.id if user is not None else None)

@@ -16,6 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from data_access import users
+from data_access.clock import now_local
 from data_access.db import get_engine, migrate, session_scope
 from data_access.models import ROLES
 from data_access.settings import get_settings, key_file, reset_settings
@@ -139,9 +140,19 @@ def _user(url: str, username: str) -> UserInfo | None:
         return users.get_user(session=s, username=username)
 
 
-def record_login(username: str, ok: bool) -> None:
+def _lock_state(username: str):
+    from data_access import accounts
+
     with session_scope() as s:
-        users.record_login(session=s, username=username, ok=ok)
+        return accounts.lock_state(session=s, username=username, now=now_local())
+
+
+def record_login(username: str, ok: bool):
+    """Record a form login attempt (audited; the 5th failure in 15 minutes locks the account)."""
+    from data_access import accounts
+
+    with session_scope() as s:
+        return accounts.record_login_attempt(session=s, username=username, ok=ok, now=now_local())
 
 
 def authenticator():
@@ -152,13 +163,21 @@ def authenticator():
         _credentials(get_settings().database_url), cookie_name=COOKIE_NAME, cookie_key=cookie_key(),
         cookie_expiry_days=COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0,
     )
-    # Record every form login attempt (the check runs only when the form is submitted).
+    # Every form login goes through the lockout rule and is recorded (the check runs only when
+    # the form is submitted; a cookie re-login does not call it).
     model = auth.authentication_controller.authentication_model
     check = model.check_credentials
 
     def checked(username: str, password: str) -> bool:
+        st.session_state.pop("login_locked_until", None)
+        if _lock_state(username).locked:
+            state = record_login(username, False)  # audited as login_locked, not counted
+            st.session_state["login_locked_until"] = state.until
+            return False
         ok = bool(check(username, password))
-        record_login(username, ok)
+        state = record_login(username, ok)
+        if not ok and state.locked:
+            st.session_state["login_locked_until"] = state.until
         return ok
 
     model.check_credentials = checked

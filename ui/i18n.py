@@ -30,6 +30,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "login.password": {"zh": "密码", "en": "Password"},
     "login.submit": {"zh": "登录", "en": "Sign in"},
     "login.failed": {"zh": "用户名或密码不正确。", "en": "Wrong username or password."},
+    "login.locked": {"zh": "登录失败次数过多，账号已锁定至 {until}，请稍后再试或联系管理员解锁。",
+                     "en": "Too many failed sign-ins: the account is locked until {until}. Try again later or ask "
+                           "an administrator to unlock it."},
     "login.error": {"zh": "无法登录，请联系管理员。", "en": "Sign-in failed; please contact an administrator."},
     "login.intro": {"zh": "请使用分配给您的账号登录。", "en": "Sign in with the account you were given."},
     "logout": {"zh": "退出登录", "en": "Sign out"},

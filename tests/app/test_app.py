@@ -203,3 +203,64 @@ def test_language_from_url(app_env):
     assert not at.exception
     assert at.session_state["lang"] == "en"
     assert at.text_input[0].label == "Username"
+
+
+# --- the real login form --------------------------------------------------------------------------
+
+def _submit(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _audit_actions(url: str) -> list[tuple[str, str]]:
+    from sqlmodel import Session, select
+
+    from data_access.db import make_engine
+    from data_access.models import AuditLog
+
+    eng = make_engine(url)
+    with Session(eng) as s:
+        rows = [(r.username, r.action) for r in s.exec(select(AuditLog).order_by(AuditLog.id))]
+    eng.dispose()
+    return rows
+
+
+def test_login_form_with_wrong_password_is_refused_and_audited(app_env):
+    at = _submit(run(APP), "district", "wrong-password")
+    assert at.session_state["authentication_status"] is False
+    assert CATALOGUE["login.failed"]["zh"] in [e.value for e in at.error]
+    assert not at.metric
+    assert _audit_actions(app_env)[-1] == ("district", "login_failed")
+
+
+def test_login_form_signs_in_and_is_audited(app_env):
+    from conftest import PASSWORD
+
+    at = _submit(run(APP), "district", PASSWORD)
+    assert at.session_state["authentication_status"] is True
+    assert at.session_state["username"] == "district"
+    assert _audit_actions(app_env)[-1] == ("district", "login")
+
+
+def test_deactivated_user_cannot_sign_in(app_env):
+    from conftest import PASSWORD
+
+    at = _submit(run(APP), "gone", PASSWORD)
+    assert at.session_state["authentication_status"] is not True
+    assert not at.metric
+
+
+def test_fifth_failed_login_locks_the_account_even_for_the_right_password(app_env):
+    from conftest import PASSWORD
+
+    at = run(APP)
+    for _ in range(5):
+        _submit(at, "district", "wrong-password")
+    locked = [e.value for e in at.error]
+    assert len(locked) == 1 and locked[0] != CATALOGUE["login.failed"]["zh"]
+    _submit(at, "district", PASSWORD)
+    assert at.session_state["authentication_status"] is not True
+    assert ("district", "login_locked") in _audit_actions(app_env)
