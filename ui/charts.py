@@ -177,19 +177,20 @@ def _projection_rows(actual, spans, projection_phase, last_complete_month, windo
 
 
 def trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: date | datetime | None, lang: str,
-                labels: Mapping[str, str] | None = None, *, height: int = 260) -> alt.LayerChart:
+                labels: Mapping[str, str] | None = None, *, height: int = 300) -> alt.LayerChart:
     """Monthly actuals (line + points), the target step line (dashed), the projection (dotted)
     and a rule with a caption at the data's date. ``labels`` keys: ``TREND_LABEL_KEYS`` —
-    series names, ``data_date`` (the caption, already formatted) and ``month`` (x-axis title)."""
+    series names, ``data_date`` (the caption, already formatted) and ``month`` (tooltip title)."""
     lab = _labels(labels, TREND_LABEL_KEYS)
     df = frame.copy()
     df["label"] = df["series"].map({ACTUAL: lab[ACTUAL], TARGET: lab[TARGET], PROJECTION: lab[PROJECTION]})
     domain = [lab[ACTUAL], lab[TARGET], lab[PROJECTION]]
-    colour = alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom"),
+    legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2.5)
+    colour = alt.Color("label:N", title=None, legend=legend,
                        scale=alt.Scale(domain=domain, range=[SERIES_COLOURS[k] for k in (ACTUAL, TARGET, PROJECTION)]))
-    dash = alt.StrokeDash("label:N", title=None, legend=None,
+    dash = alt.StrokeDash("label:N", title=None, legend=legend,
                           scale=alt.Scale(domain=domain, range=[SERIES_DASH[k] for k in (ACTUAL, TARGET, PROJECTION)]))
-    x = alt.X("date:T", title=lab["month"], axis=alt.Axis(format=DATE_FORMAT.get(lang, DATE_FORMAT["en"])))
+    x = alt.X("date:T", title=None, axis=alt.Axis(format=DATE_FORMAT.get(lang, DATE_FORMAT["en"])))
     y = alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False))
     tooltip = [alt.Tooltip("label:N", title=" "), alt.Tooltip("date:T", title=lab["month"],
                                                                format=DATE_FORMAT.get(lang, "%Y-%m")),
@@ -209,14 +210,16 @@ def trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: date | da
     return alt.layer(*layers).properties(title=title, height=height, width="container")
 
 
-def _date_rule(data_date, caption: str) -> list[alt.Chart]:
-    """A vertical rule at the data's date with its caption (nothing when the date is unknown)."""
+def _date_rule(data_date, caption: str, above: bool = False) -> list[alt.Chart]:
+    """A vertical rule at the data's date with its caption inside the plot's top edge (``above``:
+    just above the plot); nothing when the date is unknown."""
     if data_date is None:
         return []
     when = pd.Timestamp(data_date)
     d = pd.DataFrame({"date": [when], "caption": [caption]})
     rule = alt.Chart(d).mark_rule(color=DATE_RULE_COLOUR, strokeDash=[3, 3]).encode(x="date:T")
-    text = alt.Chart(d).mark_text(align="right", baseline="top", dx=-4, dy=4, color=DATE_RULE_COLOUR,
+    text = alt.Chart(d).mark_text(align="right" if not above else "left", baseline="bottom" if above else "top",
+                                  dx=-4 if not above else 4, dy=-2 if above else 4, color=DATE_RULE_COLOUR,
                                   fontSize=11).encode(x="date:T", y=alt.value(0), text="caption:N")
     return [rule, text]
 
@@ -263,9 +266,10 @@ def milestone_timeline(frame: pd.DataFrame, title: str, status_labels: Mapping[s
     colour = alt.Color("status_label:N", title=lab["status"], legend=alt.Legend(orient="bottom"),
                        scale=alt.Scale(domain=domain, range=[MILESTONE_COLOURS[s] for s in MILESTONE_STATUSES]))
     fmt = DATE_FORMAT.get(lang, DATE_FORMAT["en"])
-    x = alt.X("due:T", title=lab["due"], scale=alt.Scale(domain=[lo.isoformat(), hi.isoformat()]),
+    x = alt.X("due:T", title=None, scale=alt.Scale(domain=[lo.isoformat(), hi.isoformat()]),
               axis=alt.Axis(format=fmt))
-    y = alt.Y("title:N", title=None, sort=alt.SortField("due"), axis=alt.Axis(labelLimit=320))
+    y = alt.Y("title:N", title=None, sort=alt.EncodingSortField(field="due", op="min"),
+              axis=alt.Axis(labelLimit=320))
     tooltip = [alt.Tooltip("title:N", title=lab["milestone"]), alt.Tooltip("due:T", title=lab["due"], format="%Y-%m-%d"),
                alt.Tooltip("status_label:N", title=lab["status"]), alt.Tooltip("owner:N", title=lab["owner"]),
                alt.Tooltip("evidence:N", title=lab["evidence"])]
@@ -278,8 +282,9 @@ def milestone_timeline(frame: pd.DataFrame, title: str, status_labels: Mapping[s
     )
     late_text = base.transform_filter(alt.datum.late).mark_text(align="left", dx=10, fontWeight="bold").encode(
         text="status_label:N")
-    layers = [points, late_text, *_date_rule(data_date, lab["data_date"])]
-    return alt.layer(*layers).properties(title=title, height=max(120, 26 * len(df)), width="container")
+    layers = [points, late_text, *_date_rule(data_date, lab["data_date"], above=True)]
+    # One 32 px band per milestone (a step height: the chart grows with the list, never squeezes).
+    return alt.layer(*layers).properties(title=title, height=alt.Step(32), width="container")
 
 
 # --- funnel plot ---------------------------------------------------------------------------
