@@ -117,6 +117,14 @@ class VisitInput:
     def from_dict(cls, d: dict) -> VisitInput:
         known = {f for f in cls.__dataclass_fields__}
         v = cls(**{k: val for k, val in (d or {}).items() if k in known})
+        for k in ("visited_at", "appointment_made_at"):
+            val = getattr(v, k)
+            if isinstance(val, str) and val.strip():
+                try:
+                    setattr(v, k, datetime.fromisoformat(val.strip()))
+                except ValueError:
+                    pass  # left as typed; validation reports "format"
+        v.answers = dict(v.answers) if isinstance(v.answers, dict) else v.answers
         v.needs = [n if isinstance(n, NeedInput) else NeedInput(**{k: n.get(k) for k in ("category", "description")})
                    for n in (v.needs or []) if isinstance(n, NeedInput | dict)]
         return v
