@@ -339,7 +339,8 @@ ERROR_CASES = [
 
 
 def assert_nothing_written(session: Session, targets_before: int) -> None:
-    session.rollback()
+    # commit, not roll back: a failed import must leave nothing behind even for a caller that commits
+    session.commit()
     assert all(n == 0 for n in table_counts(session).values()), table_counts(session)
     assert session.execute(select(func.count()).select_from(Target)).scalar_one() == targets_before
     assert tuple(target_value(session, "need_resolution", "rollout")) == (85.0, 61.0)  # reference value
@@ -412,7 +413,7 @@ def test_codes_clashing_with_database_are_rejected(session, tmp_path):
     assert "orgunits.csv:2: code: org unit 'C01' already exists in the database" in msgs
     assert "users.csv:6: username: user 'officer_li' already exists in the database" in msgs
     assert "visits.csv:31: visit_code: visit 'V030' already exists in the database" in msgs
-    session.rollback()
+    session.commit()
     assert table_counts(session) == before
 
 
