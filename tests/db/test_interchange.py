@@ -430,8 +430,14 @@ def test_import_referencing_existing_database_rows(session, tmp_path):
     write_csv(d / "needs.csv", [COLUMNS["needs.csv"],
                                 ["N100", "H002", "V002", "其他", "2025-06-12T09:00:00", "", "", "open"]])
     write_csv(d / "spot_checks.csv", [COLUMNS["spot_checks.csv"], ["K100", "H100", "2025-06-12", "1", "", ""]])
+    square = [[[116.5, 40.0], [116.6, 40.0], [116.6, 40.1], [116.5, 40.1], [116.5, 40.0]]]
+    (d / "grids.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "D02"}, "geometry": {"type": "Polygon", "coordinates": square}}]}),
+        encoding="utf-8")
     report = import_ok(session, d)
-    assert report.counts == {"households.csv": 1, "visits.csv": 2, "needs.csv": 1, "spot_checks.csv": 1}
+    assert report.counts == {"households.csv": 1, "visits.csv": 2, "needs.csv": 1, "spot_checks.csv": 1,
+                             "grids.geojson": 1}
+    assert json.loads(unit(session, "D02").geometry) == {"type": "Polygon", "coordinates": square}
     g02 = unit(session, "G02")
     assert visit(session, "V100").grid_id == g02.id
     assert visit(session, "V101").household_id == session.execute(
