@@ -4,10 +4,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_authenticator.utilities import LoginError
 
-from ui import auth
+from ui import auth, brand
 from ui.i18n import init_lang, language_switch, name_of, t
 
-st.set_page_config(page_title="网格警务", page_icon=":material/local_police:", layout="wide",
+st.set_page_config(page_title="网格警务", page_icon=brand.icon(), layout="wide",
                    initial_sidebar_state="expanded")
 auth.apply_secrets()
 auth.ensure_db()

@@ -32,7 +32,7 @@ phase_by_code = {p.code: p for p in phases}
 q_phase = st.query_params.get("phase")
 default_phase = phase_by_code.get(q_phase) or phase_containing(list(phases), today)
 
-c_unit, c_phase, c_date = st.columns([3, 2, 2], vertical_alignment="bottom")
+c_unit, c_phase, c_date = st.columns([4, 4, 3], vertical_alignment="bottom")
 with c_unit:
     top = user.scope.depth
     unit_labels = {c: "\u3000" * (u.depth - top) + f"{name_of(u)} · {t('level.' + u.level)}" for c, u in units.items()}
@@ -74,10 +74,11 @@ if not data.children:
 st.subheader(t("overview.children", level=t("level." + data.children[0].level)))
 matrix = kpi.children_matrix(data.kpis, indicators)
 if matrix is not None:
-    st.dataframe(matrix, width="stretch")
+    st.dataframe(matrix, hide_index=True, width="stretch", column_config=kpi.unit_column_config())
 heads = [i for i in indicators if i.headline]
 head_labels = {i.code: name_of(i) for i in heads}
 ind_code = st.selectbox(t("overview.children_detail"), list(head_labels), key=f"ov_detail_{lang()}",
                         format_func=head_labels.get)
 detail_ind = next(i for i in heads if i.code == ind_code)
-st.dataframe(kpi.children_detail(data.kpis, detail_ind), hide_index=True, width="stretch")
+st.dataframe(kpi.children_detail(data.kpis, detail_ind), hide_index=True, width="stretch",
+             column_config=kpi.unit_column_config())

@@ -34,11 +34,13 @@ def count(n: int | None) -> str:
     return NONE if n is None else f"{int(n):,}"
 
 
-def signed(v: float | None, unit: str = "%", lang: str = "zh") -> str:
+def signed(v: float | None, unit: str = "%", lang: str = "zh", ascii_minus: bool = False) -> str:
     """A signed difference in points: "+3.5 pp" / "−1.2 个百分点" ("分"/"pts" for scores)."""
     if v is None:
         return NONE
     s = _num(v)
+    if ascii_minus and s.startswith(MINUS):
+        s = "-" + s[1:]
     if v > 0 and s.strip("0.,"):
         s = "+" + s
     suffix = _PP[lang] if unit == "%" else (_PTS[lang] if unit == "score" else "")

@@ -81,7 +81,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "kpi.target": {"zh": "目标", "en": "Target"},
     "kpi.baseline": {"zh": "基线", "en": "Baseline"},
     "kpi.gap": {"zh": "差距", "en": "Gap"},
-    "kpi.vs_target": {"zh": "较目标 {delta}", "en": "{delta} vs target"},
+    "kpi.vs_target": {"zh": "较目标", "en": "vs target"},
     "kpi.n": {"zh": "样本量", "en": "n"},
     "kpi.ci": {"zh": "95% 区间", "en": "95% interval"},
     "kpi.required_gain": {"zh": "每月需提升", "en": "Needed per month"},

@@ -93,10 +93,11 @@ def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict |
         st.markdown(f"**{name_of(ind)}** {badge(k.status)} {flags}".strip())
         delta = None
         if k.value is not None and k.target is not None:
-            delta = t("kpi.vs_target", delta=fmt.signed(k.value - k.target, ind.unit, L))
+            # ASCII sign first: Streamlit colours the delta by its leading "-"
+            delta = fmt.signed(k.value - k.target, ind.unit, L, ascii_minus=True)
         st.metric(name_of(ind), kpi_value(k, ind), delta=delta, label_visibility="collapsed",
                   delta_color="normal" if ind.direction == "up" else "inverse", delta_arrow="off",
-                  help=name_of(ind, "note"))
+                  delta_description=t("kpi.vs_target") if delta else None, help=name_of(ind, "note"))
         lines = []
         if k.target is not None:
             lines.append(f"{t('kpi.target')} {fmt.value(k.target, ind.unit)} · "
@@ -155,22 +156,31 @@ def _unit_name(k) -> str:
 
 
 def children_matrix(kpis: Sequence, indicators: Sequence[IndicatorRow]) -> pd.io.formats.style.Styler | None:
-    """Direct children × headline indicators: formatted values, cells tinted by status."""
+    """Direct children × headline indicators: formatted values, cells tinted by status.
+
+    The first column holds the unit names (render with ``hide_index=True``).
+    """
     rows = _child_rows(kpis)
     if not rows:
         return None
     heads = [i for i in indicators if i.headline]
-    values, statuses, index = [], [], []
+    unit_col = t("col.unit")
+    values, statuses = [], []
     for by_ind in rows.values():
         first = next(iter(by_ind.values()))
-        index.append(_unit_name(first))
-        values.append([kpi_value(by_ind[i.code], i) if i.code in by_ind else fmt.NONE for i in heads])
-        statuses.append([getattr(by_ind.get(i.code), "status", None) for i in heads])
-    cols = [name_of(i) for i in heads]
-    df = pd.DataFrame(values, columns=cols, index=pd.Index(index, name=t("col.unit")))
+        values.append([_unit_name(first)] + [kpi_value(by_ind[i.code], i) if i.code in by_ind else fmt.NONE
+                                             for i in heads])
+        statuses.append([None] + [getattr(by_ind.get(i.code), "status", None) for i in heads])
+    cols = [unit_col] + [name_of(i) for i in heads]
+    df = pd.DataFrame(values, columns=cols)
     colors = pd.DataFrame([[f"background-color: {STATUS_BG[s]}" if s in STATUS_BG else "" for s in r]
                            for r in statuses], columns=cols, index=df.index)
     return df.style.apply(lambda _: colors, axis=None)
+
+
+def unit_column_config() -> dict:
+    """Column config for tables whose first column is the unit name (wide enough, pinned)."""
+    return {t("col.unit"): st.column_config.TextColumn(width="medium", pinned=True)}
 
 
 def children_detail(kpis: Sequence, ind: IndicatorRow) -> pd.DataFrame:
