@@ -390,7 +390,7 @@ class PrivacyComplaint(SQLModel, table=True):
     org_unit_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True)
     household_id: int | None = Field(default=None, foreign_key="household.id")
     summary: str = Field(max_length=1000)
-    status: str = Field(default="received", max_length=12)  # received | investigating | closed
+    status: str = Field(default="received", max_length=12)  # received | in_progress | closed
     start_due_at: datetime | None = None  # received + 24 h
     close_due_at: datetime | None = None  # received + 7 working days
     started_at: datetime | None = None

@@ -220,7 +220,7 @@ def transition(*, session: Session, user, need_id: int, action: str, expected_ve
     frm = need.status
     need = records.update_need(session=session, need_id=need.id, expected_version=expected_version,
                                username=actor.username, **changes)
-    ev_note = text if duplicate_of is None else f"[dup:{duplicate_of}] {text or ''}".strip()
+    ev_note = text if duplicate_of is None else f"[dup:{duplicate_of}] {text or ''}".strip()[:NOTE_MAX]
     _event(session, actor, need, action, now, frm, target, ev_note)
     detail = {"action": action, "from": frm, "to": target}
     if duplicate_of is not None:

@@ -3,7 +3,8 @@ searched by ID number through the keyed hash; every reveal and ID search is audi
 audit row names the resident and the field, never the value or the number searched).
 
 Also the household finder of the visit form (code / address / name prefix within the user's
-scope; results show masked names only).
+scope; results show masked names only) and the special-groups register (risk level with its
+reason and history; every raise or lowering is audited).
 """
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
-from . import audit, crypto
+from . import audit, crypto, records
 from .accounts import Actor, actor_of, household_in_scope, require_active, require_role, scope_clause, unit_in_scope
 from .errors import PermissionDenied, ValidationError
-from .models import Household, OrgUnit, Resident
+from .models import RISK_LEVELS, Household, OrgUnit, Resident, RiskChange, Visit
 from .records import NotFound
 
 FIELDS = ("name", "id_number", "phone")
@@ -201,3 +202,81 @@ def search_households(*, session: Session, user, query: str, limit: int = 20,
         names.setdefault(hid, []).append(crypto.mask_name(nm))
     return [HouseholdHit(h.id, h.code, h.address, h.grid_id, g, h.category, h.risk_level, h.version,
                          tuple(names.get(h.id, ()))) for h, g in rows]
+
+
+# --- special groups: risk levels ------------------------------------------------------------
+
+RISK_ROLES = ("officer", "district_leader", "admin")
+RISK_REASON_MAX = 500
+
+
+def set_risk_level(*, session: Session, user, household_id: int, level: str, reason: str, expected_version: int,
+                   now: datetime) -> Household:
+    """Raise or lower a household's risk level (red / yellow / blue / none) with a reason.
+
+    Optimistic locking on the household version; a RiskChange row keeps the history (with the
+    reason); the audit row holds the levels only (the reason may describe a person's situation)."""
+    actor = actor_of(session=session, user=user)
+    require_role(actor, "household.risk", RISK_ROLES)
+    h, _ = household_in_scope(session=session, actor=actor, household_id=household_id, action="household.risk")
+    if level not in RISK_LEVELS:
+        raise ValidationError("risk_level", "choice", {"options": list(RISK_LEVELS)})
+    why = _check_text("reason", reason, RISK_REASON_MAX, required=True)
+    if len(why) < REASON_MIN:
+        raise ValidationError("reason", "too_short", {"min": REASON_MIN})
+    if level == h.risk_level:
+        raise ValidationError("risk_level", "unchanged")
+    old = h.risk_level
+    h = records.update_household(session=session, household_id=h.id, expected_version=expected_version,
+                                 username=actor.username, risk_level=level)
+    session.add(RiskChange(household_id=h.id, changed_at=now, old_level=old, new_level=level, reason=why,
+                           user_id=actor.id))
+    session.flush()
+    direction = "raise" if RISK_LEVELS.index(level) > RISK_LEVELS.index(old) else "lower"
+    audit.write(session, actor.username, "household.risk_change", "household", h.code,
+                {"from": old, "to": level, "direction": direction}, at=now)
+    return h
+
+
+def risk_history(*, session: Session, user, household_id: int) -> list[RiskChange]:
+    """Risk level changes of a household, oldest first."""
+    actor = actor_of(session=session, user=user)
+    require_active(actor, "household.risk_history")
+    household_in_scope(session=session, actor=actor, household_id=household_id, action="household.risk_history")
+    return list(session.exec(select(RiskChange).where(RiskChange.household_id == household_id)
+                             .order_by(RiskChange.changed_at, RiskChange.id)).all())
+
+
+@dataclass(frozen=True)
+class SpecialRow:
+    household_id: int
+    code: str
+    address: str
+    grid_id: int
+    risk_level: str
+    version: int
+    reason: str | None  # of the latest change
+    changed_at: datetime | None
+    last_visit_at: datetime | None
+
+
+def special_groups(*, session: Session, user, now: datetime, levels: tuple[str, ...] = ("red", "yellow", "blue"),
+                   limit: int = 500) -> list[SpecialRow]:
+    """Households with a risk level in the user's scope, with the latest reason and last visit
+    (two GROUP BY subqueries, no per-household queries). Red first, then by code."""
+    actor = actor_of(session=session, user=user)
+    require_active(actor, "household.special")
+    last_visit = (select(Visit.household_id, func.max(Visit.visited_at).label("last"))
+                  .where(Visit.visited_at <= now).group_by(Visit.household_id).subquery())
+    last_change = (select(RiskChange.household_id, func.max(RiskChange.id).label("rid"))
+                   .group_by(RiskChange.household_id).subquery())
+    q = (select(Household, RiskChange.reason, RiskChange.changed_at, last_visit.c.last)
+         .join(OrgUnit, OrgUnit.id == Household.grid_id)
+         .outerjoin(last_visit, last_visit.c.household_id == Household.id)
+         .outerjoin(last_change, last_change.c.household_id == Household.id)
+         .outerjoin(RiskChange, RiskChange.id == last_change.c.rid)
+         .where(scope_clause(actor), Household.risk_level.in_(levels))
+         .order_by(case({"red": 0, "yellow": 1, "blue": 2}, value=Household.risk_level, else_=3), Household.code)
+         .limit(limit))
+    return [SpecialRow(h.id, h.code, h.address, h.grid_id, h.risk_level, h.version, reason, changed, last)
+            for h, reason, changed, last in session.exec(q).all()]

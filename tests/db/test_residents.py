@@ -1,6 +1,8 @@
 """Residents: encrypted at rest, masked views, audited reveal and ID search, household finder."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from issue5_world import NOW, build
 from sqlmodel import func, select
@@ -130,3 +132,51 @@ def test_search_households_by_code_address_and_name(session, world):
     assert hit.residents == ("张**",)
     assert far.id not in [h.id for h in residents.search_households(session=session, user=off, query="HH")]
     assert a.id in [h.id for h in residents.search_households(session=session, user=off, query="HH")]
+
+
+def test_risk_level_change_keeps_history_and_audits_levels_only(session, world):
+    from data_access.models import RiskChange
+    from data_access.records import ConcurrentEdit
+
+    h = world.hh["h1"]
+    with pytest.raises(PermissionDenied):
+        residents.set_risk_level(session=session, user=world.users["cl"], household_id=h.id, level="red",
+                                 reason="独居老人", expected_version=1, now=NOW)
+    with pytest.raises(ValidationError) as e:
+        residents.set_risk_level(session=session, user=world.users["off1"], household_id=h.id, level="purple",
+                                 reason="独居老人", expected_version=1, now=NOW)
+    assert e.value.code == "choice"
+    h = residents.set_risk_level(session=session, user=world.users["off1"], household_id=h.id, level="yellow",
+                                 reason="独居老人，行动不便", expected_version=1, now=NOW)
+    assert (h.risk_level, h.version) == ("yellow", 2)
+    with pytest.raises(ConcurrentEdit):
+        residents.set_risk_level(session=session, user=world.users["dl1"], household_id=h.id, level="red",
+                                 reason="病情加重", expected_version=1, now=NOW)
+    residents.set_risk_level(session=session, user=world.users["dl1"], household_id=h.id, level="red",
+                             reason="病情加重", expected_version=2, now=NOW + timedelta(days=1))
+    hist = residents.risk_history(session=session, user=world.users["off1"], household_id=h.id)
+    assert [(r.old_level, r.new_level, r.reason) for r in hist] == [("none", "yellow", "独居老人，行动不便"),
+                                                                    ("yellow", "red", "病情加重")]
+    rows = session.exec(select(AuditLog).where(AuditLog.action == "household.risk_change")
+                        .order_by(AuditLog.id)).all()
+    assert [r.detail for r in rows] == ['{"direction": "raise", "from": "none", "to": "yellow"}',
+                                        '{"direction": "raise", "from": "yellow", "to": "red"}']
+    assert session.exec(select(func.count()).select_from(RiskChange)).one() == 2
+
+
+def test_special_groups_register(session, world):
+    import factories as f
+
+    g1 = world.units["G1"]
+    blue = f.household(session, g1, code="B-1", risk="blue")
+    red = f.household(session, g1, code="R-1", risk="red")
+    f.household(session, g1, code="N-1", risk="none")
+    f.household(session, world.units["G3"], code="R-far", risk="red")
+    f.visit(session, red, world.users["off1"], NOW - timedelta(days=3))
+    f.visit(session, red, world.users["off1"], NOW - timedelta(days=1))
+    f.visit(session, red, world.users["off1"], NOW + timedelta(days=1))  # after now: ignored
+    residents.set_risk_level(session=session, user=world.users["off1"], household_id=blue.id, level="yellow",
+                             reason="新发现独居", expected_version=1, now=NOW)
+    rows = residents.special_groups(session=session, user=world.users["off1"], now=NOW)
+    assert [(r.code, r.risk_level, r.reason, r.last_visit_at) for r in rows] == [
+        ("R-1", "red", None, NOW - timedelta(days=1)), ("B-1", "yellow", "新发现独居", None)]
