@@ -1,0 +1,377 @@
+"""The demo city generator (data_access.demo) at scale S.
+
+One S city is generated per module on SQLite (and one on PostgreSQL); the tests read it.
+Expected values come from the raw rows or from the rules written here, never from the
+generator's own bookkeeping.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from data_access import crypto, demo, rollups
+from data_access import db as dbmod
+from data_access.demo_logins import DEMO_LOGINS
+from data_access.models import LEVELS
+from data_access.passwords import verify_password
+from data_access.settings import reset_settings
+
+pytestmark = pytest.mark.xdist_group(name="demo")
+
+SEED = 11
+AS_OF = date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def city(sqlite_template, tmp_path_factory):
+    """An S city on SQLite, generated once for the module."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    eng = dbmod.make_engine(f"sqlite:///{path}")
+    res = demo.generate(eng, "S", seed=SEED, as_of=AS_OF)
+    yield eng, res
+    eng.dispose()
+
+
+def rows(eng, sql: str, **kw) -> list[tuple]:
+    with eng.connect() as c:
+        return [tuple(r) for r in c.execute(text(sql), kw).all()]
+
+
+def one(eng, sql: str, **kw):
+    return rows(eng, sql, **kw)[0][0]
+
+
+def _fresh_sqlite(sqlite_template, tmp_path, name: str):
+    path = tmp_path / name
+    shutil.copy(sqlite_template, path)
+    return dbmod.make_engine(f"sqlite:///{path}")
+
+
+TABLES = ("org_unit", "app_user", "household", "resident", "visit", "need", "spot_check", "risk_change",
+          "veto_event", "grid_assignment")
+
+
+def _fingerprint(eng) -> dict:
+    fp = {t: one(eng, f"SELECT COUNT(*) FROM {t}") for t in TABLES}
+    fp["first_households"] = rows(eng, "SELECT code, address, category, risk_level FROM household ORDER BY id LIMIT 25")
+    fp["units"] = rows(eng, "SELECT code, name_zh, pilot FROM org_unit ORDER BY id LIMIT 40")
+    fp["accurate"] = one(eng, "SELECT SUM(CASE WHEN accurate THEN 1 ELSE 0 END) FROM spot_check")
+    fp["ratings"] = one(eng, "SELECT SUM(satisfaction) FROM visit")
+    fp["statuses"] = rows(eng, "SELECT status, COUNT(*) FROM need GROUP BY status ORDER BY status")
+    fp["last_visit"] = str(one(eng, "SELECT MAX(visited_at) FROM visit"))[:19]
+    return fp
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+def test_same_seed_same_city_different_seed_different_city(sqlite_template, tmp_path):
+    as_of = date(2024, 3, 1)  # a short history keeps this test fast
+    fps = []
+    for i, seed in enumerate((5, 5, 6)):
+        eng = _fresh_sqlite(sqlite_template, tmp_path, f"d{i}.db")
+        demo.generate(eng, "S", seed=seed, as_of=as_of)
+        fps.append(_fingerprint(eng))
+        eng.dispose()
+    assert fps[0] == fps[1]
+    assert fps[0]["first_households"][0][0] == "H0000001"
+    assert fps[0]["first_households"] != fps[2]["first_households"]
+    assert fps[0]["accurate"] != fps[2]["accurate"] or fps[0]["ratings"] != fps[2]["ratings"]
+
+
+def test_postgresql_gives_the_same_city_as_sqlite(city, pg_cluster):
+    eng_sqlite, _ = city
+    url = pg_cluster.create_db("demo_pg")
+    eng = dbmod.make_engine(url)
+    try:
+        dbmod.migrate(eng)
+        demo.generate(eng, "S", seed=SEED, as_of=AS_OF)  # COPY path
+        assert _fingerprint(eng) == _fingerprint(eng_sqlite)
+        _assert_rollups_match_rebuild(eng)
+        # sequences were moved past the explicit ids: an ORM insert still works
+        with Session(eng) as s:
+            s.execute(text("INSERT INTO veto_event (org_unit_id, occurred_on, kind, confirmed) "
+                           "VALUES (1, '2026-01-01', 'complaints', false)"))
+            s.commit()
+        assert one(eng, "SELECT COUNT(*) FROM veto_event") == len(demo.VETO_EVENTS) + 1
+    finally:
+        eng.dispose()
+
+
+# --- structure -------------------------------------------------------------------------------
+
+def test_scale_s_sizes(city):
+    eng, res = city
+    assert one(eng, "SELECT COUNT(*) FROM org_unit WHERE level='district'") == 3
+    assert one(eng, "SELECT COUNT(*) FROM org_unit WHERE level='grid'") == 150
+    assert 10_000 <= one(eng, "SELECT COUNT(*) FROM household") <= 14_000
+    assert res.counts["household"] == one(eng, "SELECT COUNT(*) FROM household")
+    assert one(eng, "SELECT COUNT(*) FROM org_unit WHERE level='district' AND pilot") == 1
+
+
+def test_levels_nest_and_paths_match(city):
+    eng, _ = city
+    units = {r[0]: r for r in rows(eng, "SELECT id, parent_id, level, path, city_id, district_id, station_id, "
+                                        "community_id, pilot FROM org_unit")}
+    assert sum(1 for u in units.values() if u[2] == "city") == 1
+    for uid, parent, level, path, *anc, pilot in units.values():
+        if level == "city":
+            assert parent is None and path == f"/{uid}/"
+            continue
+        p = units[parent]
+        assert LEVELS.index(level) == LEVELS.index(p[2]) + 1
+        assert path == p[3] + f"{uid}/"
+        assert pilot == p[8] or p[2] == "city"  # pilot flag is inherited below a district
+        chain = [int(x) for x in path.strip("/").split("/")][:4]
+        assert list(anc) == chain + [None] * (4 - len(chain))  # city, district, station, community ids
+    # dated assignment = current parent, open-ended
+    got = rows(eng, "SELECT a.grid_id, a.community_id, a.to_month FROM grid_assignment a")
+    assert sorted(got) == sorted((u[0], u[1], None) for u in units.values() if u[2] == "grid")
+
+
+def test_every_unit_has_a_closed_polygon_inside_the_city_box(city):
+    eng, _ = city
+    for code, geom in rows(eng, "SELECT code, geometry FROM org_unit"):
+        g = json.loads(geom)
+        assert g["type"] == "Polygon", code
+        ring = g["coordinates"][0]
+        assert ring[0] == ring[-1] and len(ring) >= 5, code
+        for lon, lat in ring:
+            assert 113.9 < lon < 114.7 and 30.3 < lat < 30.9, code
+
+
+def test_grid_polygons_tile_the_district_without_overlap(city):
+    """Shoelace areas: the grids of a district add up to the district polygon's area."""
+    eng, _ = city
+
+    def area(geom: str) -> float:
+        ring = json.loads(geom)["coordinates"][0]
+        return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
+
+    for did, dgeom in rows(eng, "SELECT id, geometry FROM org_unit WHERE level='district'"):
+        grids = rows(eng, "SELECT geometry FROM org_unit WHERE level='grid' AND district_id=:d", d=did)
+        total = sum(area(g) for (g,) in grids)
+        assert area(dgeom) > 0  # counter-clockwise exterior ring
+        assert total == pytest.approx(area(dgeom), rel=1e-6)
+
+
+def test_one_officer_per_grid_and_visits_by_that_officer(city):
+    eng, _ = city
+    per_grid = rows(eng, "SELECT g.id, COUNT(u.id) FROM org_unit g LEFT JOIN app_user u "
+                         "ON u.scope_id = g.id AND u.role = 'officer' WHERE g.level='grid' GROUP BY g.id")
+    assert len(per_grid) == 150 and all(n == 1 for _, n in per_grid)
+    wrong = one(eng, "SELECT COUNT(*) FROM visit v JOIN app_user u ON u.id = v.officer_id "
+                     "WHERE u.scope_id <> v.grid_id")
+    assert wrong == 0
+    # one shared hash for grid officers (never thousands of bcrypt runs)
+    assert one(eng, "SELECT COUNT(DISTINCT password_hash) FROM app_user WHERE role='officer'") == 1
+
+
+def test_demo_logins_exist_with_roles_scopes_and_passwords(city):
+    eng, res = city
+    first_pilot = rows(eng, "SELECT id, name_zh FROM org_unit WHERE level='district' AND pilot ORDER BY code")[0]
+    first_grid = rows(eng, "SELECT id, name_zh FROM org_unit WHERE level='grid' AND district_id=:d ORDER BY id",
+                      d=first_pilot[0])[0]
+    city_id = one(eng, "SELECT id FROM org_unit WHERE level='city'")
+    want_scope = {"city": city_id, "first pilot district": first_pilot[0], "first grid of that district": first_grid[0]}
+    for username, password, role, scope in DEMO_LOGINS:
+        got = rows(eng, "SELECT role, scope_id, password_hash, active FROM app_user WHERE username=:u", u=username)
+        assert len(got) == 1, username
+        r, scope_id, hashed, active = got[0]
+        assert (r, scope_id, bool(active)) == (role, want_scope[scope], True), username
+        assert verify_password(password, hashed)
+        assert not verify_password(password + "x", hashed)
+    assert one(eng, "SELECT COUNT(*) FROM visit v JOIN app_user u ON u.id=v.officer_id WHERE u.username='officer'") > 0
+    assert [x[0] for x in res.logins] == [u for u, *_ in DEMO_LOGINS]
+    assert dict((u, s) for u, _p, _r, s in res.logins)["officer"] == first_grid[1]
+
+
+def test_residents_are_encrypted_with_the_app_keys(city):
+    eng, _ = city
+    for name, enc, h, masked, penc, pmasked in rows(
+            eng, "SELECT name, id_number_enc, id_number_hash, id_number_masked, phone_enc, phone_masked "
+                 "FROM resident ORDER BY id LIMIT 30"):
+        idn = crypto.decrypt(enc)
+        assert len(idn) == 18 and idn not in enc
+        assert demo.id_number(idn[:6], date(int(idn[6:10]), int(idn[10:12]), int(idn[12:14])),
+                              int(idn[14:17])) == idn  # check digit valid
+        assert h == crypto.lookup_hash(idn)
+        assert masked == crypto.mask_id_number(idn)
+        phone = crypto.decrypt(penc)
+        assert len(phone) == 11 and phone[0] == "1" and pmasked == crypto.mask_phone(phone)
+        assert 2 <= len(name) <= 3
+
+
+def test_id_number_check_digit_matches_the_standard_example():
+    # GB 11643-1999 example: 11010519491231002X
+    assert demo.id_number("110105", date(1949, 12, 31), 2) == "11010519491231002X"
+
+
+def test_addresses_name_district_street_and_community(city):
+    eng, _ = city
+    for addr, d, s, c, cat in rows(
+            eng, "SELECT h.address, d.name_zh, st.name_zh, co.name_zh, h.category FROM household h "
+                 "JOIN org_unit g ON g.id=h.grid_id JOIN org_unit d ON d.id=g.district_id "
+                 "JOIN org_unit st ON st.id=g.station_id JOIN org_unit co ON co.id=g.community_id LIMIT 200"):
+        street = s.removesuffix("街道派出所")
+        assert addr.startswith(f"江城市{d}{street}街道"), addr
+        if cat != "business":
+            assert c in addr and "栋" in addr and "单元" in addr
+
+
+# --- the story -------------------------------------------------------------------------------
+
+def _accuracy(eng, where: str, **kw) -> float:
+    n, ok = rows(eng, "SELECT COUNT(*), SUM(CASE WHEN s.accurate THEN 1 ELSE 0 END) FROM spot_check s "
+                      "JOIN household h ON h.id = s.household_id JOIN org_unit g ON g.id = s.grid_id "
+                      f"WHERE {where}", **kw)[0]
+    assert n > 50
+    return ok / n
+
+
+def test_pilot_districts_are_more_accurate_in_2024(city):
+    eng, _ = city
+    period = "s.checked_on >= '2024-01-01' AND s.checked_on <= '2024-12-31'"
+    pilot = _accuracy(eng, f"{period} AND g.pilot")
+    other = _accuracy(eng, f"{period} AND NOT g.pilot")
+    assert pilot > other + 0.03
+
+
+def test_everyone_improves_from_the_2023_baseline(city):
+    eng, _ = city
+    base = _accuracy(eng, "s.checked_on < '2024-01-01'")
+    assert 0.76 < base < 0.88  # baseline near 82.4 %
+    assert _accuracy(eng, "s.checked_on >= '2026-01-01'") > base + 0.05
+
+
+def test_rentals_are_less_accurate(city):
+    eng, _ = city
+    assert _accuracy(eng, "h.category = 'rental'") < _accuracy(eng, "h.category = 'ordinary'")
+
+
+def test_process_compliance_improves(city):
+    eng, _ = city
+
+    def share(where: str) -> float:
+        n, ok = rows(eng, f"SELECT COUNT(*), SUM(CASE WHEN compliant THEN 1 ELSE 0 END) FROM visit WHERE {where}")[0]
+        return ok / n
+
+    assert share("visited_at < '2024-01-01'") < 0.8
+    assert share("visited_at >= '2026-06-01'") > 0.9
+
+
+def test_backlog_of_open_and_overdue_needs_at_as_of(city):
+    eng, _ = city
+    cutoff = datetime.combine(AS_OF, datetime.min.time())
+    overdue = one(eng, "SELECT COUNT(*) FROM need WHERE status IN ('open','accepted','in_progress') "
+                       "AND responded_at IS NULL AND created_at < :t", t=cutoff - timedelta(hours=48))
+    recent_open = one(eng, "SELECT COUNT(*) FROM need WHERE status IN ('open','accepted','in_progress') "
+                           "AND created_at >= :t", t=cutoff - timedelta(days=30))
+    assert overdue > 0 and recent_open > 0
+    statuses = {s for (s,) in rows(eng, "SELECT DISTINCT status FROM need")}
+    assert {"open", "in_progress", "resolved", "confirmed", "withdrawn", "duplicate"} <= statuses
+
+
+def test_nothing_happens_on_or_after_as_of(city):
+    eng, _ = city
+    cutoff = datetime.combine(AS_OF, datetime.min.time())
+    for sql in ("SELECT MAX(visited_at) FROM visit", "SELECT MAX(entered_at) FROM visit",
+                "SELECT MAX(created_at) FROM need", "SELECT MAX(responded_at) FROM need",
+                "SELECT MAX(resolved_at) FROM need"):
+        assert str(one(eng, sql)) < str(cutoff), sql
+    assert str(one(eng, "SELECT MAX(checked_on) FROM spot_check")) < AS_OF.isoformat()
+
+
+def test_special_group_cadence_mostly_kept(city):
+    eng, _ = city
+    cutoff = datetime.combine(AS_OF, datetime.min.time())
+    kept = total = 0
+    for level, days in (("red", 7), ("yellow", 30), ("blue", 30)):
+        total += one(eng, "SELECT COUNT(*) FROM household WHERE risk_level=:l", l=level)
+        kept += one(eng, "SELECT COUNT(DISTINCT h.id) FROM household h JOIN visit v ON v.household_id=h.id "
+                         "WHERE h.risk_level=:l AND v.visited_at >= :t", l=level, t=cutoff - timedelta(days=days))
+    assert total > 0 and 0.7 < kept / total < 1.0
+
+
+def test_milestones_done_in_progress_and_late(city):
+    eng, _ = city
+    ms = rows(eng, "SELECT code, due, status, evidence, done_on FROM milestone")
+    by_status = {}
+    for code, due, status, evidence, done_on in ms:
+        by_status.setdefault(status, []).append(code)
+        due = date.fromisoformat(str(due)[:10])
+        if status == "late":
+            assert due < AS_OF and done_on is None
+        if status == "done":
+            assert evidence and done_on is not None and str(done_on) < AS_OF.isoformat()
+        if due >= AS_OF:
+            assert status in ("planned", "in_progress")
+    assert by_status.get("late") and by_status.get("done")
+
+
+def test_veto_events_and_audit_row(city):
+    eng, res = city
+    assert one(eng, "SELECT COUNT(*) FROM veto_event WHERE confirmed") >= 1
+    detail = one(eng, "SELECT detail FROM audit_log WHERE action='demo.generate'")
+    assert json.loads(detail)["counts"]["visit"] == one(eng, "SELECT COUNT(*) FROM visit")
+
+
+# --- rollups ---------------------------------------------------------------------------------
+
+def _assert_rollups_match_rebuild(eng) -> None:
+    snap = rows(eng, "SELECT grid_id, period_month, event_month, metric, n FROM rollup ORDER BY 1, 2, 3, 4")
+    weeks = rows(eng, "SELECT officer_id, week, households FROM officer_week ORDER BY 1, 2")
+    with Session(eng) as s:
+        rollups.rebuild(s)
+        s.commit()
+    assert snap == rows(eng, "SELECT grid_id, period_month, event_month, metric, n FROM rollup ORDER BY 1, 2, 3, 4")
+    assert weeks == rows(eng, "SELECT officer_id, week, households FROM officer_week ORDER BY 1, 2")
+    total = dict(rows(eng, "SELECT metric, SUM(n) FROM rollup GROUP BY metric"))
+    assert total["visits"] == one(eng, "SELECT COUNT(*) FROM visit")
+    assert total["checks_ok"] == one(eng, "SELECT COUNT(*) FROM spot_check WHERE accurate")
+    assert total["needs"] == one(eng, "SELECT COUNT(*) FROM need WHERE status NOT IN ('withdrawn', 'duplicate')")
+
+
+def test_rollups_equal_a_rebuild(city):
+    eng, _ = city
+    _assert_rollups_match_rebuild(eng)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+@pytest.fixture
+def cli_db(monkeypatch):
+    def point(url: str) -> None:
+        monkeypatch.setenv("DATABASE_URL", url)
+        reset_settings()
+        dbmod.dispose_engines()
+
+    yield point
+    dbmod.dispose_engines()
+    reset_settings()
+
+
+def test_cli_if_empty_prints_logins_and_leaves_data_alone(city, cli_db, capsys):
+    eng, _ = city
+    cli_db(eng.url.render_as_string(hide_password=False))
+    before = one(eng, "SELECT COUNT(*) FROM household")
+    assert demo.cli_demo(scale="S", seed=99, as_of="2026-01-01", if_empty=True) == 0
+    out = capsys.readouterr().out
+    assert all(u in out for u, *_ in DEMO_LOGINS) and "District#2026" in out
+    assert one(eng, "SELECT COUNT(*) FROM household") == before
+    # without --if-empty a populated database is refused
+    assert demo.cli_demo(scale="S", seed=99, as_of="2026-01-01", if_empty=False) == 1
+
+
+def test_cli_refuses_scale_l_on_sqlite(sqlite_url, cli_db, capsys):
+    cli_db(sqlite_url)
+    assert demo.cli_demo(scale="L", seed=1, as_of="2024-02-01") == 2
+    assert "PostgreSQL" in capsys.readouterr().err
+    eng = dbmod.make_engine(sqlite_url)
+    assert one(eng, "SELECT COUNT(*) FROM org_unit") == 0
+    eng.dispose()
