@@ -1,0 +1,91 @@
+"""Screenshots for the README: ``python -m tests.e2e.screenshots`` (or ``make screenshots``).
+
+Builds the S demo city in a temporary APP_DATA_DIR (fixed as-of date), starts the app, logs in
+as each demo role through the real form and saves full-page PNGs (1366 px wide, the officers'
+laptop width) to docs/screenshots/. Requests to other hosts are blocked; the script fails if
+the page tries any.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from data_access.demo_logins import DEMO_LOGINS
+from tests.e2e.e2e_server import (
+    ROOT,
+    ExternalRequests,
+    build_demo,
+    full_page_screenshot,
+    launch,
+    login,
+    new_context,
+    run_server,
+    settle,
+    wait_idle,
+)
+
+OUT = ROOT / "docs" / "screenshots"
+# Screens per role beyond the overview: (url path, file suffix); later issues add rows here.
+EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {}
+
+
+def shoot(out: Path = OUT) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    saved: list[Path] = []
+    external = ExternalRequests()
+    with tempfile.TemporaryDirectory(prefix="gridpolice-shots-") as tmp:
+        data_dir = Path(tmp)
+        print("building the demo city (S) …", flush=True)
+        build_demo(data_dir)
+        with run_server(data_dir) as server, sync_playwright() as p:
+            browser = launch(p)
+            # the login screen
+            ctx = new_context(browser, external)
+            page = ctx.new_page()
+            page.goto(server.url + "/")
+            settle(page, page.get_by_label("密码"))
+            path = out / "login.png"
+            page.screenshot(path=str(path))
+            saved.append(path)
+            ctx.close()
+            for username, password, role, _scope in DEMO_LOGINS:
+                ctx = new_context(browser, external)
+                page = ctx.new_page()
+                login(page, server.url, username, password)
+                path = out / f"overview_{role}.png"
+                full_page_screenshot(page, path)
+                saved.append(path)
+                for url, suffix in EXTRA_SCREENS.get(role, []):
+                    page.goto(server.url + url)
+                    wait_idle(page)
+                    path = out / f"{suffix}_{role}.png"
+                    full_page_screenshot(page, path)
+                    saved.append(path)
+                if role == "district_leader":  # one English example
+                    page.get_by_text("English", exact=True).click()
+                    page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+                    wait_idle(page)
+                    path = out / f"overview_{role}_en.png"
+                    full_page_screenshot(page, path)
+                    saved.append(path)
+                ctx.close()
+            browser.close()
+    if external.urls:
+        raise SystemExit(f"the app tried to reach other hosts: {sorted(set(external.urls))}")
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.e2e.screenshots", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT, help="output folder (default docs/screenshots)")
+    args = ap.parse_args(argv)
+    for path in shoot(args.out):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
