@@ -45,6 +45,7 @@ VISIT_ROLES = ("officer",)
 FORM_ADMIN_ROLES = ("admin",)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 DRAFT_MAX_CHARS = 64_000
+NUMBER_MAX = 1e12
 # bidi embedding/override/isolate controls (Trojan-source style text) are refused outright
 _BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 _ALLOWED_CC = {"\n", "\t"}
@@ -244,8 +245,14 @@ def _clean_answer(item: FormItem, value, s: FormSettings) -> tuple[str | None, V
                 num = float(value.strip())
             except ValueError:
                 return None, ValidationError(f, "type", {"expected": "number"})
-        if isinstance(num, bool) or not isinstance(num, int | float) or not math.isfinite(num):
+        if isinstance(num, bool) or not isinstance(num, int | float):
             return None, ValidationError(f, "type", {"expected": "number"})
+        if isinstance(num, int):
+            if abs(num) > NUMBER_MAX:
+                return None, ValidationError(f, "range", {"min": -NUMBER_MAX, "max": NUMBER_MAX})
+            num = float(num)
+        if not math.isfinite(num) or abs(num) > NUMBER_MAX:
+            return None, ValidationError(f, "type" if not math.isfinite(num) else "range", {"expected": "number"})
         lo = (opts or {}).get("min") if isinstance(opts, dict) else None
         hi = (opts or {}).get("max") if isinstance(opts, dict) else None
         if (lo is not None and num < lo) or (hi is not None and num > hi):
@@ -330,8 +337,11 @@ def clean_visit(data: VisitInput | dict, *, now: datetime, items: list[FormItem]
 
     sat = d.satisfaction
     if sat is not None and sat != "":
-        if isinstance(sat, str) and sat.strip().isdigit():
-            sat = int(sat.strip())
+        if isinstance(sat, str):
+            try:
+                sat = int(sat.strip())
+            except ValueError:
+                pass
         if isinstance(sat, bool) or not isinstance(sat, int) or not 1 <= sat <= 5:
             errors.append(ValidationError("satisfaction", "range", {"min": 1, "max": 5}))
             sat = None
@@ -355,6 +365,8 @@ def clean_visit(data: VisitInput | dict, *, now: datetime, items: list[FormItem]
 
     needs: list[tuple[str, str | None]] = []
     raw_needs = d.needs if isinstance(d.needs, list) else []
+    if not isinstance(d.needs, list):
+        errors.append(ValidationError("needs", "type"))
     if len(raw_needs) > s.max_needs:
         errors.append(ValidationError("needs", "too_many", {"max": s.max_needs}))
     for i, n in enumerate(raw_needs[: s.max_needs]):

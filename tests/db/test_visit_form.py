@@ -71,6 +71,9 @@ NIGHT = datetime(2025, 6, 9, 21, 30)  # 21:30 the evening before NOW
     ({"satisfaction": 0}, ("satisfaction", "range")),
     ({"satisfaction": 6}, ("satisfaction", "range")),
     ({"satisfaction": True}, ("satisfaction", "range")),
+    ({"satisfaction": "²"}, ("satisfaction", "range")),  # superscript two is a "digit" but not a rating
+    ({"answers": {"addr_ok": True, "fraud": "none", "people": 10**400}}, ("answers.people", "range")),
+    ({"answers": {"addr_ok": True, "fraud": "none", "people": "3 people"}}, ("answers.people", "type")),
     ({"answers": {"people": 3, "fraud": "none"}}, ("answers.addr_ok", "required")),
     ({"answers": {"addr_ok": True, "fraud": "maybe"}}, ("answers.fraud", "choice")),
     ({"answers": {"addr_ok": True, "fraud": "none", "people": 51}}, ("answers.people", "range")),
