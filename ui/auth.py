@@ -206,8 +206,25 @@ def current_user() -> CurrentUser | None:
     return _from_info(info)
 
 
+def _leave_v1_wrapper() -> None:
+    """Hand the run to app.py when Streamlit ran a page script directly.
+
+    Because a ``pages/`` folder sits next to app.py, Streamlit wraps the first script run of a
+    process in its old multipage mode (it lists and runs pages/*.py by URL itself) until the
+    first ``st.navigation`` call; a page URL opened before anyone loaded "/" would then run
+    without app.py's login, language and navigation. Switching to app.py (query string kept)
+    restores the one router.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.switch_page(str(ROOT / "app.py"), query_params=st.query_params.to_dict())
+
+
 def require(roles: frozenset[str] | set[str] | tuple[str, ...] | None = None) -> CurrentUser:
     """The shared guard: signed in, active, role allowed — otherwise a message and ``st.stop()``."""
+    _leave_v1_wrapper()
     if signed_in_username() is None:
         st.info(t("auth.login_required"))
         st.stop()

@@ -174,14 +174,16 @@ def test_role_pages_table_drives_the_navigation():
 
 # --- language -----------------------------------------------------------------------------------
 
-def test_language_switch_turns_the_overview_english(app_env):
+def test_language_switch_turns_the_whole_screen_english(app_env):
     at = run(APP, "city")
     at.sidebar.radio(key="lang_switch").set_value("en").run()
-    # NB: with a pages/ folder next to app.py, AppTest re-runs the finished page script directly
-    # (Streamlit's v1 multipage wrapper), so this second run renders the overview without the frame.
     assert not at.exception
     assert at.session_state["lang"] == "en"
     assert metric(at, "Information accuracy") == pct("G1", "G1B", "G2")
+    body = texts(at)
+    assert "City leader" in body and "Sign out" in body
+    leftovers = [line for line in body.replace("王建国", "").splitlines() if CJK.search(line)]
+    assert leftovers == []
 
 
 def test_english_screen_has_no_chinese_ui_labels(app_env):
