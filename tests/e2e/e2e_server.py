@@ -132,9 +132,9 @@ def settle(page, locator, timeout: float = 60_000) -> None:
     wait_idle(page, timeout)
 
 
-def login(page, base_url: str, username: str, password: str) -> None:
+def login(page, base_url: str, username: str, password: str, path: str = "/") -> None:
     """Sign in through the real login form (Chinese labels: the default language)."""
-    page.goto(base_url + "/")
+    page.goto(base_url + path)
     settle(page, page.get_by_label("密码"))
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from e2e_server import login, wait_idle
+from e2e_server import login, settle, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
@@ -66,4 +66,25 @@ def test_language_switch_in_the_browser(e2e_app, page, external):
     main = page.get_by_test_id("stMain").inner_text()
     assert "Headline indicators" in main
     assert not re.search(r"[\u3400-\u9fff]", main), main  # unit and indicator names in English too
+    assert external.urls == []
+
+
+def test_deep_link_opened_anonymously_survives_the_login(e2e_app, page, external):
+    district = scope_of(e2e_app, "district")
+    login(page, e2e_app.url, "district", PASSWORDS["district"], path=f"/overview?unit={district.code}&phase=pilot")
+    assert "phase=pilot" in page.url and f"unit={district.code}" in page.url
+    shown = page.locator('[data-testid="stSelectbox"]').evaluate_all(
+        "els => els.map(e => (e.querySelector('input') || {}).value || e.innerText)")
+    assert any("试点期" in v for v in shown), shown
+    assert external.urls == []
+
+
+def test_sign_out_ends_the_session_and_the_cookie(e2e_app, page, external):
+    login(page, e2e_app.url, "officer", PASSWORDS["officer"])
+    page.get_by_role("button", name="退出登录").click()
+    settle(page, page.get_by_label("密码"))
+    page.reload()
+    settle(page, page.get_by_label("密码"))
+    assert page.get_by_test_id("stMetricValue").count() == 0
+    assert "gridpolice_auth" not in [c["name"] for c in page.context.cookies()]
     assert external.urls == []
