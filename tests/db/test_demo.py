@@ -375,3 +375,19 @@ def test_cli_refuses_scale_l_on_sqlite(sqlite_url, cli_db, capsys):
     eng = dbmod.make_engine(sqlite_url)
     assert one(eng, "SELECT COUNT(*) FROM org_unit") == 0
     eng.dispose()
+
+
+def test_a_failed_generation_leaves_the_database_as_it_was(sqlite_template, tmp_path, monkeypatch):
+    eng = _fresh_sqlite(sqlite_template, tmp_path, "fail.db")
+    indexes = rows(eng, "SELECT name FROM sqlite_master WHERE type='index' ORDER BY name")
+
+    def boom(self):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo._Gen, "veto_events", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        demo.generate(eng, "S", seed=1, as_of=date(2023, 3, 1))
+    assert rows(eng, "SELECT name FROM sqlite_master WHERE type='index' ORDER BY name") == indexes
+    assert one(eng, "SELECT COUNT(*) FROM org_unit") == 0
+    assert one(eng, "SELECT COUNT(*) FROM household") == 0
+    eng.dispose()
