@@ -7,7 +7,8 @@ months before as_of's month, raw records for the rest); the arithmetic is in
 ``metrics.definitions``.
 
 Conventions (indicators.md, with the choices the spec leaves open):
-- A date-only ``as_of`` means the end of that day. Events after as_of do not exist.
+- A date-only ``as_of`` means the end of that day. Events after as_of do not exist; a period
+  that has not begun at as_of has no data for any indicator.
 - P is a whole number of months: a phase (from the ``phase`` table) or one month 'YYYY-MM'.
 - Targets: the unit's own target for (indicator, phase), else the nearest ancestor's, else the
   city default (``org_unit_id`` NULL). For a month period, the phase containing that month.

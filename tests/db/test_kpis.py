@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-import factories as f
 import pytest
 
+import factories as f
 from data_access import records, rollups
 from metrics.service import INDICATORS, UnknownPeriod, UnknownUnit, compute_kpis, monthly_series, period_bounds
 
