@@ -1,6 +1,6 @@
 """AppTest (issue 3): login required, each role sees its own scope only, language switch.
 
-Expected numbers come from the tiny city in conftest.py (spot checks per grid):
+Expected numbers come from the tiny city in tiny_city.py (spot checks per grid):
 G1 4 checks / 3 accurate, G1B 1 / 0, G2 2 / 2.
 """
 from __future__ import annotations
@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CHECKS, UNITS
 from streamlit.testing.v1 import AppTest
+from tiny_city import CHECKS, PASSWORD, UNITS
 
 from ui.i18n import CATALOGUE
 
@@ -239,8 +239,6 @@ def test_login_form_with_wrong_password_is_refused_and_audited(app_env):
 
 
 def test_login_form_signs_in_and_is_audited(app_env):
-    from conftest import PASSWORD
-
     at = _submit(run(APP), "district", PASSWORD)
     assert at.session_state["authentication_status"] is True
     assert at.session_state["username"] == "district"
@@ -248,16 +246,12 @@ def test_login_form_signs_in_and_is_audited(app_env):
 
 
 def test_deactivated_user_cannot_sign_in(app_env):
-    from conftest import PASSWORD
-
     at = _submit(run(APP), "gone", PASSWORD)
     assert at.session_state["authentication_status"] is not True
     assert not at.metric
 
 
 def test_fifth_failed_login_locks_the_account_even_for_the_right_password(app_env):
-    from conftest import PASSWORD
-
     at = run(APP)
     for _ in range(5):
         _submit(at, "district", "wrong-password")
