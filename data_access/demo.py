@@ -67,6 +67,7 @@ LON0, LON1 = 114.05, 114.55  # city box (WGS84)
 LAT0, LAT1 = 30.42, 30.78
 DEMO_USER = "demo"
 BATCH = 50_000
+NEW_HOUSEHOLD_DAYS = (date(2027, 1, 1) - START).days
 INTERVALS = {"red": 7, "yellow": 30, "blue": 30}  # special-group visit cadence (days)
 # milestones that slip (late) when they are past due at as_of; at most two are late at once
 LATE_CANDIDATES = ("M2024-09", "M2025-09", "M2026-09")
@@ -606,14 +607,25 @@ class _Gen:
                     hh_list = []
                     for g in cu.children:
                         for _ in range(g.households):
-                            hh_list.append(self.household(g, du, su, cu))
+                            h = self.household(g, du, su, cu)
+                            if h is not None:
+                                hh_list.append(h)
                         done += g.households
                         self.progress(0.05 + 0.85 * done / self.total_households, f"households/visits {du.name_zh}")
                     communities.append((cu, hh_list))
             self.spot_checks(d, communities)
 
-    def household(self, g: Unit, du: Unit, su: Unit, cu: Unit) -> tuple:
+    def household(self, g: Unit, du: Unit, su: Unit, cu: Unit) -> tuple | None:
+        """One household (+ resident, risk history, visits, needs); None if it moves in after as_of."""
         rng = self.rng
+        if rng.random() < 0.86:
+            reg = date(2008, 1, 1) + timedelta(days=rng.randrange(0, 5478))  # before 2023
+            reg_day = 0
+        else:  # registered 2023-01-01 … 2026-12-31
+            reg_day = rng.randrange(0, NEW_HOUSEHOLD_DAYS)
+            if reg_day >= self.n_days:
+                return None
+            reg = self.days[reg_day]
         hid = self.next_id("household")
         code = self.code("household", "H", 7)
         r = rng.random()
@@ -627,12 +639,6 @@ class _Gen:
         else:
             address = (f"{CITY[0]}{du.name_zh}{su.street}街道{cu.name_zh}{rng.randint(1, 40)}栋"
                        f"{rng.randint(1, 6)}单元{rng.randint(1, 33)}{rng.randint(1, 4):02d}")
-        if rng.random() < 0.86:
-            reg = date(2008, 1, 1) + timedelta(days=rng.randrange(0, 5478))  # before 2023
-            reg_day = 0
-        else:
-            reg_day = rng.randrange(0, max(1, self.n_days))
-            reg = self.days[reg_day] if self.days else START
         h = _Rec(registered_on=reg)
         derive_household(h)
         self.w.add("household", (hid, code, g.id, address, category, risk, reg.isoformat(), h.registered_month, 1))
@@ -743,7 +749,8 @@ class _Gen:
                 created = visited + td(minutes=10 + int(rnd() * 110))
                 if created < cutoff:
                     self.need(hid, g, vid, created, mi)
-        if rng.random() < 0.07 * self.sc.need_factor:  # a need raised by phone / the resident app
+        # needs raised by phone / the resident app: about 0.02 per household and year
+        if rng.random() < min(1.0, 0.02 * self.sc.need_factor * (self.n_days - reg_day) / 365):
             day = rng.randrange(reg_day, self.n_days)
             self.need(hid, g, None, self.day_dt[day] + timedelta(minutes=rng.randrange(7 * 60, 22 * 60)),
                       self.day_mi[day])
@@ -935,6 +942,9 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
 
 def print_logins(logins: list[tuple[str, str, str, str]], stream=None) -> None:
     stream = stream or sys.stdout
+    if not logins:
+        print("（无演示账号 no demo logins in this database）", file=stream)
+        return
     print("演示账号 Demo logins", file=stream)
     print(f"  {'username':<10} {'password':<15} {'role':<16} scope", file=stream)
     for u, p, r, s in logins:
