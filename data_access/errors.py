@@ -58,3 +58,28 @@ class InvalidTransition(ValueError):
         self.status = status
         self.code = "invalid_transition"
         self.params = {"action": action, "status": status}
+
+
+# Every code the workflow services raise, with the params it carries, so the UI catalogue can
+# cover them all (a test can check ``set(ERROR_CODES) <= catalogue keys``). Password-policy
+# codes (too_short/too_long/needs_letter/needs_digit) come from ``accounts.password_problems``.
+ERROR_CODES: dict[str, tuple[str, ...]] = {
+    # generic field rules
+    "required": (), "format": (), "type": ("expected",), "choice": ("options",), "range": ("min", "max"),
+    "too_long": ("max", "length"), "too_short": ("min",), "too_many": ("max",), "too_large": ("max",),
+    "bad_character": ("codepoint",), "timezone": (), "unknown": ("value",), "invalid": (),
+    "future": (), "not_future": (),
+    # visit form
+    "too_old": ("days",), "required_late": ("hours",), "after_visit": (),
+    "night_needs_appointment": ("lead_hours", "justification_min", "window"), "unknown_item": (),
+    "not_editable": (),
+    # needs, complaints, appointments, risk levels
+    "invalid_transition": ("action", "status"), "before_created": (), "before_received": (),
+    "out_of_scope": (), "not_planned": ("status",), "unchanged": (),
+    # accounts
+    "wrong": (), "same_as_old": (), "taken": (), "self": (), "last_admin": (), "level_for_role": ("role", "levels"),
+    "needs_letter": (), "needs_digit": (), "bad_credentials": (), "inactive": (),
+    "locked": ("until", "minutes", "threshold", "window_minutes"),
+    # PermissionDenied codes
+    "role": ("role",), "scope": (), "token": (),
+}
