@@ -346,3 +346,19 @@ def test_double_click_from_two_sessions_at_once_creates_one_visit(engine):
     if engine.dialect.name == "postgresql":  # the loser waited and got the winner's visit back
         assert sorted(r[1] for r in results) == [False, True]
         assert len({r[2] for r in results}) == 1
+
+
+def test_every_error_code_raised_by_the_workflow_services_is_listed():
+    import re
+    from pathlib import Path
+
+    from data_access.errors import ERROR_CODES
+
+    root = Path(vf.__file__).parent
+    raised = set()
+    for name in ("accounts", "needs", "residents", "visit_form", "worklist", "complaints"):
+        src = (root / f"{name}.py").read_text(encoding="utf-8")
+        raised |= set(re.findall(r'(?:ValidationError|PermissionDenied)\([^,()]+, "([a-z_]+)"', src))
+        raised |= set(re.findall(r'AuthFailed\("([a-z_]+)"\)', src))
+    assert len(raised) > 20
+    assert raised - set(ERROR_CODES) == set()
