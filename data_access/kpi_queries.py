@@ -27,7 +27,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from .derive import month_of
+from .derive import ENTRY_LIMIT, NEED_SLA, month_of
 from .models import (
     GridAssignment,
     Household,
@@ -177,17 +177,22 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
 
     in_v = _between(V.c.visited_at, a0, as_of)
     in_e = and_(V.c.compliant, _between(V.c.entered_at, a0, as_of))
+    # a compliant visit was entered within 24 h, so visited_at ≥ a0 − 24 h (keeps the visited_at index usable)
     add({"visits": in_v, "visits_ok": in_e, "night": and_(in_v, V.c.is_night),
          "night_ok": and_(in_v, V.c.night_ok), "ratings": and_(in_v, V.c.satisfaction.is_not(None)),
          "ratings_pos": and_(in_v, V.c.satisfaction >= 4)},
-        V, V.c.month, V.c.grid_id, or_(in_v, in_e))
+        V, V.c.month, V.c.grid_id,
+        and_(_between(V.c.visited_at, a0 - ENTRY_LIMIT, as_of), or_(in_v, in_e)))
 
     in_n = _between(N.c.created_at, a0, as_of)
-    in_r = and_(N.c.resolved_month.is_not(None), _between(N.c.resolved_at, a0, as_of))
     in_d = _between(N.c.sla_due_at, a0, as_of)
     in_o = and_(N.c.sla_ok, _between(N.c.responded_at, a0, as_of))
-    add({"needs": in_n, "needs_resolved": in_r, "needs_sla_due": in_d, "needs_sla_ok": in_o},
-        N, N.c.created_month, N.c.grid_id, and_(N.c.counted, or_(in_n, in_r, in_d, in_o)))
+    # the SLA due time and an in-time response lie within 48 h of creation
+    add({"needs": in_n, "needs_sla_due": in_d, "needs_sla_ok": in_o},
+        N, N.c.created_month, N.c.grid_id,
+        and_(N.c.counted, _between(N.c.created_at, a0 - NEED_SLA, as_of), or_(in_n, in_d, in_o)))
+    in_r = and_(N.c.resolved_month.is_not(None), _between(N.c.resolved_at, a0, as_of))
+    add({"needs_resolved": in_r}, N, N.c.created_month, N.c.grid_id, and_(N.c.counted, in_r))
 
     for metric, same in (("hh_year_first", lambda v2: (v2.c.month - v2.c.month % 100) == (V.c.month - V.c.month % 100)),
                          ("hh_month_first", lambda v2: v2.c.month == V.c.month)):
