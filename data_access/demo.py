@@ -906,25 +906,25 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
             conn.exec_driver_sql("DELETE FROM rollup")  # a write opens the transaction before any DDL
             dropped = _drop_sqlite_indexes(conn)
         # bcrypt is slow on purpose: hash the five demo passwords in threads (bcrypt releases the GIL)
-        pool = ThreadPoolExecutor(max_workers=2)
-        futures = {u: pool.submit(hash_password, pw) for u, pw, _r, _s in DEMO_LOGINS}
-        g = _Gen(conn, sc, seed, as_of, fraction, progress)
-        progress(0.0, "org units")
-        g.build_org()
-        logins = g.build_users()
-        progress(0.05, "households/visits")
-        try:
-            g.build_field()
-            g.veto_events()
-            g.w.drain()
-        finally:
-            g.w.close()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {u: pool.submit(hash_password, pw) for u, pw, _r, _s in DEMO_LOGINS}
+            g = _Gen(conn, sc, seed, as_of, fraction, progress)
+            try:
+                progress(0.0, "org units")
+                g.build_org()
+                logins = g.build_users()
+                progress(0.05, "households/visits")
+                g.build_field()
+                g.veto_events()
+                g.w.drain()
+            finally:
+                g.w.close()
+            hashes = {u: f.result() for u, f in futures.items()}
         progress(0.88, "indexes")
         for sql in dropped:  # bulk load first, build the indexes once (same transaction)
             conn.exec_driver_sql(sql)
         g.w.fix_sequences()
-        g.set_passwords({u: f.result() for u, f in futures.items()})
-        pool.shutdown()
+        g.set_passwords(hashes)
         ms = g.milestones()
         progress(0.91, "rollups")
         rollups.rebuild(session)
