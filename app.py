@@ -59,13 +59,34 @@ with side_user:
 with side_lang:
     language_switch(side_lang)
 
+def forbidden_page() -> None:
+    st.error(t("auth.forbidden"))
+
+
+def stand_in(render, spec: auth.PageSpec) -> st.Page:
+    """A hidden page at ``spec``'s URL that renders ``render`` instead (login form or refusal), so a
+    deep link never meets Streamlit's own "page not found" dialog and survives the login."""
+    def page() -> None:
+        render()
+
+    page.__name__ = f"{spec.key}_stand_in"
+    return st.Page(page, title=t(spec.title_key), url_path=spec.url_path, visibility="hidden")
+
+
 if user is None:
-    pg = st.navigation([st.Page(login_page, title=t("nav.login"), icon=":material/login:", url_path="login")],
-                       position="hidden")
+    pg = st.navigation(
+        [st.Page(login_page, title=t("nav.login"), icon=":material/login:", url_path="login", default=True)]
+        + [stand_in(login_page, p) for p in auth.PAGES],
+        position="hidden")
 else:
-    pg = st.navigation({
+    allowed = auth.pages_for(user.role)
+    sections = {
         t(section): [st.Page(str(auth.ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path)
                      for p in pages]
-        for section, pages in auth.pages_for(user.role).items()
-    })
+        for section, pages in allowed.items()
+    }
+    refused = [stand_in(forbidden_page, p) for p in auth.PAGES if user.role not in p.roles]
+    if refused:  # hidden: they only answer direct URLs of pages this role may not open
+        sections[next(reversed(sections))] += refused
+    pg = st.navigation(sections)
 pg.run()

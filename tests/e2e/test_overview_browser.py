@@ -50,6 +50,7 @@ def test_page_url_opened_anonymously_shows_no_data(e2e_app, page, external, url)
     prompt.first.wait_for(timeout=30_000)
     wait_idle(page)
     body = page.locator("body").inner_text()
+    assert page.get_by_role("dialog").count() == 0  # no "page not found" (and no English) dialog
     assert page.get_by_test_id("stMetricValue").count() == 0
     assert page.get_by_test_id("stDataFrame").count() == 0
     assert not PERCENT.search(body), body
