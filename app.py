@@ -7,11 +7,11 @@ from streamlit_authenticator.utilities import LoginError
 from ui import auth, brand
 from ui.i18n import init_lang, language_switch, name_of, t
 
-st.set_page_config(page_title="网格警务", page_icon=brand.icon(), layout="wide",
+init_lang()  # session state and URL only: nothing is drawn before the page config
+st.set_page_config(page_title=t("app.title"), page_icon=brand.icon(), layout="wide",
                    initial_sidebar_state="expanded")
 auth.apply_secrets()
 auth.ensure_db()
-init_lang()
 
 side_user, side_lang, side_logout, side_cookie = (st.sidebar.container() for _ in range(4))
 with side_cookie:  # the cookie component renders here, out of the page's way
