@@ -274,3 +274,67 @@ def assert_in_scope(user: CurrentUser, unit: UnitRef) -> None:
     if not user.can_see(unit):
         st.error(t("auth.out_of_scope"))
         st.stop()
+
+
+# --- the frame: login page, stand-ins, navigation --------------------------------------------------
+
+def login_page(authenticator):
+    """The sign-in screen (a page function bound to this run's authenticator)."""
+    from streamlit_authenticator.utilities import LoginError
+
+    def login() -> None:
+        st.title(t("app.title"))
+        st.caption(t("app.subtitle"))
+        try:
+            authenticator.login(location="main", fields=login_fields(), key="login")
+        except LoginError:
+            st.error(t("login.error"))
+        status = st.session_state.get("authentication_status")
+        if status is True and current_user() is not None:
+            st.session_state["_set_auth_cookie"] = True
+            st.rerun()  # rebuild the navigation with the user's pages
+        elif status is False and st.session_state.get("login_locked_until"):
+            st.error(t("login.locked", until=st.session_state["login_locked_until"].strftime("%H:%M")))
+        elif status is False:
+            st.error(t("login.failed"))
+        else:
+            st.caption(t("login.intro"))
+
+    return login
+
+
+def forbidden_page() -> None:
+    st.error(t("auth.forbidden"))
+
+
+def stand_in(render, spec: PageSpec) -> st.Page:
+    """A hidden page at ``spec``'s URL that renders ``render`` instead (login form or refusal), so a
+    deep link never meets Streamlit's own (English) "page not found" dialog and survives the login."""
+    def page() -> None:
+        render()
+
+    page.__name__ = f"{spec.key}_stand_in"
+    return st.Page(page, title=t(spec.title_key), url_path=spec.url_path, visibility="hidden")
+
+
+def navigation(user: CurrentUser | None, authenticator):
+    """``st.navigation`` with only the pages ``user``'s role may open (anonymous: the login)."""
+    if user is None:
+        login = login_page(authenticator)
+        return st.navigation(
+            [st.Page(login, title=t("nav.login"), icon=":material/login:", url_path="login", default=True)]
+            + [stand_in(login, p) for p in PAGES],
+            position="hidden")
+    sections = {
+        t(section): [st.Page(str(ROOT / p.script), title=t(p.title_key), icon=p.icon, url_path=p.url_path)
+                     for p in pages]
+        for section, pages in pages_for(user.role).items()
+    }
+    # hidden stand-ins answer direct URLs of pages this role may not open
+    refused = [stand_in(forbidden_page, p) for p in PAGES if user.role not in p.roles]
+    if not sections:
+        return st.navigation([st.Page(forbidden_page, title=t("app.title"), url_path="none", default=True)]
+                             + refused, position="hidden")
+    if refused:
+        sections[next(reversed(sections))] += refused
+    return st.navigation(sections)
