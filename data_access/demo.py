@@ -76,10 +76,8 @@ LATE_CANDIDATES = ("M2024-09", "M2025-09", "M2026-09")
 @dataclass(frozen=True)
 class Scale:
     name: str
-    districts_x: int
-    districts_y: int
-    block_w: int  # grid cells per district block
-    block_h: int
+    districts: int
+    grids: int
     households_per_grid: float
     pilots: int
     station_cells: float  # target grids per station
@@ -91,9 +89,9 @@ class Scale:
 
 
 SCALES = {
-    "S": Scale("S", 3, 1, 5, 10, 80, 1, 12, 4.5, (10, 16), 2),
-    "M": Scale("M", 4, 4, 10, 10, 100, 3, 20, 4.5, (12, 20), 1, visit_factor=0.8),
-    "L": Scale("L", 4, 4, 25, 30, 333.4, 3, 94, 5, (8, 14), 1, visit_factor=0.65, need_factor=1.1),
+    "S": Scale("S", 3, 150, 80, 1, 12, 4.5, (10, 16), 2),
+    "M": Scale("M", 16, 1600, 100, 3, 20, 4.5, (12, 20), 1, visit_factor=0.8),
+    "L": Scale("L", 16, 12000, 333.4, 3, 94, 5, (8, 14), 1, visit_factor=0.65, need_factor=1.1),
 }
 
 
@@ -283,7 +281,7 @@ class Unit:
     name_zh: str
     name_en: str
     parent: Unit | None
-    rect: tuple[int, int, int, int]  # cells x0, y0, x1, y1 (half-open)
+    cells: list[tuple[int, int]]  # lattice cells (x, y) covered by the unit
     pilot: bool = False
     children: list[Unit] = field(default_factory=list)
     # filled for grids
@@ -294,17 +292,112 @@ class Unit:
     street: str = ""
 
 
-def _split(rng: random.Random, rect, target: float) -> list[tuple[int, int, int, int]]:
-    """Cut a cell rectangle recursively (k-d style) into pieces of about ``target`` cells."""
-    x0, y0, x1, y1 = rect
-    w, h = x1 - x0, y1 - y0
-    if w * h <= target * 1.45 or (w == 1 and h == 1):
-        return [rect]
-    if w >= h:
-        cut = x0 + max(1, min(w - 1, round(w * rng.uniform(0.38, 0.62))))
-        return _split(rng, (x0, y0, cut, y1), target) + _split(rng, (cut, y0, x1, y1), target)
-    cut = y0 + max(1, min(h - 1, round(h * rng.uniform(0.38, 0.62))))
-    return _split(rng, (x0, y0, x1, cut), target) + _split(rng, (x0, cut, x1, y1), target)
+Cell = tuple[int, int]
+
+
+def _city_cells(rng: random.Random, n_cells: int) -> tuple[int, list[Cell]]:
+    """The ``n_cells`` lattice cells nearest the centre by a wavy radius: a blob-shaped city."""
+    side = math.ceil(math.sqrt(n_cells / 0.62))
+    p1, p2, p3 = (rng.uniform(0, 2 * math.pi) for _ in range(3))
+    c = side / 2
+
+    def reach(x: int, y: int) -> float:
+        dx, dy = (x + 0.5 - c) / c, (y + 0.5 - c) / c
+        th = math.atan2(dy, dx)
+        wave = 1 + 0.10 * math.sin(2 * th + p1) + 0.07 * math.sin(3 * th + p2) + 0.04 * math.sin(5 * th + p3)
+        return math.hypot(dx, dy) / wave
+
+    cells = sorted(((x, y) for x in range(side) for y in range(side)), key=lambda q: (reach(*q), q))
+    return side, sorted(cells[:n_cells])
+
+
+def _components(cells: list[Cell]) -> list[list[Cell]]:
+    """4-connected components, largest first."""
+    left = set(cells)
+    out = []
+    for start in cells:
+        if start not in left:
+            continue
+        left.discard(start)
+        comp, stack = [], [start]
+        while stack:
+            x, y = stack.pop()
+            comp.append((x, y))
+            for nb in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)):
+                if nb in left:
+                    left.discard(nb)
+                    stack.append(nb)
+        out.append(sorted(comp))
+    out.sort(key=lambda comp: -len(comp))
+    return out
+
+
+def _partition(rng: random.Random, cells: list[Cell], k: int, iters: int = 6) -> list[list[Cell]]:
+    """Split cells into ``k`` contiguous, compact parts (a few Lloyd iterations of a Voronoi split)."""
+    k = max(1, min(k, len(cells)))
+    if k == 1:
+        return [list(cells)]
+    seeds = [(x + 0.5, y + 0.5) for x, y in rng.sample(cells, k)]
+    for it in range(iters + 1):
+        groups: list[list[Cell]] = [[] for _ in seeds]
+        for x, y in cells:
+            cx, cy = x + 0.5, y + 0.5
+            best = min(range(k), key=lambda i: (seeds[i][0] - cx) ** 2 + (seeds[i][1] - cy) ** 2)
+            groups[best].append((x, y))
+        if it < iters:
+            seeds = [(sum(x for x, _ in g) / len(g) + 0.5, sum(y for _, y in g) / len(g) + 0.5) if g else seeds[i]
+                     for i, g in enumerate(groups)]
+    groups = [g for g in groups if g]
+    # make every part 4-connected: stray pieces join a neighbouring part
+    for _ in range(10):
+        owner = {c: i for i, g in enumerate(groups) for c in g}
+        moved = False
+        for i, g in enumerate(groups):
+            for piece in _components(g)[1:]:
+                near = [owner[nb] for x, y in piece for nb in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1))
+                        if nb in owner and owner[nb] != i]
+                if near:
+                    j = max(sorted(set(near)), key=near.count)
+                    for c in piece:
+                        owner[c] = j
+                    moved = True
+        groups = [sorted(c for c, o in owner.items() if o == i) for i in range(len(groups))]
+        groups = [g for g in groups if g]
+        if not moved:
+            break
+    # north-west first, so that codes run across the map roughly in reading order
+    groups.sort(key=lambda g: (-(sum(y for _, y in g) / len(g)) // 2, sum(x for x, _ in g) / len(g)))
+    return groups
+
+
+def _rings(cells: list[Cell]) -> list[list[Cell]]:
+    """Boundary rings (lattice vertices) of a set of cells; exterior rings run counter-clockwise."""
+    inside = set(cells)
+    nxt: dict[Cell, list[Cell]] = {}
+    for x, y in cells:
+        for a, b, nb in (((x, y), (x + 1, y), (x, y - 1)), ((x + 1, y), (x + 1, y + 1), (x + 1, y)),
+                         ((x + 1, y + 1), (x, y + 1), (x, y + 1)), ((x, y + 1), (x, y), (x - 1, y))):
+            if nb not in inside:
+                nxt.setdefault(a, []).append(b)
+    rings = []
+    while nxt:
+        start = min(nxt)
+        ring, cur = [start], start
+        while True:
+            outs = nxt[cur]
+            b = outs.pop()
+            if not outs:
+                del nxt[cur]
+            if b == start:
+                break
+            ring.append(b)
+            cur = b
+        rings.append(ring)
+    return rings
+
+
+def _signed_area(ring: list) -> float:
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
 
 
 class Lattice:
@@ -317,15 +410,26 @@ class Lattice:
                     round(LAT0 + j * ch + rng.uniform(-0.28, 0.28) * ch, 6))
                    for j in range(ny + 1)] for i in range(nx + 1)]
 
-    def outline(self, rect) -> str:
-        """GeoJSON polygon of a cell rectangle following the shared jittered edges (CCW)."""
-        x0, y0, x1, y1 = rect
-        v = self.v
-        ring = [v[i][y0] for i in range(x0, x1 + 1)]
-        ring += [v[x1][j] for j in range(y0 + 1, y1 + 1)]
-        ring += [v[i][y1] for i in range(x1 - 1, x0 - 1, -1)]
-        ring += [v[x0][j] for j in range(y1 - 1, y0 - 1, -1)]
-        return json.dumps({"type": "Polygon", "coordinates": [[list(p) for p in ring]]}, separators=(",", ":"))
+    def outline(self, cells: list[Cell]) -> str:
+        """GeoJSON (Multi)Polygon of a set of cells along the shared jittered edges (exteriors CCW)."""
+        if len(cells) == 1:  # a grid: its four corners
+            x, y = cells[0]
+            rings = [[(x, y), (x + 1, y), (x + 1, y + 1), (x, y + 1)]]
+        else:
+            rings = _rings(cells)
+        coords = [[list(self.v[i][j]) for i, j in r] for r in rings]
+        area = [_signed_area(r) for r in coords]
+        for r in coords:
+            r.append(r[0])
+        outer = sorted((i for i in range(len(coords)) if area[i] > 0), key=lambda i: -area[i])
+        holes = [coords[i] for i in range(len(coords)) if area[i] <= 0]
+        if len(outer) == 1:
+            geom = {"type": "Polygon", "coordinates": [coords[outer[0]], *holes]}
+        else:
+            polys = [[coords[i]] for i in outer]
+            polys[0].extend(holes)
+            geom = {"type": "MultiPolygon", "coordinates": polys}
+        return json.dumps(geom, separators=(",", ":"))
 
 
 class _Names:
@@ -479,60 +583,56 @@ class _Gen:
     # org units -----------------------------------------------------------------------------
     def build_org(self) -> None:
         sc, rng = self.sc, self.rng
-        nx, ny = sc.districts_x * sc.block_w, sc.districts_y * sc.block_h
-        self.lattice = Lattice(rng, nx, ny)
+        side, cells = _city_cells(rng, sc.grids)
+        self.lattice = Lattice(rng, side, side)
         names = _Names(rng)
-        cx, cy = (sc.districts_x - 1) / 2, (sc.districts_y - 1) / 2
-        blocks = [(bx, by) for by in range(sc.districts_y) for bx in range(sc.districts_x)]
-        # pilots are the central (old-town) blocks; codes run from the centre outwards
-        blocks.sort(key=lambda b: ((b[0] - cx) ** 2 + (b[1] - cy) ** 2 + rng.random() * 0.01))
-        n_d = len(blocks)
+        c = side / 2
+        parts = _partition(rng, cells, sc.districts, iters=8)
+        # pilots are the central (old-town) districts; codes run from the centre outwards
+        parts.sort(key=lambda g: (sum(x + 0.5 - c for x, _ in g) / len(g)) ** 2
+                   + (sum(y + 0.5 - c for _, y in g) / len(g)) ** 2)
+        n_d = len(parts)
         qs_pilot = [0.95, 0.8, 0.55][: sc.pilots]
         others = n_d - sc.pilots
         qs_other = [round(0.9 * (1 - i / max(1, others - 1)), 3) for i in range(others)]
         rng.shuffle(qs_other)
         if others == 2:
             qs_other = [0.6, 0.1]
-        self.city = Unit(self.next_id("org_unit"), "JC", "city", CITY[0], CITY[1], None, (0, 0, nx, ny))
+        self.city = Unit(self.next_id("org_unit"), "JC", "city", CITY[0], CITY[1], None, cells)
         self.districts: list[Unit] = []
         self.grids: list[Unit] = []
         self.traj: list[Trajectory] = []
-        for d, (bx, by) in enumerate(blocks):
+        for d, dcells in enumerate(parts):
             zh, en = DISTRICTS[d % len(DISTRICTS)]
-            rect = (bx * sc.block_w, by * sc.block_h, (bx + 1) * sc.block_w, (by + 1) * sc.block_h)
             pilot = d < sc.pilots
             du = Unit(self.next_id("org_unit"), f"D{d + 1:02d}", "district", zh + "区", en + " District",
-                      self.city, rect, pilot)
+                      self.city, dcells, pilot)
             self.city.children.append(du)
             self.districts.append(du)
             q = qs_pilot[d] if pilot else qs_other[d - sc.pilots]
             self.traj.append(_trajectory(rng, pilot, q, self.months, sc.visit_factor))
-            for s, srect in enumerate(_split(rng, rect, sc.station_cells)):
+            for s, scells in enumerate(_partition(rng, dcells, round(len(dcells) / sc.station_cells))):
                 szh, sen = names.street()
                 su = Unit(self.next_id("org_unit"), f"{du.code}S{s + 1:02d}", "station", szh + "街道派出所",
-                          f"{sen} Subdistrict Police Station", du, srect, pilot)
+                          f"{sen} Subdistrict Police Station", du, scells, pilot)
                 su.street = szh
                 du.children.append(su)
-                for c, crect in enumerate(_split(rng, srect, sc.community_cells)):
+                for ci, ccells in enumerate(_partition(rng, scells, round(len(scells) / sc.community_cells))):
                     czh, cen = names.combo()
-                    cu = Unit(self.next_id("org_unit"), f"{su.code}C{c + 1:02d}", "community", czh + "社区",
-                              f"{cen} Community", su, crect, pilot)
+                    cu = Unit(self.next_id("org_unit"), f"{su.code}C{ci + 1:02d}", "community", czh + "社区",
+                              f"{cen} Community", su, ccells, pilot)
                     cu.street = szh
                     su.children.append(cu)
-                    x0, y0, x1, y1 = crect
-                    k = 0
-                    for y in range(y0, y1):
-                        for x in range(x0, x1):
-                            k += 1
-                            g = Unit(self.next_id("org_unit"), f"{cu.code}G{k:02d}", "grid", f"{czh}社区第{k}网格",
-                                     f"{cen} Community Grid {k}", cu, (x, y, x + 1, y + 1), pilot)
-                            g.district_ix = d
-                            g.street = szh
-                            g.offset = rng.gauss(0, 0.012) - (0.05 if rng.random() < 0.06 else 0.0)
-                            mean = sc.households_per_grid * self.fraction
-                            g.households = max(3, int(rng.gauss(mean, mean * 0.22)))
-                            cu.children.append(g)
-                            self.grids.append(g)
+                    for k, cell in enumerate(sorted(ccells, key=lambda q: (-q[1], q[0])), start=1):
+                        g = Unit(self.next_id("org_unit"), f"{cu.code}G{k:02d}", "grid", f"{czh}社区第{k}网格",
+                                 f"{cen} Community Grid {k}", cu, [cell], pilot)
+                        g.district_ix = d
+                        g.street = szh
+                        g.offset = rng.gauss(0, 0.012) - (0.05 if rng.random() < 0.06 else 0.0)
+                        mean = sc.households_per_grid * self.fraction
+                        g.households = max(3, int(rng.gauss(mean, mean * 0.22)))
+                        cu.children.append(g)
+                        self.grids.append(g)
         self.total_households = sum(g.households for g in self.grids)
         self._write_units(self.city, None)
         for g in self.grids:
@@ -548,7 +648,7 @@ class _Gen:
         path = "/" + "/".join(str(x.id) for x in reversed(chain)) + "/"
         self.w.add("org_unit", (
             u.id, u.code, parent.id if parent else None, u.level, u.name_zh, u.name_en, u.pilot,
-            self.lattice.outline(u.rect), path, by_level.get("city"), by_level.get("district"),
+            self.lattice.outline(u.cells), path, by_level.get("city"), by_level.get("district"),
             by_level.get("station"), by_level.get("community")))
         for c in u.children:
             self._write_units(c, u)

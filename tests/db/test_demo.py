@@ -134,30 +134,60 @@ def test_levels_nest_and_paths_match(city):
     assert sorted(got) == sorted((u[0], u[1], None) for u in units.values() if u[2] == "grid")
 
 
+def _polygons(geom: str) -> list[list]:
+    g = json.loads(geom)
+    assert g["type"] in ("Polygon", "MultiPolygon")
+    return [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+
+
+def _area(geom: str) -> float:
+    """Shoelace area in degrees²: exteriors count positive (CCW), holes negative."""
+    return sum(0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
+               for poly in _polygons(geom) for ring in poly)
+
+
 def test_every_unit_has_a_closed_polygon_inside_the_city_box(city):
     eng, _ = city
-    for code, geom in rows(eng, "SELECT code, geometry FROM org_unit"):
-        g = json.loads(geom)
-        assert g["type"] == "Polygon", code
-        ring = g["coordinates"][0]
-        assert ring[0] == ring[-1] and len(ring) >= 5, code
-        for lon, lat in ring:
-            assert 113.9 < lon < 114.7 and 30.3 < lat < 30.9, code
+    for code, level, geom in rows(eng, "SELECT code, level, geometry FROM org_unit"):
+        polys = _polygons(geom)
+        if level == "grid":
+            assert len(polys) == 1 and len(polys[0][0]) == 5, code  # a quadrilateral
+        for poly in polys:
+            for ring in poly:
+                assert ring[0] == ring[-1] and len(ring) >= 4, code
+                for lon, lat in ring:
+                    assert 113.9 < lon < 114.7 and 30.3 < lat < 30.9, code
 
 
-def test_grid_polygons_tile_the_district_without_overlap(city):
-    """Shoelace areas: the grids of a district add up to the district polygon's area."""
+def test_child_polygons_tile_their_parent_without_gaps_or_overlap(city):
+    """Shoelace areas: the children of every unit add up to the parent's polygon area."""
     eng, _ = city
+    geoms = {uid: (parent, geom) for uid, parent, geom in rows(eng, "SELECT id, parent_id, geometry FROM org_unit")}
+    children: dict[int, float] = {}
+    for _uid, (parent, geom) in geoms.items():
+        if parent is not None:
+            children[parent] = children.get(parent, 0.0) + _area(geom)
+    assert len(children) == len(geoms) - 150  # every non-grid unit has children
+    for uid, total in children.items():
+        assert _area(geoms[uid][1]) > 0
+        assert total == pytest.approx(_area(geoms[uid][1]), rel=1e-6), uid
 
-    def area(geom: str) -> float:
-        ring = json.loads(geom)["coordinates"][0]
-        return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:], strict=False))
 
-    for did, dgeom in rows(eng, "SELECT id, geometry FROM org_unit WHERE level='district'"):
-        grids = rows(eng, "SELECT geometry FROM org_unit WHERE level='grid' AND district_id=:d", d=did)
-        total = sum(area(g) for (g,) in grids)
-        assert area(dgeom) > 0  # counter-clockwise exterior ring
-        assert total == pytest.approx(area(dgeom), rel=1e-6)
+def test_districts_are_contiguous_blocks_and_pilots_central(city):
+    eng, _ = city
+    for (geom,) in rows(eng, "SELECT geometry FROM org_unit WHERE level IN ('district', 'station', 'community')"):
+        assert len(_polygons(geom)) == 1  # one piece each
+
+    def centre(geom: str) -> tuple[float, float]:
+        ring = _polygons(geom)[0][0]
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+
+    cx, cy = centre(one(eng, "SELECT geometry FROM org_unit WHERE level='city'"))
+    dist = {pilot: [] for pilot in (0, 1)}
+    for pilot, geom in rows(eng, "SELECT pilot, geometry FROM org_unit WHERE level='district'"):
+        x, y = centre(geom)
+        dist[int(pilot)].append((x - cx) ** 2 + (y - cy) ** 2)
+    assert max(dist[1]) <= min(dist[0])
 
 
 def test_one_officer_per_grid_and_visits_by_that_officer(city):
