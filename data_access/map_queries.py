@@ -1,13 +1,10 @@
 """Map queries: org-unit polygons for a scope and the officer of each grid.
 
 Geometry is stored as GeoJSON text on ``org_unit.geometry``; it is parsed, simplified
-(Douglas–Peucker, tolerance in degrees) and rounded to 5 decimals by ``metrics.geometry``
+(Douglas–Peucker, tolerance in degrees) and rounded to 5 decimals by ``data_access.geometry``
 before it leaves this module, so the browser never receives full-resolution polygons.
 Only unit names/codes, the pilot flag and officers' display names are returned: no
 residents' data, no usernames.
-
-(``metrics.geometry`` is a pure, dependency-free module; importing it here does not create a
-cycle with ``metrics.service``.)
 """
 from __future__ import annotations
 
@@ -18,8 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from metrics import geometry as geo
-
+from . import geometry as geo
 from .models import LEVELS, OrgUnit, User
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from typing import Any
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from metrics import geometry as geo
+from data_access import geometry as geo
 
 RGB = tuple[int, int, int]
 

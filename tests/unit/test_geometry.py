@@ -1,11 +1,11 @@
-"""metrics.geometry: simplification, rounding, bounds, centroid, hull, payload size (hand-computed)."""
+"""data_access.geometry: simplification, rounding, bounds, centroid, hull, payload size (hand-computed)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from metrics import geometry as g
+from data_access import geometry as g
 
 
 def test_douglas_peucker_keeps_endpoints_and_drops_collinear_middle():
