@@ -5,6 +5,7 @@ G1 4 checks / 3 accurate, G1B 1 / 0, G2 2 / 2.
 """
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -170,6 +171,19 @@ def test_role_pages_table_drives_the_navigation():
         keys = [p.key for pages in pages_for(role).values() for p in pages]
         assert keys == [p.key for p in PAGES if role in p.roles]
     assert pages_for("nobody") == {}
+
+
+def test_every_page_script_is_in_the_page_table_and_calls_the_guard_first():
+    from ui.auth import PAGES
+
+    scripts = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+    assert scripts == sorted(p.script for p in PAGES)
+    for script in scripts:
+        body = ast.parse((ROOT / script).read_text(encoding="utf-8")).body
+        first = next(n for n in body if not isinstance(n, ast.Import | ast.ImportFrom)
+                     and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)))
+        # nothing runs before the guard
+        assert isinstance(first, ast.Assign) and ast.unparse(first.value).startswith("require("), script
 
 
 # --- language -----------------------------------------------------------------------------------
