@@ -110,7 +110,7 @@ def test_district_leader_sees_own_district_and_its_children_only(app_env):
     assert NAMES_ZH["D1"] in body
     for other in ("D2", "S2", "M2", "G2"):
         assert NAMES_ZH[other] not in body, other
-    unit_box = at.selectbox(key="ov_unit_zh")
+    unit_box = at.selectbox(key="unit_zh")
     assert unit_box.value == "D1"
     assert [o.strip("\u3000") for o in unit_box.options] == [
         f"{NAMES_ZH['D1']} · 分局", f"{NAMES_ZH['S1']} · 派出所", f"{NAMES_ZH['M1']} · 社区"]
@@ -132,7 +132,7 @@ def test_officer_sees_only_their_grid(app_env):
     at = run(APP, "officer")
     body = texts(at)
     assert metric(at, "信息准确率") == pct("G1")  # 3/4 = 75.0%
-    assert [o.strip("\u3000") for o in at.selectbox(key="ov_unit_zh").options] == [f"{NAMES_ZH['G1']} · 网格"]
+    assert [o.strip("\u3000") for o in at.selectbox(key="unit_zh").options] == [f"{NAMES_ZH['G1']} · 网格"]
     for other in ("D1", "D2", "G1B", "G2", "M2"):
         assert NAMES_ZH[other] not in body, other
     assert not at.dataframe  # a grid has no units below it
