@@ -138,6 +138,20 @@ def test_officer_sees_only_their_grid(app_env):
     assert not at.dataframe  # a grid has no units below it
 
 
+@pytest.mark.parametrize("username,scope,grids", [
+    ("admin", "C", ("G1", "G1B", "G2")),
+    ("city", "C", ("G1", "G1B", "G2")),
+    ("coord", "C", ("G1", "G1B", "G2")),
+    ("district", "D1", ("G1", "G1B")),
+    ("officer", "G1", ("G1",)),
+])
+def test_each_role_opens_on_its_own_scope(app_env, username, scope, grids):
+    at = run(APP, username)
+    assert at.selectbox(key="unit_zh").value == scope
+    assert metric(at, "信息准确率") == pct(*grids)
+    assert at.query_params["unit"] in (scope, [scope])
+
+
 @pytest.mark.parametrize("username,unit", [("district", "D2"), ("district", "C"), ("officer", "G1B")])
 def test_unit_outside_scope_in_url_falls_back_to_own_scope(app_env, username, unit):
     at = AppTest.from_file(APP, default_timeout=60)
