@@ -53,6 +53,7 @@ from .demo_names import (
     NEEDS,
     ORDINALS,
     OTHER_REGIONS,
+    PRIVACY_COMPLAINTS,
     RISK_REASONS,
     ROADS,
     STREETS,
@@ -67,6 +68,7 @@ LON0, LON1 = 114.05, 114.55  # city box (WGS84)
 LAT0, LAT1 = 30.42, 30.78
 DEMO_USER = "demo"
 BATCH = 50_000
+NEED_WEIGHTS = [w for _c, w, _t in NEEDS]
 NEW_HOUSEHOLD_DAYS = (date(2027, 1, 1) - START).days
 INTERVALS = {"red": 7, "yellow": 30, "blue": 30}  # special-group visit cadence (days)
 # milestones that slip (late) when they are past due at as_of; at most two are late at once
@@ -151,9 +153,16 @@ COLUMNS = {
     "spot_check": ("id", "code", "household_id", "grid_id", "checked_on", "accurate", "fields_checked",
                    "fields_wrong", "is_rental", "month"),
     "veto_event": ("id", "org_unit_id", "occurred_on", "kind", "confirmed", "note"),
+    "visit_answer": ("id", "visit_id", "item_code", "value"),
+    "appointment": ("id", "household_id", "officer_id", "scheduled_at", "made_at", "status", "visit_id", "note"),
+    "need_event": ("id", "need_id", "at", "user_id", "username", "action", "from_status", "to_status", "note"),
+    "privacy_complaint": ("id", "code", "received_at", "channel", "org_unit_id", "household_id", "summary", "status",
+                          "start_due_at", "close_due_at", "started_at", "closed_at", "result", "handler_id",
+                          "version"),
 }
 FLUSH_ORDER = ("org_unit", "grid_assignment", "app_user", "household", "resident", "risk_change", "visit",
-               "need", "spot_check", "veto_event")
+               "visit_answer", "appointment", "need", "need_event", "spot_check", "veto_event", "privacy_complaint")
+RECENT_DAYS = 21  # visit answers, appointments and need histories are generated for the last weeks only
 
 
 class BulkWriter:
@@ -241,8 +250,11 @@ class BulkWriter:
 
 
 def _ts(dt: datetime | None) -> str | None:
-    """Datetimes as SQLAlchemy stores them on SQLite (and PostgreSQL parses in COPY)."""
-    return None if dt is None else dt.isoformat(" ", "microseconds")
+    """Datetimes as SQLAlchemy stores them on SQLite (PostgreSQL parses the same in COPY), to the second.
+
+    Truncating cannot move a derived flag: generated gaps stay clear of the 24 h / 48 h limits.
+    """
+    return None if dt is None else dt.replace(microsecond=0).isoformat(" ", "microseconds")
 
 
 def _cipher() -> tuple[Callable[[str], str], Callable[[str], str]]:
@@ -290,6 +302,7 @@ class Unit:
     households: int = 0
     offset: float = 0.0
     street: str = ""
+    officer_username: str = ""
 
 
 Cell = tuple[int, int]
@@ -568,6 +581,9 @@ class _Gen:
         self.ids = {t: self._max_id(t) for t in FLUSH_ORDER}
         self.seq = {"household": 0, "visit": 0, "need": 0, "spot_check": 0}
         self.cipher = _cipher()
+        self.recent = self.cutoff - timedelta(days=RECENT_DAYS)
+        self.form = [(c, k, json.loads(o) if o else None) for c, k, o in conn.exec_driver_sql(
+            "SELECT code, kind, options FROM form_item WHERE active ORDER BY section, sort, code").all()]
 
     def _max_id(self, table: str) -> int:
         return self.conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()
@@ -668,6 +684,7 @@ class _Gen:
             uid = self.next_id("app_user")
             g.officer_id = uid
             username = "officer" if g is first_grid else f"o{n:04d}"
+            g.officer_username = username
             self.w.add("app_user", (uid, username, person_name(rng), "officer", g.id, officer_hash, True, 0,
                                     None, created))
         for username, pw, role, _scope in DEMO_LOGINS:
@@ -676,6 +693,8 @@ class _Gen:
                 continue
             scope = first_pilot if role == "district_leader" else self.city
             uid = self.next_id("app_user")
+            if role == "admin":
+                self.admin_id = uid
             display = {"admin": "系统管理员", "city_leader": "市局领导", "district_leader": f"{first_pilot.name_zh}分局领导",
                        "coordinator": "试点协调员"}.get(role, username)
             self.w.add("app_user", (uid, username, display, role, scope.id, None, True, 0, None, created))
@@ -845,20 +864,30 @@ class _Gen:
             add("visit", (vid, vcode, "demo-" + vcode, hid, gid, oid, _ts(visited), id_shown, bodycam,
                           _ts(entered), _ts(appt), sat, just, late_reason, v.month, v.week, v.is_night,
                           v.night_ok, v.compliant, v.compliant_month))
+            need_cat = None
             if rnd() < need_p:
                 created = visited + td(minutes=10 + int(rnd() * 110))
                 if created < cutoff:
-                    self.need(hid, g, vid, created, mi)
+                    need_cat = self.need(hid, g, vid, created, mi)
+            if visited >= self.recent:
+                self.answers(vid, category, need_cat)
+                if appt is not None and v.is_night:
+                    add("appointment", (self.next_id("appointment"), hid, oid, _ts(visited), _ts(appt), "done", vid,
+                                        None))
+        if risk in ("red", "yellow") and rnd() < 0.35:  # the next night visit is booked
+            when = day_dt[-1] + td(days=1 + int(rnd() * 7), minutes=1200 + 30 * int(rnd() * 4))
+            add("appointment", (self.next_id("appointment"), hid, oid, _ts(when),
+                                _ts(cutoff - td(hours=1 + 47 * rnd())), "planned", None, "夜间回访（已预约）"))
         # needs raised by phone / the resident app: about 0.02 per household and year
         if rng.random() < min(1.0, 0.02 * self.sc.need_factor * (self.n_days - reg_day) / 365):
             day = rng.randrange(reg_day, self.n_days)
             self.need(hid, g, None, self.day_dt[day] + timedelta(minutes=rng.randrange(7 * 60, 22 * 60)),
                       self.day_mi[day])
 
-    def need(self, hid: int, g: Unit, vid: int | None, created: datetime, mi: int) -> None:
+    def need(self, hid: int, g: Unit, vid: int | None, created: datetime, mi: int) -> str:
         rng = self.rng
         t = self.traj[g.district_ix]
-        cat, texts = rng.choice(NEEDS)
+        cat, _w, texts = rng.choices(NEEDS, weights=NEED_WEIGHTS)[0]
         responded = resolved = None
         note = None
         r = rng.random()
@@ -894,10 +923,72 @@ class _Gen:
             responded = None
         n = _Rec(status=status, created_at=created, responded_at=responded, resolved_at=resolved)
         derive_need(n)
-        self.w.add("need", (self.next_id("need"), self.code("need", "N", 7), hid, g.id, vid, cat, rng.choice(texts),
+        nid = self.next_id("need")
+        self.w.add("need", (nid, self.code("need", "N", 7), hid, g.id, vid, cat, rng.choice(texts),
                             _ts(created), _ts(responded), _ts(resolved), status, g.officer_id, note, 1, n.counted,
                             n.created_month, n.resolved_month, _ts(n.sla_due_at), n.sla_due_month, n.sla_ok,
                             n.sla_ok_month))
+        if created >= self.cutoff - timedelta(days=3 * RECENT_DAYS):
+            self.need_events(nid, g, status, created, responded, resolved, note)
+        return cat
+
+    def need_events(self, nid: int, g: Unit, status: str, created: datetime, responded: datetime | None,
+                    resolved: datetime | None, note: str | None) -> None:
+        """The history rows the need tracker shows (the same steps data_access.needs records)."""
+        rng = self.rng
+        steps = [("create", created, None, "open", None)]
+        last = created
+        if status in ("withdrawn", "duplicate"):
+            at = responded or min(created + timedelta(hours=rng.uniform(1, 20)), self.cutoff - timedelta(minutes=1))
+            steps.append(("withdraw" if status == "withdrawn" else "mark_duplicate", at, "open", status, note))
+        elif responded is not None:
+            steps.append(("accept", responded, "open", "accepted", None))
+            last = responded
+            if status in ("in_progress", "resolved", "confirmed"):
+                end = resolved or self.cutoff
+                last = responded + (end - responded) * rng.uniform(0.05, 0.4)
+                steps.append(("start", last, "accepted", "in_progress", None))
+            if resolved is not None:
+                steps.append(("resolve", resolved, "in_progress", "resolved", "已协调相关部门处理完毕"))
+                last = resolved
+            if status == "confirmed":
+                at = min(resolved + timedelta(hours=rng.uniform(4, 72)), self.cutoff - timedelta(minutes=5))
+                steps.append(("confirm", max(at, resolved), "resolved", "confirmed", "居民电话回访确认满意"))
+        for action, at, frm, to, text_ in steps:
+            if at < self.cutoff:
+                self.w.add("need_event", (self.next_id("need_event"), nid, _ts(at), g.officer_id, g.officer_username,
+                                          action, frm, to, text_))
+
+    def answers(self, vid: int, category: str, need_cat: str | None) -> None:
+        """Answers to the e-form items (form_item) for a recent visit."""
+        rnd = self.rng.random
+        hazard = False
+        tenancy = {"ordinary": "owner", "special": "owner", "rental": "rental", "business": "business"}[category]
+        wanted = {"lighting": "nd_lighting", "anti_fraud": "nd_antifraud", "elderly_care": "nd_elderly"}.get(
+            need_cat or "")
+        for code, kind, opts in self.form:
+            value = None
+            if kind == "bool":
+                if code.startswith("hz_"):
+                    yes = rnd() < 0.06
+                    hazard = hazard or yes
+                elif code.startswith("info_"):
+                    yes = rnd() < 0.93
+                elif "told" in code:
+                    yes = rnd() < 0.97
+                else:
+                    yes = code == wanted or rnd() < 0.03
+                value = "1" if yes else "0"
+            elif kind == "choice" and opts:
+                codes = [o.get("code") for o in opts]
+                value = tenancy if tenancy in codes else codes[0] if rnd() < 0.85 else codes[min(1, len(codes) - 1)]
+            elif kind == "number":
+                lo, hi = (opts or {}).get("min", 0), (opts or {}).get("max", 10)
+                value = str(max(lo, min(hi, 1 + int(rnd() * 4))))
+            elif kind == "text" and code.startswith("hz_") and hazard:
+                value = "已当场提示整改，约定复查"
+            if value is not None:
+                self.w.add("visit_answer", (self.next_id("visit_answer"), vid, code, value))
 
     def spot_checks(self, d: int, communities: list[tuple[Unit, list]]) -> None:
         """双随机: each month ~10 % of the district's communities, random households in each."""
@@ -935,6 +1026,31 @@ class _Gen:
             day = rng.randrange(max(0, self.n_days - 600), self.n_days) if self.n_days else 0
             self.w.add("veto_event", (self.next_id("veto_event"), station.id, self.days[day].isoformat()
                                       if self.n_days else START.isoformat(), kind, confirmed, note))
+
+    def privacy_complaints(self, admin_id: int) -> None:
+        """A few privacy complaints near as_of: closed, in progress, one waiting past its 24 h start."""
+        from .complaints import add_working_days
+
+        rng = self.rng
+        plan = [("closed", 35), ("closed", 28), ("closed", 20), ("in_progress", 14), ("in_progress", 5), ("received", 2)]
+        for k, ((channel, summary), (status, days_ago)) in enumerate(zip(PRIVACY_COMPLAINTS, plan, strict=False)):
+            received = self.cutoff - timedelta(days=days_ago) + timedelta(minutes=rng.randrange(8 * 60, 18 * 60))
+            if received < datetime.combine(START, time(9)):
+                continue
+            du = self.districts[k % len(self.districts)]
+            unit = du.children[rng.randrange(len(du.children))]
+            start_due = received + timedelta(hours=24)
+            close_due = add_working_days(received, 7)
+            started = closed = result = None
+            if status != "received":
+                started = received + timedelta(hours=rng.uniform(2, 20))
+            if status == "closed":
+                closed = min(received + timedelta(days=rng.uniform(3, 12)), self.cutoff - timedelta(hours=1))
+                result = "经核查属实，已对相关人员批评教育并删除信息" if k % 2 == 0 else "经核查不属实，已向投诉人说明"
+            self.w.add("privacy_complaint", (
+                self.next_id("privacy_complaint"), f"PC{received:%Y%m%d}-{k + 1:03d}", _ts(received), channel,
+                unit.id, None, summary, status, _ts(start_due), _ts(close_due), _ts(started), _ts(closed), result,
+                admin_id if started else None, 1))
 
     def milestones(self) -> dict[str, str]:
         rng = self.rng
@@ -1016,6 +1132,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
                 progress(0.05, "households/visits")
                 g.build_field()
                 g.veto_events()
+                g.privacy_complaints(g.admin_id)
                 g.w.drain()
             finally:
                 g.w.close()

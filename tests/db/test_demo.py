@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from data_access import crypto, demo, rollups
 from data_access import db as dbmod
@@ -421,3 +421,51 @@ def test_a_failed_generation_leaves_the_database_as_it_was(sqlite_template, tmp_
     assert one(eng, "SELECT COUNT(*) FROM org_unit") == 0
     assert one(eng, "SELECT COUNT(*) FROM household") == 0
     eng.dispose()
+
+
+# --- recent activity for the officers' screens -------------------------------------------------
+
+def test_need_categories_are_the_trackers_codes(city):
+    from data_access.needs import CATEGORIES
+
+    eng, _ = city
+    got = {c for (c,) in rows(eng, "SELECT DISTINCT category FROM need")}
+    assert got and got <= set(CATEGORIES)
+
+
+def test_need_histories_end_in_the_need_status(city):
+    eng, _ = city
+    mism = rows(eng, "SELECT n.code, n.status, e.to_status FROM need n JOIN need_event e ON e.need_id = n.id "
+                     "WHERE e.id = (SELECT MAX(id) FROM need_event x WHERE x.need_id = n.id) AND e.to_status <> n.status")
+    assert mism == []
+    assert one(eng, "SELECT COUNT(DISTINCT need_id) FROM need_event") > 50
+    # every history starts with the creation at the need's creation time
+    firsts = rows(eng, "SELECT e.action, e.at, n.created_at FROM need n JOIN need_event e ON e.need_id = n.id "
+                       "WHERE e.id = (SELECT MIN(id) FROM need_event x WHERE x.need_id = n.id)")
+    assert all(a == "create" and str(at) == str(c) for a, at, c in firsts)
+
+
+def test_recent_visits_have_form_answers_and_booked_night_visits(city):
+    eng, _ = city
+    items = {c for (c,) in rows(eng, "SELECT code FROM form_item WHERE active")}
+    answered = {c for (c,) in rows(eng, "SELECT DISTINCT item_code FROM visit_answer")}
+    assert answered and answered <= items
+    cutoff = datetime.combine(AS_OF, datetime.min.time())
+    planned = rows(eng, "SELECT scheduled_at, made_at FROM appointment WHERE status = 'planned'")
+    assert planned and all(str(s) >= str(cutoff) > str(m) for s, m in planned)
+    # a done appointment belongs to a night visit booked at least 24 h ahead
+    bad = one(eng, "SELECT COUNT(*) FROM appointment a JOIN visit v ON v.id = a.visit_id "
+                   "WHERE a.status = 'done' AND NOT (v.is_night AND v.appointment_made_at = a.made_at)")
+    assert bad == 0
+
+
+def test_privacy_complaints_include_an_overdue_one(city):
+    from data_access.complaints import clock
+    from data_access.models import PrivacyComplaint
+
+    eng, _ = city
+    now = datetime.combine(AS_OF, datetime.min.time())
+    with Session(eng) as s:
+        clocks = [clock(c, now) for c in s.exec(select(PrivacyComplaint)).all()]
+    assert len(clocks) >= 3
+    assert any(c.start_overdue or c.close_overdue for c in clocks)
