@@ -49,11 +49,13 @@ if not data.children:
 st.subheader(t("overview.children", level=t("level." + data.children[0].level)))
 matrix = kpi.children_matrix(data.kpis, indicators)
 if matrix is not None:
-    st.dataframe(matrix, hide_index=True, width="stretch", column_config=kpi.unit_column_config())
+    st.dataframe(matrix, hide_index=True, width="stretch", height=kpi.table_height(len(data.children)),
+                 column_config=kpi.unit_column_config())
 heads = [i for i in indicators if i.headline]
 head_labels = {i.code: name_of(i) for i in heads}
-ind_code = st.selectbox(t("overview.children_detail"), list(head_labels), key=f"ov_detail_{lang()}",
-                        format_func=head_labels.get)
+first_rate = next((n for n, c in enumerate(head_labels) if c != kpi.SCORE), 0)  # the score has no target
+ind_code = st.selectbox(t("overview.children_detail"), list(head_labels), index=first_rate,
+                        key=f"ov_detail_{lang()}", format_func=head_labels.get)
 detail_ind = next(i for i in heads if i.code == ind_code)
 st.dataframe(kpi.children_detail(data.kpis, detail_ind), hide_index=True, width="stretch",
-             column_config=kpi.unit_column_config())
+             height=kpi.table_height(len(data.children)), column_config=kpi.unit_column_config())

@@ -178,6 +178,11 @@ def children_matrix(kpis: Sequence, indicators: Sequence[IndicatorRow]) -> pd.io
     return df.style.apply(lambda _: colors, axis=None)
 
 
+def table_height(rows: int, max_rows: int = 20) -> int:
+    """Pixel height that shows up to ``max_rows`` rows without an inner scrollbar (35 px a row + header)."""
+    return 38 + 35 * max(1, min(rows, max_rows))
+
+
 def unit_column_config() -> dict:
     """Column config for tables whose first column is the unit name (wide enough, pinned)."""
     return {t("col.unit"): st.column_config.TextColumn(width="medium", pinned=True)}
