@@ -185,7 +185,7 @@ def table_height(rows: int, max_rows: int = 20) -> int:
 
 def unit_column_config() -> dict:
     """Column config for tables whose first column is the unit name (wide enough, pinned)."""
-    return {t("col.unit"): st.column_config.TextColumn(width="medium", pinned=True)}
+    return {t("col.unit"): st.column_config.TextColumn(pinned=True)}  # auto width: names stay whole
 
 
 def children_detail(kpis: Sequence, ind: IndicatorRow) -> pd.DataFrame:
