@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,8 +125,10 @@ def ensure_db() -> None:
 
 
 def cookie_key() -> str:
-    """COOKIE_KEY from secrets/env, else a generated key file in APP_DATA_DIR (never committed)."""
-    return get_settings().cookie_key or key_file("cookie.key")
+    """Signing key of the login cookie: COOKIE_KEY from secrets/env, else a key file generated in
+    APP_DATA_DIR (never committed); stretched to a 256-bit HMAC key whatever its length."""
+    raw = get_settings().cookie_key or key_file("cookie.key")
+    return hashlib.sha256(f"gridpolice-login-cookie:{raw}".encode()).hexdigest()
 
 
 @st.cache_data(ttl=5, show_spinner=False)
