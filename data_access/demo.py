@@ -92,7 +92,7 @@ class Scale:
 
 SCALES = {
     "S": Scale("S", 3, 150, 80, 1, 12, 4.5, (10, 16), 2),
-    "M": Scale("M", 16, 1600, 100, 3, 20, 4.5, (12, 20), 1, visit_factor=0.8),
+    "M": Scale("M", 16, 1600, 100, 3, 20, 4.5, (20, 30), 1, visit_factor=0.8),
     "L": Scale("L", 16, 12000, 333.4, 3, 94, 5, (8, 14), 1, visit_factor=0.65, need_factor=1.1),
 }
 
@@ -575,6 +575,11 @@ class _Gen:
         self.days = [START + timedelta(days=i) for i in range(self.n_days)]
         self.day_dt = [datetime.combine(d, time(0, 0)) for d in self.days]
         self.day_mi = [(d.year - 2023) * 12 + d.month - 1 for d in self.days]
+        # first Monday of every month (day index), where the monthly visit weeks start
+        self.rounds = []
+        for mi in range((as_of.year - 2023) * 12 + as_of.month):
+            first = date(2023 + mi // 12, mi % 12 + 1, 1)
+            self.rounds.append((first - START).days + (7 - first.weekday()) % 7)
         last = as_of - timedelta(days=1)
         self.months = (last.year - 2023) * 12 + last.month  # month indexes 0 .. months-1
         self.w = BulkWriter(conn)
@@ -792,11 +797,17 @@ class _Gen:
         days = []
         u = cum[reg_day]
         end = cum[-1]
+        rounds = self.rounds
+        slot = (g.id * 7) % 3
         while True:
             u += rng.expovariate(weight)
             if u >= end:
                 break
-            days.append(bisect.bisect_right(cum, u) - 1)
+            day = bisect.bisect_right(cum, u) - 1
+            # routine visits fall in the grid officer's visit week of the month (集中走访周)
+            moved = rounds[self.day_mi[day]] + 7 * ((slot + self.day_mi[day]) % 3) + int(rng.random() * 5)
+            days.append(moved if reg_day <= moved < self.n_days else day)
+        days.sort()
         if risk != "none":  # special-group cadence from the programme start
             interval = INTERVALS[risk]
             start_day = max(reg_day, (date(2023 + t.start_mi // 12, t.start_mi % 12 + 1, 1) - START).days)
