@@ -134,6 +134,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+def _merge_parts() -> None:
+    """Add the per-screen parts in ui/strings/ to the catalogue; a key may be defined once only."""
+    from .strings import parts
+
+    for name, strings in parts():
+        clash = CATALOGUE.keys() & strings.keys()
+        if clash:
+            raise RuntimeError(f"ui/strings/{name}.py redefines catalogue keys: {sorted(clash)}")
+        CATALOGUE.update(strings)
+
+
+_merge_parts()
+
+
 def lang() -> str:
     """Current UI language ("zh" or "en")."""
     value = st.session_state.get("lang")
