@@ -92,7 +92,7 @@ class Scale:
 
 SCALES = {
     "S": Scale("S", 3, 150, 80, 1, 12, 4.5, (10, 16), 2),
-    "M": Scale("M", 16, 1600, 100, 3, 20, 4.5, (20, 30), 1, visit_factor=0.8),
+    "M": Scale("M", 16, 1600, 100, 3, 20, 4.5, (20, 30), 1, visit_factor=0.75),
     "L": Scale("L", 16, 12000, 333.4, 3, 94, 5, (8, 14), 1, visit_factor=0.65, need_factor=1.1),
 }
 
@@ -808,14 +808,16 @@ class _Gen:
             moved = rounds[self.day_mi[day]] + 7 * ((slot + self.day_mi[day]) % 3) + int(rng.random() * 5)
             days.append(moved if reg_day <= moved < self.n_days else day)
         days.sort()
-        if risk != "none":  # special-group cadence from the programme start
+        if risk != "none":  # special-group cadence: loose before the programme starts, kept after
             interval = INTERVALS[risk]
-            start_day = max(reg_day, (date(2023 + t.start_mi // 12, t.start_mi % 12 + 1, 1) - START).days)
-            x = start_day + rng.uniform(0, interval)
+            x = reg_day + rng.uniform(0, interval)
             while x < self.n_days:
                 days.append(int(x))
-                keep = t.keep[self.day_mi[int(x)]]
-                x += interval * (rng.uniform(0.45, 0.95) if rng.random() < keep else rng.uniform(1.05, 1.7))
+                mi = self.day_mi[int(x)]
+                if mi < t.start_mi:
+                    x += interval * (rng.uniform(0.6, 0.95) if rng.random() < 0.35 else rng.uniform(1.3, 3.0))
+                else:
+                    x += interval * (rng.uniform(0.45, 0.95) if rng.random() < t.keep[mi] else rng.uniform(1.05, 1.7))
             days.sort()
         night_p = 0.15 if risk == "red" else 0.07
         rnd = rng.random

@@ -317,15 +317,24 @@ def test_nothing_happens_on_or_after_as_of(city):
     assert str(one(eng, "SELECT MAX(checked_on) FROM spot_check")) < AS_OF.isoformat()
 
 
-def test_special_group_cadence_mostly_kept(city):
+def test_special_group_cadence_mostly_kept_and_better_than_before_the_programme(city):
     eng, _ = city
-    cutoff = datetime.combine(AS_OF, datetime.min.time())
-    kept = total = 0
-    for level, days in (("red", 7), ("yellow", 30), ("blue", 30)):
-        total += one(eng, "SELECT COUNT(*) FROM household WHERE risk_level=:l", l=level)
-        kept += one(eng, "SELECT COUNT(DISTINCT h.id) FROM household h JOIN visit v ON v.household_id=h.id "
-                         "WHERE h.risk_level=:l AND v.visited_at >= :t", l=level, t=cutoff - timedelta(days=days))
-    assert total > 0 and 0.7 < kept / total < 1.0
+
+    def kept_share(day: date) -> float:
+        at = datetime.combine(day, datetime.min.time())
+        kept = total = 0
+        for level, days in (("red", 7), ("yellow", 30), ("blue", 30)):
+            total += one(eng, "SELECT COUNT(*) FROM household WHERE risk_level=:l AND registered_on < :d",
+                         l=level, d=day - timedelta(days=days))
+            kept += one(eng, "SELECT COUNT(DISTINCT h.id) FROM household h JOIN visit v ON v.household_id=h.id "
+                             "WHERE h.risk_level=:l AND h.registered_on < :d AND v.visited_at >= :t AND v.visited_at < :u",
+                        l=level, d=day - timedelta(days=days), t=at - timedelta(days=days), u=at)
+        assert total > 20
+        return kept / total
+
+    now = kept_share(AS_OF)
+    assert now > 0.85
+    assert kept_share(date(2023, 12, 1)) < now - 0.2  # no cadence before the programme
 
 
 def test_milestones_done_in_progress_and_late(city):
