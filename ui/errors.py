@@ -1,0 +1,63 @@
+"""Service errors → one translated message (catalogue ``error.<code>``, ui/strings/errors.py).
+
+``message(err)`` accepts a ValidationError, PermissionDenied, InvalidTransition, FormInvalid
+(all its errors joined), ConcurrentEdit or NotFound; pages show it with ``st.error`` once.
+``by_field(err)`` groups a FormInvalid (or a list of ValidationErrors) by field so a form can
+show each message next to its widget.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from data_access.errors import FormInvalid, InvalidTransition, PermissionDenied, ValidationError
+from data_access.records import ConcurrentEdit, NotFound
+
+from .i18n import CATALOGUE, lang, t
+
+
+class _Params(dict):
+    def __missing__(self, key):  # a message never fails on a param the error did not carry
+        return "—"
+
+
+def _param(v) -> str:
+    if isinstance(v, list | tuple):
+        return "、".join(_param(x) for x in v) if lang() == "zh" else ", ".join(_param(x) for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d %H:%M")
+    return "—" if v is None else str(v)
+
+
+def code_message(code: str, params: dict | None = None) -> str:
+    key = f"error.{code}"
+    if key not in CATALOGUE:
+        key = "error.invalid"
+    text = CATALOGUE[key][lang()]
+    return text.format_map(_Params({k: _param(v) for k, v in (params or {}).items()}))
+
+
+def message(err: BaseException) -> str:
+    """The user's-language message for a service error."""
+    if isinstance(err, FormInvalid):
+        return " ".join(dict.fromkeys(message(e) for e in err.errors))
+    if isinstance(err, ValidationError | PermissionDenied | InvalidTransition):
+        return code_message(err.code, getattr(err, "params", {}))
+    if isinstance(err, ConcurrentEdit):
+        return t("error.concurrent_edit")
+    if isinstance(err, NotFound):
+        return t("error.not_found")
+    return t("error.unexpected")
+
+
+def by_field(err: FormInvalid | Iterable[ValidationError]) -> dict[str, list[str]]:
+    """{field: [messages]} in the order the errors came."""
+    errors = err.errors if isinstance(err, FormInvalid) else list(err)
+    out: dict[str, list[str]] = defaultdict(list)
+    for e in errors:
+        m = message(e)
+        if m not in out[e.field]:
+            out[e.field].append(m)
+    return dict(out)
