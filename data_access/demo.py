@@ -12,6 +12,11 @@ Every district has a "strength" that sets where it ends up: strong ones meet the
 weak ones stay off track. Rentals are checked less accurately than other homes, process
 compliance climbs towards 97–99 %, most night visits are booked a day ahead, special-group
 households are visited on their cadence, needs near as_of form a backlog (some overdue).
+Geography: a blob-shaped city on a jittered lattice around 114.3°E 30.6°N; districts, police
+stations and communities are contiguous regions (centroidal Voronoi on the lattice) whose
+outlines follow the grid edges, so the grids tile every level exactly. The last weeks before
+as_of also get what the officers' screens show: e-form answers, booked night visits, need
+histories and a few privacy complaints. Milestones are set done / in progress / late by as_of.
 
 Everything is drawn from ``random.Random(seed)``; the only input besides the seed is as_of
 (default today), and nothing happens at or after 00:00 of the as_of day. Rows are written in
