@@ -50,6 +50,7 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "nav.overview", "nav.section.dashboards", ":material/dashboard:",
              ALL_ROLES),
+    PageSpec("report", "pages/report.py", "nav.report", "nav.section.dashboards", ":material/summarize:", LEADERS),
 )
 
 

@@ -1,0 +1,168 @@
+"""Monthly report screen helpers: month picker (URL-bound), cached loading, tables, audited downloads."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from data_access import audit, users
+from data_access.clock import now_local
+from data_access.db import get_engine, session_scope
+from data_access.kpi_queries import month_start as _month_start
+from data_access.report import (
+    ReportData,
+    UnknownMonth,
+    last_complete_month,
+    month_label,
+    monthly_report,
+    parse_month,
+)
+from data_access.settings import get_settings
+
+from . import export
+from . import format as fmt
+from .auth import CurrentUser
+from .i18n import lang, t
+from .kpi import STATUS_BG, reference, table_height
+
+__all__ = ["reference", "now_minute", "month_start", "month_picker", "load_report", "download_buttons",
+           "kpi_table", "show_table"]
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def now_minute() -> datetime:
+    """Local now, to the minute (the report's as_of and part of its cache key)."""
+    return now_local().replace(second=0, microsecond=0)
+
+
+def month_start(m: int) -> date:
+    return _month_start(m)
+
+
+def _months(first: int, last: int) -> list[int]:
+    out, m = [], first
+    while m <= last:
+        out.append(m)
+        m = m + 1 if m % 100 != 12 else (m // 100 + 1) * 100 + 1
+    return out
+
+
+def month_picker(today: date, *, param: str = "month") -> int:
+    """Selectbox of months (newest first) from the baseline year before the first phase up to this
+    month; ``?month=YYYY-MM`` in the URL, default the last complete month."""
+    phases, _ = reference()
+    first_year = (min(p.start for p in phases).year - 1) if phases else today.year - 1
+    current = today.year * 100 + today.month
+    options = list(reversed(_months(first_year * 100 + 1, current)))
+    default = last_complete_month(today)
+    raw = st.query_params.get(param)
+    chosen = default
+    if raw:
+        try:
+            chosen = parse_month(raw)
+        except UnknownMonth:
+            chosen = default
+        if chosen not in options:
+            st.warning(t("report.bad_month"))
+            chosen = default
+    if chosen not in options:  # today before the first listed month (cannot happen with real phases)
+        options.insert(0, chosen)
+    m = st.selectbox(t("report.month"), options, index=options.index(chosen), key=f"{param}_{lang()}",
+                     format_func=month_label)
+    st.query_params[param] = month_label(m)
+    return m
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def load_report(scope_code: str, unit_code: str, month: int, as_of: datetime) -> ReportData | None:
+    """The report of ``unit_code`` for ``month``; None when the unit is not inside ``scope_code``.
+
+    Keyed by the user's scope as well as the unit; a 5-second ttl keeps new records visible.
+    """
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        scope = users.unit_by_code(session=s, code=scope_code)
+        unit = users.unit_by_code(session=s, code=unit_code)
+        if scope is None or unit is None or not users.in_scope(scope, unit):
+            return None
+        return monthly_report(s, unit_code=unit.code, month=month, as_of=as_of)
+
+
+def _audit_export(username: str, unit_code: str, period: str, kind: str) -> None:
+    """Audit row for one download (unit, month, format) — no personal data in the detail."""
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        audit.write(s, username, "report.export", entity="report", entity_id=unit_code,
+                    detail={"unit": unit_code, "month": period, "format": kind})
+
+
+def download_buttons(user: CurrentUser, data: ReportData, frames: dict[str, pd.DataFrame], L: str,
+                     data_date: date) -> None:
+    """Excel and CSV-zip buttons; the files are built on click (deferred) and each click is audited."""
+    title = export.report_title(data, L, data_date)
+    stem = export.file_stem(data)
+    c_x, c_c, _ = st.columns([2, 2, 5])
+    with c_x:
+        st.download_button(t("report.download_xlsx"), data=lambda: export.to_xlsx(frames, title, L),
+                           file_name=f"{stem}.xlsx", mime=XLSX_MIME, icon=":material/table_view:",
+                           key=f"dl_xlsx_{L}", help=t("report.download_help"), type="primary",
+                           on_click=_audit_export, args=(user.username, data.unit.code, data.period, "xlsx"))
+    with c_c:
+        st.download_button(t("report.download_csv"), data=lambda: export.to_csv_zip(frames, L, stem),
+                           file_name=f"{stem}_csv.zip", mime="application/zip", icon=":material/folder_zip:",
+                           key=f"dl_csv_{L}", help=t("report.download_help"),
+                           on_click=_audit_export, args=(user.username, data.unit.code, data.period, "csv"))
+
+
+# --- tables ------------------------------------------------------------------------------------------
+
+def _display(v) -> str:
+    if isinstance(v, str):
+        return v  # the screen shows text as is (only files neutralise formulas)
+    v = export.cell_value(v)
+    if v is None:
+        return fmt.NONE
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return fmt.count(v)
+    if isinstance(v, float):
+        return fmt.number(v)
+    if isinstance(v, datetime):
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+def formatted(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the text the screen shows: one decimal, thousands separators, "—" for no data."""
+    return pd.DataFrame({c: [_display(v) for v in df[c]] for c in df.columns}, columns=df.columns, dtype=object)
+
+
+def kpi_table(df: pd.DataFrame, L: str):
+    """The KPI section as a static table indexed by indicator, status cells tinted."""
+    out = formatted(df)
+    if out.empty:
+        return out
+    out = out.set_index(out.columns[0])
+    status_col = export.tr("report.col.status", L)
+    bg = {export.tr_opt(f"status.{s}", L, s): c for s, c in STATUS_BG.items()}
+    return out.style.map(lambda v: f"background-color: {bg[v]}" if v in bg else "", subset=[status_col])
+
+
+def show_table(df: pd.DataFrame, L: str, max_rows: int = 15) -> None:
+    """A sortable table: numbers stay numbers (one decimal), status cells tinted, no inner scroll up to max_rows."""
+    status_col = export.tr("report.col.status", L)
+    cfg = {}
+    for c in df.columns:
+        if pd.api.types.is_float_dtype(df[c]):
+            cfg[c] = st.column_config.NumberColumn(format="%.1f")
+        elif pd.api.types.is_datetime64_any_dtype(df[c]):
+            cfg[c] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+    view = df
+    if status_col in df.columns:
+        bg = {export.tr_opt(f"status.{s}", L, s): c for s, c in STATUS_BG.items()}
+        bg[export.tr("report.ms_status.late", L)] = STATUS_BG["off_track"]
+        view = df.style.map(lambda v: f"background-color: {bg[v]}" if v in bg else "", subset=[status_col])
+        view = view.format(precision=1, na_rep="")
+    st.dataframe(view, hide_index=True, width="stretch", height=table_height(len(df), max_rows), column_config=cfg)
