@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from .clock import now_local
@@ -80,3 +80,43 @@ def verify(session: Session) -> VerifyResult:
             return VerifyResult(False, n, row.id, "content changed")
         prev = row.hash
     return VerifyResult(True, n)
+
+
+# --- reading the log (the admin's audit screen) ------------------------------------------------
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Rows by ``username``, any of ``actions``, with ``start <= at < end`` (None: no bound)."""
+    username: str | None = None
+    actions: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _filtered(stmt, f: AuditFilter):
+    if f.username is not None:
+        stmt = stmt.where(AuditLog.username == f.username)
+    if f.actions:
+        stmt = stmt.where(AuditLog.action.in_(f.actions))
+    if f.start is not None:
+        stmt = stmt.where(AuditLog.at >= f.start)
+    if f.end is not None:
+        stmt = stmt.where(AuditLog.at < f.end)
+    return stmt
+
+
+def count(session: Session, f: AuditFilter) -> int:
+    """Number of rows matching ``f`` (counted in the database)."""
+    return session.exec(_filtered(select(func.count()).select_from(AuditLog), f)).one()
+
+
+def search(session: Session, f: AuditFilter, *, offset: int = 0, limit: int = 50) -> list[AuditLog]:
+    """One page of matching rows, newest first (paged in the database)."""
+    stmt = _filtered(select(AuditLog), f).order_by(AuditLog.id.desc()).offset(max(0, offset)).limit(limit)
+    return list(session.exec(stmt))
+
+
+def distinct(session: Session, column: str) -> list[str]:
+    """The distinct values of ``column`` ("username" or "action"), sorted."""
+    col = {"username": AuditLog.username, "action": AuditLog.action}[column]
+    return sorted(v for v in session.exec(select(col).distinct()) if v is not None)

@@ -51,6 +51,11 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "nav.overview", "nav.section.dashboards", ":material/dashboard:",
              ALL_ROLES),
     PageSpec("report", "pages/report.py", "nav.report", "nav.section.dashboards", ":material/summarize:", LEADERS),
+    PageSpec("admin_users", "pages/admin_users.py", "nav.admin_users", "nav.section.system",
+             ":material/manage_accounts:", frozenset({"admin"})),
+    PageSpec("audit", "pages/audit.py", "nav.audit", "nav.section.system", ":material/policy:", frozenset({"admin"})),
+    PageSpec("account", "pages/account.py", "nav.account", "nav.section.account", ":material/account_circle:",
+             ALL_ROLES),
 )
 
 
