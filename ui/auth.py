@@ -48,9 +48,23 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    # officers land on their work list: st.navigation opens the first page a role may see
+    PageSpec("my_work", "pages/my_work.py", "nav.my_work", "nav.section.work", ":material/checklist:",
+             frozenset({"officer"})),
+    PageSpec("log_visit", "pages/log_visit.py", "nav.log_visit", "nav.section.work", ":material/edit_note:",
+             frozenset({"officer"})),
     PageSpec("overview", "pages/overview.py", "nav.overview", "nav.section.dashboards", ":material/dashboard:",
              ALL_ROLES),
+    PageSpec("gaps", "pages/gaps.py", "nav.gaps", "nav.section.dashboards", ":material/leaderboard:", LEADERS),
+    PageSpec("milestones", "pages/milestones.py", "nav.milestones", "nav.section.dashboards", ":material/flag:", LEADERS),
+    PageSpec("pilot", "pages/pilot.py", "nav.pilot", "nav.section.dashboards", ":material/compare_arrows:", LEADERS),
     PageSpec("report", "pages/report.py", "nav.report", "nav.section.dashboards", ":material/summarize:", LEADERS),
+    PageSpec("needs", "pages/needs.py", "nav.needs", "nav.section.casework", ":material/assignment:",
+             frozenset({"officer", "district_leader", "city_leader", "admin", "coordinator"})),
+    PageSpec("special_groups", "pages/special_groups.py", "nav.special_groups", "nav.section.casework",
+             ":material/group:", frozenset({"officer", "district_leader", "city_leader", "admin"})),
+    PageSpec("complaints", "pages/complaints.py", "nav.complaints", "nav.section.casework", ":material/shield_person:",
+             frozenset({"admin", "district_leader", "city_leader", "officer", "coordinator"})),
     PageSpec("admin_users", "pages/admin_users.py", "nav.admin_users", "nav.section.system",
              ":material/manage_accounts:", frozenset({"admin"})),
     PageSpec("audit", "pages/audit.py", "nav.audit", "nav.section.system", ":material/policy:", frozenset({"admin"})),

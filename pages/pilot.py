@@ -1,0 +1,134 @@
+"""试点对比 Pilot vs rollout: pilot units vs the rest over time (monthly, from the rollups) and the
+difference-in-differences estimate of the pilot effect (2023 before, 2024 pilot year)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from data_access import milestones as ms
+from data_access.catalog import phase_containing
+from data_access.clock import today_local
+from data_access.db import get_engine, session_scope
+from data_access.kpi_queries import targets
+from data_access.settings import get_settings
+from metrics.pilot_effect import did
+from ui import charts, kpi
+from ui import format as fmt
+from ui.auth import require, roles_for
+from ui.i18n import lang, name_of, t
+
+user = require(roles=roles_for("pilot"))  # stops here unless signed in with an allowed role
+
+FIRST_MONTH = 202301
+PRE_YEAR, POST_YEAR = 2023, 2024
+
+
+@dataclass(frozen=True)
+class PilotData:
+    groups: frozenset[str]
+    rows: tuple  # (YYYYMM, group, metric, n)
+    last_month: int | None  # last complete month counted
+    targets: dict  # indicator → current phase city target
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> PilotData:
+    a = charts.month_of(as_of)
+    last = charts.month_of(date(as_of.year, as_of.month, 1) - timedelta(days=1))
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        groups = ms.scope_groups(session=s, scope_code=scope_code)
+        rows = []
+        if groups == {ms.PILOT, ms.REST}:
+            rows = ms.pilot_monthly_counts(session=s, scope_code=scope_code, m0=FIRST_MONTH, m1=last, before_month=a)
+        tmap = targets(s, phase_code) if phase_code else {}
+    tg = {ind: tmap[(ind, None)][0] for ind in ms.PILOT_INDICATORS if (ind, None) in tmap}
+    return PilotData(frozenset(groups), tuple(rows), last if last >= FIRST_MONTH else None, tg)
+
+
+def group_rows(rows, indicator: str) -> list[tuple[int, str, int, int]]:
+    """``[(month, group, k, n)]`` of one indicator from the metric rows."""
+    num, den = ms.PILOT_INDICATORS[indicator]
+    acc: dict[tuple[int, str], list[int]] = {}
+    for m, g, metric, n in rows:
+        if metric in (num, den):
+            acc.setdefault((m, g), [0, 0])[0 if metric == num else 1] += n
+    return [(m, g, k, n) for (m, g), (k, n) in sorted(acc.items())]
+
+
+def year_counts(grows, group: str, year: int) -> tuple[int, int]:
+    k = sum(r[2] for r in grows if r[1] == group and r[0] // 100 == year)
+    n = sum(r[3] for r in grows if r[1] == group and r[0] // 100 == year)
+    return k, n
+
+
+today = today_local()
+st.title(t("pilot.title"))
+phases, indicators = kpi.reference()
+phase = phase_containing(list(phases), today)
+st.caption(t("pilot.scope", unit=name_of(user.scope)))
+
+with st.spinner(t("pilot.loading")):
+    data = load_pilot(user.scope_code, today, phase.code if phase else None)
+
+group_names = {ms.PILOT: t("pilot.group.pilot"), ms.REST: t("pilot.group.rest")}
+if data.groups != {ms.PILOT, ms.REST}:
+    if not data.groups:
+        st.info(t("pilot.no_groups"))
+    else:
+        (only,) = data.groups
+        st.info(t("pilot.only_one_group", unit=name_of(user.scope), group=group_names[only]))
+    st.stop()
+if not data.rows or data.last_month is None:
+    st.info(t("pilot.no_data"))
+    st.stop()
+
+data_day = charts.month_start(data.last_month) + pd.offsets.MonthEnd(0)
+data_date_text = t("pilot.data_date", date=fmt.day(data_day.date()))
+st.caption(data_date_text)
+ind_rows = {i.code: i for i in indicators}
+names = {code: (name_of(ind_rows[code]) if code in ind_rows else code) for code in ms.PILOT_INDICATORS}
+
+# --- monthly lines -------------------------------------------------------------------------------
+st.subheader(t("pilot.trends"))
+tabs = st.tabs([names[c] for c in ms.PILOT_INDICATORS])
+per_ind = {}
+for tab, code in zip(tabs, ms.PILOT_INDICATORS, strict=True):
+    grows = group_rows(data.rows, code)
+    per_ind[code] = grows
+    with tab:
+        frame = charts.group_trend_frame(grows, group_names)
+        if frame.empty:
+            st.info(t("pilot.no_monthly", name=names[code]))
+            continue
+        chart = charts.group_trend_chart(
+            frame, names[code], t("trends.axis_percent"), data_day, lang(),
+            {"month": t("pilot.month"), "target": t("pilot.target"), "data_date": data_date_text},
+            target=data.targets.get(code))
+        st.altair_chart(chart, width="stretch")
+
+# --- difference in differences ----------------------------------------------------------------
+st.subheader(t("pilot.did_title"))
+st.markdown(t("pilot.did_intro"))
+table = []
+for code, grows in per_ind.items():
+    counts = [year_counts(grows, g, y) for g, y in ((ms.PILOT, PRE_YEAR), (ms.PILOT, POST_YEAR),
+                                                     (ms.REST, PRE_YEAR), (ms.REST, POST_YEAR))]
+    r = did(*counts)
+    verdict = ("no_data" if r.significant is None else
+               ("unclear" if not r.significant else ("up" if r.estimate > 0 else "down")))
+    table.append({
+        t("pilot.col.indicator"): names[code],
+        t("pilot.col.pilot_pre"): fmt.value(r.pilot_pre),
+        t("pilot.col.pilot_post"): fmt.value(r.pilot_post),
+        t("pilot.col.rest_pre"): fmt.value(r.rest_pre),
+        t("pilot.col.rest_post"): fmt.value(r.rest_post),
+        t("pilot.col.estimate"): fmt.signed(r.estimate, "%", lang()),
+        t("pilot.col.ci"): fmt.interval(r.low, r.high, ""),
+        t("pilot.col.verdict"): t(f"pilot.verdict.{verdict}"),
+        t("pilot.col.n"): " / ".join(fmt.count(n) for _, n in counts),
+    })
+st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+st.caption(t("pilot.note"))
