@@ -56,6 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "nav.overview", "nav.section.dashboards", ":material/dashboard:",
              ALL_ROLES),
     PageSpec("gaps", "pages/gaps.py", "nav.gaps", "nav.section.dashboards", ":material/leaderboard:", LEADERS),
+    PageSpec("map", "pages/map.py", "nav.map", "nav.section.dashboards", ":material/map:", LEADERS | {"officer"}),
     PageSpec("milestones", "pages/milestones.py", "nav.milestones", "nav.section.dashboards", ":material/flag:", LEADERS),
     PageSpec("pilot", "pages/pilot.py", "nav.pilot", "nav.section.dashboards", ":material/compare_arrows:", LEADERS),
     PageSpec("report", "pages/report.py", "nav.report", "nav.section.dashboards", ":material/summarize:", LEADERS),
