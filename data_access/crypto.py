@@ -24,7 +24,13 @@ def _keys(secret: str) -> tuple[Fernet, bytes]:
 
 
 def _secret() -> str:
-    return get_settings().secret_key or key_file("secret.key")
+    return _secret_for(get_settings())
+
+
+@lru_cache(maxsize=4)
+def _secret_for(settings) -> str:
+    """The key for these settings, read once (the key file is not re-read on every call)."""
+    return settings.secret_key or key_file("secret.key")
 
 
 def encrypt(value: str | None) -> str | None:

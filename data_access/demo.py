@@ -26,8 +26,6 @@ columns filled by ``data_access.derive``; rollups are rebuilt at the end.
 from __future__ import annotations
 
 import bisect
-import hashlib
-import hmac
 import json
 import math
 import queue
@@ -263,22 +261,8 @@ def _ts(dt: datetime | None) -> str | None:
 
 
 def _cipher() -> tuple[Callable[[str], str], Callable[[str], str]]:
-    """``crypto.encrypt`` / ``crypto.lookup_hash`` with the key resolved once.
-
-    ``crypto`` looks the key up on every call (reading the key file when APP_SECRET_KEY is
-    unset), which is too slow for 10^5–10^6 residents; this uses the same keys and the same
-    algorithms (tests/db/test_demo.py checks the output against ``crypto.decrypt`` and
-    ``crypto.lookup_hash``).
-    """
-    fernet, mac = crypto._keys(crypto._secret())
-
-    def enc(value: str) -> str:
-        return fernet.encrypt(value.encode("utf-8")).decode("ascii")
-
-    def lookup(value: str) -> str:
-        return hmac.new(mac, value.strip().upper().encode("utf-8"), hashlib.sha256).hexdigest()
-
-    return enc, lookup
+    """``crypto.encrypt`` / ``crypto.lookup_hash`` (the key is resolved once and cached there)."""
+    return crypto.encrypt, crypto.lookup_hash
 
 
 class _Rec:
