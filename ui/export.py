@@ -272,7 +272,8 @@ def _sheet_name(name: str) -> str:
 
 def to_csv(df: pd.DataFrame) -> bytes:
     """One table as CSV, UTF-8 with a BOM (Excel then reads Chinese correctly); text neutralised."""
-    out = pd.DataFrame({col: [_csv_value(v) for v in df[col]] for col in df.columns}, columns=df.columns)
+    out = pd.DataFrame({col: [_csv_value(v) for v in df[col]] for col in df.columns}, columns=df.columns,
+                       dtype=object)
     out.columns = [neutralise(str(c)) for c in df.columns]
     return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
@@ -285,7 +286,7 @@ def _csv_value(v):
         return v.isoformat()
     if isinstance(v, float):
         return f"{v:.1f}"
-    return v
+    return None if v is None else str(v)  # text from here on: pandas must not turn 5 into 5.0
 
 
 def to_csv_zip(frames: dict[str, pd.DataFrame], lang: str, stem: str = "report") -> bytes:
