@@ -24,7 +24,7 @@ from .models import OrgUnit, PrivacyComplaint
 
 START_LIMIT = timedelta(hours=24)
 CLOSE_WORKING_DAYS = 7
-INTAKE_ROLES = ("admin", "city_leader", "district_leader", "coordinator")
+INTAKE_ROLES = ("admin", "city_leader", "district_leader", "coordinator", "officer")  # officers take complaints in on the doorstep
 HANDLE_ROLES = ("admin", "city_leader", "district_leader")
 CHANNELS = ("hotline", "app", "letter", "visit", "other")
 
