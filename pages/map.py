@@ -261,7 +261,8 @@ if picked is not None and picked != st.session_state.get("_map_last_pick") and p
     st.session_state[grid_key] = picked
 elif grid_key not in st.session_state:
     wanted = st.query_params.get("grid")
-    st.session_state[grid_key] = next((g.id for g in grids.values() if g.code == wanted), None)
+    only = next(iter(grids)) if len(grids) == 1 else None  # an officer's one grid opens directly
+    st.session_state[grid_key] = next((g.id for g in grids.values() if g.code == wanted), only)
 options = [None, *grids]
 grid_id = st.selectbox(t("map.grid_pick"), options, key=grid_key,
                        format_func=lambda g: t("map.grid_none") if g is None

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from data_access import geometry as geo
 from data_access import map_queries as mq
 from data_access.models import LEVELS, OrgUnit
 from metrics.service import compute_kpis
@@ -162,7 +163,9 @@ def build(data: MapData, indicator: str, colour_by: str, *, lang: str, text_of, 
     """The deck and the layer rows handed to it (tests check the rows: AppTest cannot see inside)."""
     rows = umap.grid_layer_data(data.features, cells(data, indicator, colour_by, text_of), colour_by, lang=lang)
     outline = umap.outline_data(data.outlines, lang)
-    deck = umap.build_deck(rows, None, outline, tooltip_spec=umap.tooltip(officer_label), height=height)
+    # fit the view to the drawn units (an outline, e.g. the district around one grid, may be larger)
+    bounds = geo.bounds([f.geometry for f in data.features]) if data.features else None
+    deck = umap.build_deck(rows, bounds, outline, tooltip_spec=umap.tooltip(officer_label), height=height)
     return deck, rows
 
 
