@@ -1,0 +1,334 @@
+"""走访登记 Log a visit: find a household, fill the e-form (FormItem rows), submit once; drafts saved as you type."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from data_access import needs as needs_mod
+from data_access import visit_form as vf
+from data_access.clock import now_local
+from data_access.db import session_scope
+from data_access.derive import is_night
+from data_access.errors import FormInvalid, PermissionDenied, ValidationError
+from data_access.models import CATEGORIES
+from data_access.records import ConcurrentEdit, NotFound
+from ui import visit_form as form
+from ui.auth import require, roles_for
+from ui.errors import by_field, message
+from ui.i18n import t
+
+user = require(roles=roles_for("log_visit"))  # officers only; stops here otherwise
+
+ss = st.session_state
+NEED_CATS = list(needs_mod.CATEGORIES)
+
+
+def draft_key(hid: int) -> str:
+    return f"household-{hid}"  # one draft per officer and household: reopening it anywhere resumes it
+
+
+def P(name: str) -> str:  # noqa: N802 - widget key of the current form
+    return f"{ss['lv']['prefix']}{name}"
+
+
+def new_prefix(hid: int) -> str:
+    ss["lv_gen"] = ss.get("lv_gen", 0) + 1
+    return f"lv{hid}g{ss['lv_gen']}_"
+
+
+def start_form(hit, draft: dict | None, items: list[form.Item], now: datetime) -> None:
+    """A fresh form for ``hit`` (seeded from ``draft`` when there is one)."""
+    d = vf.VisitInput.from_dict(draft) if draft else vf.VisitInput()
+    token = d.client_token if isinstance(d.client_token, str) and vf.TOKEN_RE.match(d.client_token) else None
+    ss["lv"] = {"hid": hit.id, "code": hit.code, "prefix": new_prefix(hit.id), "token": token or vf.new_token(),
+                "resumed": draft is not None, "fresh": False, "needs": []}
+    ss["lv_errors"], ss["lv_top_error"] = {}, None
+    visited = d.visited_at if isinstance(d.visited_at, datetime) else now
+    ss[P("date")], ss[P("time")] = visited.date(), visited.time().replace(second=0, microsecond=0)
+    for name, v in (("id_shown", d.id_shown), ("bodycam", d.bodycam_on)):
+        ss[P(name)] = None if v is None else (form.YES if v else form.NO)
+    try:
+        ss[P("sat")] = int(d.satisfaction) if d.satisfaction not in (None, "") else None
+    except (TypeError, ValueError):
+        ss[P("sat")] = None
+    ss[P("appt")] = d.appointment_id
+    ss[P("just")] = d.justification or ""
+    ss[P("late")] = d.late_entry_reason or ""
+    changes = d.household_changes if isinstance(d.household_changes, dict) else {}
+    ss[P("addr")] = changes.get("address", hit.address)
+    ss[P("cat")] = changes.get("category", hit.category)
+    form.seed(items, ss["lv"]["prefix"], d.answers if isinstance(d.answers, dict) else {})
+    for n in d.needs:
+        add_need_row(n.category, n.description)
+
+
+def add_need_row(category=None, description=None) -> None:
+    rid = max(ss["lv"]["needs"], default=0) + 1
+    ss["lv"]["needs"].append(rid)
+    ss[P(f"n{rid}_cat")] = category if category in NEED_CATS else None
+    ss[P(f"n{rid}_desc")] = description or ""
+
+
+def gather() -> vf.VisitInput:
+    """What the officer has typed so far, as the service's input."""
+    lv, hit = ss["lv"], ss["lv_hit"]
+    day, tm = ss.get(P("date")), ss.get(P("time"))
+    visited = datetime.combine(day, tm) if day is not None and tm is not None else None
+
+    def yn(name):
+        v = ss.get(P(name))
+        return None if v is None else v == form.YES
+
+    appt_id = ss.get(P("appt"))
+    booking = next((b for b in ss.get("lv_bookings", []) if b.id == appt_id), None)
+    changes = {}
+    addr = (ss.get(P("addr")) or "").strip()
+    if addr != hit.address:
+        changes["address"] = addr
+    if ss.get(P("cat")) and ss.get(P("cat")) != hit.category:
+        changes["category"] = ss.get(P("cat"))
+    return vf.VisitInput(
+        household_id=lv["hid"], visited_at=visited, id_shown=yn("id_shown"), bodycam_on=yn("bodycam"),
+        satisfaction=ss.get(P("sat")), appointment_id=booking.id if booking else None,
+        appointment_made_at=booking.made_at if booking else None,
+        justification=(ss.get(P("just")) or "").strip() or None,
+        late_entry_reason=(ss.get(P("late")) or "").strip() or None,
+        answers=form.read_answers(form.form_items(), lv["prefix"]),
+        needs=[vf.NeedInput(ss.get(P(f"n{r}_cat")), (ss.get(P(f"n{r}_desc")) or "").strip() or None)
+               for r in lv["needs"]],
+        client_token=lv["token"], household_changes=changes, household_version=hit.version)
+
+
+def _validate(data: vf.VisitInput, now: datetime):
+    with session_scope() as s:
+        items, settings = vf.load_form(session=s), vf.load_settings(session=s)
+    return vf.validate_visit(data, now=now, items=items, settings=settings)
+
+
+def changed() -> None:
+    """on_change of every field: save the draft to the database (resumable on another laptop)."""
+    lv = ss["lv"]
+    lv["fresh"] = False
+    data = gather()
+    try:
+        with session_scope() as s:
+            vf.save_draft(session=s, user=user.username, draft_key=draft_key(lv["hid"]), payload=data,
+                          now=now_local())
+        lv["saved_at"] = now_local()
+        ss["lv_draft_error"] = None
+    except (ValidationError, PermissionDenied, NotFound) as exc:
+        ss["lv_draft_error"] = message(exc)
+    if ss.get("lv_errors"):  # fixed fields lose their message at once
+        ss["lv_errors"] = by_field(_validate(data, now_local()))
+
+
+def add_need() -> None:
+    add_need_row()
+    changed()
+
+
+def remove_need(rid: int) -> None:
+    ss["lv"]["needs"].remove(rid)
+    changed()
+
+
+def submit() -> None:
+    lv = ss["lv"]
+    if lv.get("fresh"):  # a second click on a form just submitted and reset: nothing to send
+        return
+    now = now_local()
+    data = gather()
+    errors = _validate(data, now)  # before anything is written
+    ss["lv_top_error"] = None
+    if errors:
+        ss["lv_errors"] = by_field(errors)
+        ss["lv_top_error"] = t("logv.fix_errors", n=len(errors))
+        return
+    try:
+        with session_scope() as s:
+            res = vf.submit_visit(session=s, user=user.username, data=data, now=now, draft_key=draft_key(lv["hid"]))
+            sla = timedelta(hours=needs_mod.sla_hours(session=s))
+            result = {"code": res.visit.code, "created": res.created, "household": lv["code"],
+                      "needs": [(n.code, n.category, needs_mod.deadline_of(n.created_at, sla)) for n in res.needs]}
+    except FormInvalid as exc:
+        ss["lv_errors"] = by_field(exc)
+        ss["lv_top_error"] = t("logv.fix_errors", n=len(exc.errors))
+        return
+    except (PermissionDenied, ConcurrentEdit, NotFound, ValidationError) as exc:
+        ss["lv_top_error"] = message(exc)
+        return
+    ss["lv_result"] = result
+    form.load_work.clear()
+    if not res.created:  # this draft had been submitted already (e.g. from another laptop)
+        with session_scope() as s:
+            vf.discard_draft(session=s, user=user.username, draft_key=draft_key(lv["hid"]))
+    start_form(ss["lv_hit"], None, form.form_items(), now)  # the form is reset for the next visit
+    ss["lv"]["fresh"] = True
+
+
+def discard() -> None:
+    lv = ss["lv"]
+    with session_scope() as s:
+        vf.discard_draft(session=s, user=user.username, draft_key=draft_key(lv["hid"]))
+    start_form(ss["lv_hit"], None, form.form_items(), now_local())
+    ss["lv_notice"] = t("logv.discarded")
+
+
+def choose(code: str | None) -> None:
+    ss.pop("lv", None)
+    ss["lv_result"] = None
+    if code:
+        st.query_params["household"] = code
+    else:
+        st.query_params.pop("household", None)
+
+
+# --- page ------------------------------------------------------------------------------------
+
+st.title(t("logv.title"))
+now = now_local()
+result = ss.get("lv_result")
+if result:
+    lines = [t("logv.done_again" if not result["created"] else "logv.done", code=result["code"],
+               household=result["household"])]
+    lines += [t("logv.done_need", code=c, category=form.need_category_label(cat), due=due.strftime("%Y-%m-%d %H:%M"))
+              for c, cat, due in result["needs"]]
+    (st.success if result["created"] else st.info)("  \n".join(lines))
+
+code = st.query_params.get("household")
+hit = form.find_household(user.username, code) if code else None
+if code and hit is None:
+    st.error(t("logv.not_found", code=code))
+if hit is None:
+    st.subheader(t("logv.find"))
+    q = st.text_input(t("logv.search"), key="lv_q", placeholder=t("logv.search_hint"))
+    if not q.strip():
+        st.caption(t("logv.search_intro"))
+        st.stop()
+    try:
+        hits = form.search(user.username, q)
+    except ValidationError as exc:
+        st.error(message(exc))
+        st.stop()
+    if not hits:
+        st.info(t("logv.no_hits"))
+        st.stop()
+    for h in hits:
+        c1, c2, c3 = st.columns([5, 3, 1.4], vertical_alignment="center")
+        c1.markdown(f"**{h.code}** · {h.address}")
+        c2.markdown(f"{form.risk_label(h.risk_level)} · {'、'.join(h.residents) or '—'}")
+        c3.button(t("logv.choose"), key=f"lv_pick_{h.id}", on_click=choose, args=(h.code,), width="stretch")
+    st.stop()
+
+items = form.form_items()
+ss["lv_hit"] = hit
+ss["lv_bookings"] = form.bookings(user.username, hit.id)
+if ss.get("lv", {}).get("hid") != hit.id:
+    with session_scope() as s:
+        draft = vf.load_draft(session=s, user=user.username, draft_key=draft_key(hit.id))
+    start_form(hit, draft, items, now)
+lv = ss["lv"]
+errors: dict[str, list[str]] = ss.get("lv_errors") or {}
+err = form.field_errors
+
+top = st.columns([6, 1.6], vertical_alignment="center")
+top[0].markdown(f"### {hit.code} · {hit.address}  \n{form.risk_label(hit.risk_level)} · "
+                f"{'、'.join(hit.residents) or t('logv.no_residents')}")
+top[1].button(t("logv.change_household"), on_click=choose, args=(None,), width="stretch")
+if lv.get("resumed") and not lv.get("fresh"):
+    st.info(t("logv.resumed"))
+if ss.get("lv_notice"):
+    st.info(ss.pop("lv_notice"))
+
+# --- the visit itself
+c = st.columns([1.2, 1, 1.3, 1.3])
+with c[0]:
+    st.date_input(t("logv.date"), key=P("date"), max_value=now.date(), on_change=changed, format="YYYY-MM-DD")
+with c[1]:
+    st.time_input(t("logv.time"), key=P("time"), step=60, on_change=changed)
+err(errors, "visited_at")
+yes_no = {form.YES: t("logv.yes"), form.NO: t("logv.no")}
+with c[2]:
+    st.radio(t("logv.id_shown"), list(yes_no), key=P("id_shown"), horizontal=True, format_func=yes_no.get,
+             on_change=changed)
+    err(errors, "id_shown")
+with c[3]:
+    st.radio(t("logv.bodycam"), list(yes_no), key=P("bodycam"), horizontal=True, format_func=yes_no.get,
+             on_change=changed)
+    err(errors, "bodycam_on")
+sat_labels = {v: t(f"logv.sat.{v}") for v in range(1, 6)}  # bound labels: format_func must not read the session
+st.radio(t("logv.satisfaction"), list(sat_labels), key=P("sat"), horizontal=True, on_change=changed,
+         format_func=sat_labels.get)
+err(errors, "satisfaction")
+
+data_now = gather()
+visited = data_now.visited_at if isinstance(data_now.visited_at, datetime) else None
+if visited is not None and is_night(visited) or errors.get("appointment_made_at") or errors.get("justification"):
+    with st.container(border=True):
+        st.markdown(f":material/bedtime: {t('logv.night_rule')}")
+        opts = [b.id for b in ss["lv_bookings"]]
+        labels = {b.id: t("logv.booking", at=b.scheduled_at.strftime("%m-%d %H:%M"),
+                          made=b.made_at.strftime("%m-%d %H:%M")) for b in ss["lv_bookings"]}
+        if ss.get(P("appt")) not in opts:
+            ss[P("appt")] = None
+        st.selectbox(t("logv.appointment"), opts, key=P("appt"), format_func=labels.get, on_change=changed,
+                     placeholder=t("logv.no_booking") if not opts else t("logv.pick_booking"))
+        err(errors, "appointment_made_at")
+        err(errors, "appointment_id")
+        st.text_area(t("logv.justification"), key=P("just"), max_chars=500, height=68, on_change=changed)
+        err(errors, "justification")
+if visited is not None and now - visited > timedelta(hours=24) or errors.get("late_entry_reason"):
+    st.text_input(t("logv.late_reason"), key=P("late"), max_chars=500, on_change=changed)
+    err(errors, "late_entry_reason")
+st.caption(t("logv.entry_time"))
+
+# --- part 1: information check, with corrections to the household record
+st.subheader(t("logv.part.info"))
+form.render_section(items, "info", lv["prefix"], changed, errors)
+c = st.columns([3, 1.4])
+with c[0]:
+    st.text_input(t("logv.address"), key=P("addr"), max_chars=200, on_change=changed)
+    err(errors, "household.address")
+with c[1]:
+    cat_labels = {c: t(f"logv.hh_cat.{c}") for c in CATEGORIES}
+    st.selectbox(t("logv.category"), list(cat_labels), key=P("cat"), on_change=changed, format_func=cat_labels.get)
+    err(errors, "household.category")
+err(errors, "household_version")
+
+# --- part 2: hazards
+st.subheader(t("logv.part.hazard"))
+form.render_section(items, "hazard", lv["prefix"], changed, errors)
+
+# --- part 3: residents' needs (form items, then any number of needs for the tracker)
+st.subheader(t("logv.part.need"))
+form.render_section(items, "need", lv["prefix"], changed, errors)
+need_labels = {c: form.need_category_label(c) for c in NEED_CATS}
+for i, rid in enumerate(lv["needs"]):
+    c = st.columns([1.6, 4, 0.9], vertical_alignment="bottom")
+    with c[0]:
+        st.selectbox(t("logv.need_category", n=i + 1), NEED_CATS, key=P(f"n{rid}_cat"), on_change=changed,
+                     format_func=need_labels.get, placeholder=t("logv.pick_category"))
+        err(errors, f"needs[{i}].category")
+    with c[1]:
+        st.text_input(t("logv.need_description"), key=P(f"n{rid}_desc"), max_chars=1000, on_change=changed)
+        err(errors, f"needs[{i}].description")
+    with c[2]:
+        st.button(t("logv.remove_need"), key=P(f"n{rid}_rm"), on_click=remove_need, args=(rid,), width="stretch")
+err(errors, "needs")
+st.button(t("logv.add_need"), key=P("add_need"), on_click=add_need, icon=":material/add:")
+
+# --- submit
+st.divider()
+if ss.get("lv_top_error"):
+    st.error(ss["lv_top_error"])
+for field in ("household_id", "client_token"):
+    err(errors, field)
+if ss.get("lv_draft_error"):
+    st.warning(t("logv.draft_failed", reason=ss["lv_draft_error"]))
+c = st.columns([2, 2, 5], vertical_alignment="center")
+c[0].button(t("logv.submit"), key="lv_submit", type="primary", on_click=submit, width="stretch",
+            icon=":material/send:")
+c[1].button(t("logv.discard"), key="lv_discard", on_click=discard, width="stretch")
+saved = lv.get("saved_at")
+c[2].caption(t("logv.saved_at", time=saved.strftime("%H:%M:%S")) if saved else t("logv.autosave"))
