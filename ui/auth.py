@@ -53,11 +53,6 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"officer"})),
     PageSpec("log_visit", "pages/log_visit.py", "nav.log_visit", "nav.section.work", ":material/edit_note:",
              frozenset({"officer"})),
-    # officers land on their work list: st.navigation opens the first page a role may see
-    PageSpec("my_work", "pages/my_work.py", "nav.my_work", "nav.section.work", ":material/checklist:",
-             frozenset({"officer"})),
-    PageSpec("log_visit", "pages/log_visit.py", "nav.log_visit", "nav.section.work", ":material/edit_note:",
-             frozenset({"officer"})),
     PageSpec("overview", "pages/overview.py", "nav.overview", "nav.section.dashboards", ":material/dashboard:",
              ALL_ROLES),
     PageSpec("gaps", "pages/gaps.py", "nav.gaps", "nav.section.dashboards", ":material/leaderboard:", LEADERS),
