@@ -40,7 +40,7 @@ st.caption(t("report.judged_at", time=data.ref.strftime("%Y-%m-%d %H:%M")))
 report.download_buttons(user, data, frames, L, now.date())
 
 st.markdown(f"#### {t('report.sec.kpis')}")
-if all(k.value is None for k in data.kpis if k.is_self):
+if report.no_activity(data):
     st.info(t("report.empty.kpis"))
 st.caption(t("report.kpis_caption"))
 st.table(report.kpi_table(frames["kpis"], L))

@@ -27,7 +27,7 @@ from .i18n import lang, t
 from .kpi import STATUS_BG, reference, table_height
 
 __all__ = ["reference", "now_minute", "month_start", "month_picker", "load_report", "download_buttons",
-           "kpi_table", "show_table"]
+           "kpi_table", "show_table", "no_activity"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -62,7 +62,7 @@ def month_picker(today: date, *, param: str = "month") -> int:
         try:
             chosen = parse_month(raw)
         except UnknownMonth:
-            chosen = default
+            chosen = 0  # not a month: warn and fall back below
         if chosen not in options:
             st.warning(t("report.bad_month"))
             chosen = default
@@ -86,6 +86,16 @@ def load_report(scope_code: str, unit_code: str, month: int, as_of: datetime) ->
         if scope is None or unit is None or not users.in_scope(scope, unit):
             return None
         return monthly_report(s, unit_code=unit.code, month=month, as_of=as_of)
+
+
+# indicators counted from the month's records (spot checks, needs, ratings, visits); stock measures such as
+# visit coverage have a value (0%) even in a month with no activity at all
+ACTIVITY = ("info_accuracy", "need_resolution", "satisfaction", "process_compliance")
+
+
+def no_activity(data: ReportData) -> bool:
+    """True when the unit has no spot check, need, rating or visit in the month (the KPI empty state)."""
+    return all(k.value is None for k in data.kpis if k.is_self and k.indicator in ACTIVITY)
 
 
 def _audit_export(username: str, unit_code: str, period: str, kind: str) -> None:
