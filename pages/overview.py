@@ -1,16 +1,53 @@
 """总览 Overview: headline KPIs of a unit in the user's scope against the phase targets, and its children."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import streamlit as st
 
+from data_access import users
 from data_access.clock import today_local
+from data_access.db import get_engine, session_scope
+from data_access.settings import get_settings
+from ui import charts, kpi
 from ui import format as fmt
-from ui import kpi
 from ui.auth import require, roles_for
 from ui.i18n import lang, name_of, t
 from ui.pickers import phase_picker, unit_picker
 
 user = require(roles=roles_for("overview"))  # stops here unless signed in with an allowed role
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date) -> dict | None:
+    """Monthly values of one indicator for a unit inside ``scope_code`` (None outside it):
+    ``series`` [(YYYYMM, value, n)] from 2023-01 to as_of's month, ``targets`` phase code → the
+    unit's target (own, nearest ancestor's or the city default) and the ``baseline``."""
+    from data_access import kpi_queries as q
+    from metrics.service import monthly_series
+
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        scope = users.unit_by_code(session=s, code=scope_code)
+        u = users.unit_by_code(session=s, code=unit_code)
+        if scope is None or u is None or not users.in_scope(scope, u):
+            return None
+        series = monthly_series(s, unit_code=unit_code, indicator=indicator, start=date(2023, 1, 1), end=as_of,
+                                as_of=as_of)
+        unit_row = q.get_unit(s, unit_code)
+        ids = [int(x) for x in unit_row.path.strip("/").split("/") if x]
+        targets, baseline = {}, None
+        for code, _start, _end in q.phases(s):
+            tmap = q.targets(s, code)
+            # the unit's own target, else the nearest ancestor's, else the city default
+            hit = next((tmap[(indicator, i)] for i in reversed(ids) if (indicator, i) in tmap),
+                       tmap.get((indicator, None)))
+            targets[code] = hit[0] if hit else None
+            if baseline is None and hit and hit[1] is not None:
+                baseline = hit[1]
+        if baseline is None:
+            baseline = q.baselines(s).get(indicator)
+    return {"series": list(series), "targets": targets, "baseline": baseline}
+
 
 st.title(t("overview.title"))
 today = today_local()
@@ -42,6 +79,37 @@ if all(k.value is None for k in data.kpis if k.is_self):
     st.info(t("overview.no_kpis"))
 kpi.kpi_cards(data.kpis, indicators, data.weights)
 st.caption(t("overview.legend"))
+
+# --- monthly trend of one headline indicator (?indicator=), target steps and projection ----------
+trend_inds = [i for i in indicators if i.headline]
+if trend_inds:
+    st.subheader(t("trends.title"))
+    trend_codes = [i.code for i in trend_inds]
+    wanted = st.query_params.get("indicator")
+    trend_code = st.selectbox(t("trends.indicator"), trend_codes,
+                              index=trend_codes.index(wanted) if wanted in trend_codes else 0,
+                              format_func=lambda c: name_of(next(i for i in trend_inds if i.code == c)),
+                              key=f"ov_trend_{lang()}")
+    st.query_params["indicator"] = trend_code
+    trend_ind = next(i for i in trend_inds if i.code == trend_code)
+    with st.spinner(t("trends.loading")):
+        trend = load_trend(user.scope_code, unit.code, trend_code, today)
+    values = [(m, v, n) for m, v, n in (trend["series"] if trend else []) if v is not None]
+    if not values:
+        st.info(t("trends.empty", name=name_of(trend_ind)))
+    else:
+        frame = charts.trend_frame(values, trend["targets"], phases, trend["baseline"], projection_phase=phase.code,
+                                   last_complete_month=charts.month_of(today.replace(day=1) - timedelta(days=1)))
+        axis = {"%": t("trends.axis_percent"), "score": t("trends.axis_score")}.get(trend_ind.unit,
+                                                                                   t("trends.axis_count"))
+        chart = charts.trend_chart(
+            frame, t("trends.chart_title", name=name_of(trend_ind), unit=name_of(unit)), axis, today, lang(),
+            {"actual": t("trends.actual"), "target": t("trends.target"), "projection": t("trends.projection"),
+             "month": t("trends.month"), "data_date": t("trends.data_date", date=fmt.day(today))})
+        st.altair_chart(chart, width="stretch")
+        m, v, n = values[-1]
+        st.caption(t("trends.latest", month=f"{m // 100}-{m % 100:02d}", value=fmt.value(v, trend_ind.unit),
+                     n=fmt.count(n)) + " " + t("trends.note"))
 
 if not data.children:
     st.info(t("overview.no_children"))

@@ -2,7 +2,6 @@
 difference-in-differences estimate of the pilot effect (2023 before, 2024 pilot year)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
@@ -26,16 +25,10 @@ FIRST_MONTH = 202301
 PRE_YEAR, POST_YEAR = 2023, 2024
 
 
-@dataclass(frozen=True)
-class PilotData:
-    groups: frozenset[str]
-    rows: tuple  # (YYYYMM, group, metric, n)
-    last_month: int | None  # last complete month counted
-    targets: dict  # indicator → current phase city target
-
-
 @st.cache_data(ttl=5, show_spinner=False)
-def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> PilotData:
+def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> dict:
+    """``groups`` in the scope, monthly ``rows`` (YYYYMM, group, metric, n) up to ``last_month``
+    (the last complete month) and the current phase's city ``targets`` per indicator."""
     a = charts.month_of(as_of)
     last = charts.month_of(date(as_of.year, as_of.month, 1) - timedelta(days=1))
     with session_scope(get_engine(get_settings().database_url)) as s:
@@ -45,7 +38,8 @@ def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> PilotDat
             rows = ms.pilot_monthly_counts(session=s, scope_code=scope_code, m0=FIRST_MONTH, m1=last, before_month=a)
         tmap = targets(s, phase_code) if phase_code else {}
     tg = {ind: tmap[(ind, None)][0] for ind in ms.PILOT_INDICATORS if (ind, None) in tmap}
-    return PilotData(frozenset(groups), tuple(rows), last if last >= FIRST_MONTH else None, tg)
+    return {"groups": set(groups), "rows": list(rows), "last_month": last if last >= FIRST_MONTH else None,
+            "targets": tg}
 
 
 def group_rows(rows, indicator: str) -> list[tuple[int, str, int, int]]:
@@ -64,6 +58,11 @@ def year_counts(grows, group: str, year: int) -> tuple[int, int]:
     return k, n
 
 
+def axis_of(code: str) -> str:
+    unit = ind_rows[code].unit if code in ind_rows else "%"
+    return t("trends.axis_score") if unit == "score" else t("trends.axis_percent")
+
+
 today = today_local()
 st.title(t("pilot.title"))
 phases, indicators = kpi.reference()
@@ -74,18 +73,18 @@ with st.spinner(t("pilot.loading")):
     data = load_pilot(user.scope_code, today, phase.code if phase else None)
 
 group_names = {ms.PILOT: t("pilot.group.pilot"), ms.REST: t("pilot.group.rest")}
-if data.groups != {ms.PILOT, ms.REST}:
-    if not data.groups:
+if data["groups"] != {ms.PILOT, ms.REST}:
+    if not data["groups"]:
         st.info(t("pilot.no_groups"))
     else:
-        (only,) = data.groups
+        (only,) = data["groups"]
         st.info(t("pilot.only_one_group", unit=name_of(user.scope), group=group_names[only]))
     st.stop()
-if not data.rows or data.last_month is None:
+if not data["rows"] or data["last_month"] is None:
     st.info(t("pilot.no_data"))
     st.stop()
 
-data_day = charts.month_start(data.last_month) + pd.offsets.MonthEnd(0)
+data_day = charts.month_start(data["last_month"]) + pd.offsets.MonthEnd(0)
 data_date_text = t("pilot.data_date", date=fmt.day(data_day.date()))
 st.caption(data_date_text)
 ind_rows = {i.code: i for i in indicators}
@@ -96,7 +95,7 @@ st.subheader(t("pilot.trends"))
 tabs = st.tabs([names[c] for c in ms.PILOT_INDICATORS])
 per_ind = {}
 for tab, code in zip(tabs, ms.PILOT_INDICATORS, strict=True):
-    grows = group_rows(data.rows, code)
+    grows = group_rows(data["rows"], code)
     per_ind[code] = grows
     with tab:
         frame = charts.group_trend_frame(grows, group_names)
@@ -104,9 +103,9 @@ for tab, code in zip(tabs, ms.PILOT_INDICATORS, strict=True):
             st.info(t("pilot.no_monthly", name=names[code]))
             continue
         chart = charts.group_trend_chart(
-            frame, names[code], t("trends.axis_percent"), data_day, lang(),
+            frame, names[code], axis_of(code), data_day, lang(),
             {"month": t("pilot.month"), "target": t("pilot.target"), "data_date": data_date_text},
-            target=data.targets.get(code))
+            target=data["targets"].get(code))
         st.altair_chart(chart, width="stretch")
 
 # --- difference in differences ----------------------------------------------------------------
