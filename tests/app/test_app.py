@@ -129,7 +129,7 @@ def test_city_leader_sees_city_and_every_district(app_env):
 
 
 def test_officer_sees_only_their_grid(app_env):
-    at = run(APP, "officer")
+    at = run(OVERVIEW, "officer")  # officers land on 我的任务; the overview is their second screen
     body = texts(at)
     assert metric(at, "信息准确率") == pct("G1")  # 3/4 = 75.0%
     assert [o.strip("\u3000") for o in at.selectbox(key="unit_zh").options] == [f"{NAMES_ZH['G1']} · 网格"]
@@ -146,7 +146,7 @@ def test_officer_sees_only_their_grid(app_env):
     ("officer", "G1", ("G1",)),
 ])
 def test_each_role_opens_on_its_own_scope(app_env, username, scope, grids):
-    at = run(APP, username)
+    at = run(OVERVIEW if username == "officer" else APP, username)  # officers land on 我的任务
     assert at.selectbox(key="unit_zh").value == scope
     assert metric(at, "信息准确率") == pct(*grids)
     assert at.query_params["unit"] in (scope, [scope])
@@ -154,7 +154,7 @@ def test_each_role_opens_on_its_own_scope(app_env, username, scope, grids):
 
 @pytest.mark.parametrize("username,unit", [("district", "D2"), ("district", "C"), ("officer", "G1B")])
 def test_unit_outside_scope_in_url_falls_back_to_own_scope(app_env, username, unit):
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(OVERVIEW if username == "officer" else APP, default_timeout=60)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
     at.query_params["unit"] = unit

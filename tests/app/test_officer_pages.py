@@ -95,6 +95,13 @@ def test_officer_lands_on_my_work():
         assert all(p.key not in ("my_work", "log_visit") for ps in pages_for(role).values() for p in ps)
 
 
+def test_officer_app_opens_on_my_work_and_leaders_on_the_overview(app_env):
+    at = run(str(ROOT / "app.py"), "officer")
+    assert [x.value for x in at.title] == [zh("mywork.title")]
+    at = run(str(ROOT / "app.py"), "district")
+    assert [x.value for x in at.title] == [zh("overview.title")]
+
+
 def test_my_work_lists_only_the_officers_grid(app_env):
     at = run(MY_WORK, "officer")
     rows = " ".join(m.value for m in at.markdown)
