@@ -30,6 +30,10 @@ OUT = ROOT / "docs" / "screenshots"
 # Screens per role beyond the overview: (url path, file suffix); later issues add rows here.
 EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {}
 
+# accounts and audit screens (issue 5)
+EXTRA_SCREENS.setdefault("admin", []).extend([("/admin_users", "admin_users"), ("/audit", "audit"),
+                                              ("/account", "account")])
+
 
 def shoot(out: Path = OUT) -> list[Path]:
     from playwright.sync_api import sync_playwright
