@@ -29,6 +29,7 @@ from tests.e2e.e2e_server import (
 OUT = ROOT / "docs" / "screenshots"
 # Screens per role beyond the overview: (url path, file suffix); later issues add rows here.
 EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {}
+EXTRA_SCREENS.setdefault("district_leader", []).append(("/report", "report"))  # monthly report (issue 4)
 
 # accounts and audit screens (issue 5)
 EXTRA_SCREENS.setdefault("admin", []).extend([("/admin_users", "admin_users"), ("/audit", "audit"),
