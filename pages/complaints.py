@@ -173,7 +173,8 @@ st.caption(t("complaints.legend"))
 by_id = {c.id: c for c in rows}
 ids = list(by_id)
 want = st.query_params.get("complaint")
-first = next((i for i, c in enumerate(rows) if c.code == want), 0)
+first = next((i for i, c in enumerate(rows) if c.code == want),
+             next((i for i, c in enumerate(rows) if c.status != "closed"), 0))  # default: the oldest still open
 cid = st.selectbox(t("complaints.pick"), ids, index=first, key=f"pc_pick_{lang()}",
                    format_func=lambda i: f"{by_id[i].code} · {t('complaints.status.' + by_id[i].status)}")
 st.query_params["complaint"] = by_id[cid].code
@@ -181,11 +182,13 @@ with session_scope() as s:  # the complaint as it is now (it came from the scope
     pc = s.get(PrivacyComplaint, cid)
     s.expunge(pc)
 st.subheader(t("complaints.detail", code=pc.code))
+st.markdown(f"**{t('complaints.summary')}**")
 st.text(pc.summary)
 st.caption(" · ".join(x for x in (
     t("complaints.started_at", at=ts(pc.started_at)) if pc.started_at else "",
     t("complaints.closed_at", at=ts(pc.closed_at)) if pc.closed_at else "") if x))
 if pc.result:
+    st.markdown(f"**{t('complaints.result')}**")
     st.text(pc.result)
 if user.role not in svc.HANDLE_ROLES:
     st.info(t("complaints.handle_read_only"))

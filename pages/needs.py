@@ -16,6 +16,7 @@ from data_access.db import session_scope
 from data_access.errors import InvalidTransition, PermissionDenied, ValidationError
 from data_access.models import Need, OrgUnit, User
 from data_access.records import ConcurrentEdit, NotFound
+from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
 from ui.i18n import lang, t, t_opt
@@ -51,8 +52,11 @@ def clock_key(d: svc.Deadline, status: str) -> str:
     return "overdue" if d.overdue else ("near" if d.near else "running")
 
 
-def url_list(param: str, allowed) -> list[str]:
-    raw = st.query_params.get(param) or ""
+def url_list(param: str, allowed, default=()) -> list[str]:
+    """A comma-separated filter from the URL; absent → ``default``; "all" → no filter."""
+    raw = st.query_params.get(param)
+    if raw is None:
+        return list(default)
     return [v for v in raw.split(",") if v in allowed]
 
 
@@ -140,7 +144,7 @@ c_unit, c_status, c_deadline, c_cat = st.columns([3, 3, 2, 3], vertical_alignmen
 with c_unit:
     unit = unit_picker(user)
 with c_status:
-    statuses = st.multiselect(t("needs.filter.status"), STATUSES, default=url_list("status", STATUSES),
+    statuses = st.multiselect(t("needs.filter.status"), STATUSES, default=url_list("status", STATUSES, svc.NON_FINAL),
                               format_func=status_label, key=f"needs_status_{lang()}",
                               placeholder=t("needs.filter.any"))
 with c_deadline:
@@ -153,7 +157,8 @@ with c_cat:
     categories = st.multiselect(t("needs.filter.category"), svc.CATEGORIES, default=url_list("category", svc.CATEGORIES),
                                 format_func=category_label, key=f"needs_cat_{lang()}",
                                 placeholder=t("needs.filter.any"))
-for param, value in (("status", ",".join(statuses)), ("deadline", deadline), ("category", ",".join(categories))):
+status_param = "" if set(statuses) == set(svc.NON_FINAL) else (",".join(statuses) or "all")
+for param, value in (("status", status_param), ("deadline", deadline), ("category", ",".join(categories))):
     if value:
         st.query_params[param] = value
     elif param in st.query_params:
@@ -171,6 +176,8 @@ if not rows:
     st.info(t("needs.empty"))
     st.stop()
 
+URGENCY = {"overdue": 0, "near": 1, "running": 2}
+rows = sorted(rows, key=lambda r: (URGENCY.get(clock_key(r.deadline, r.status), 3), r.deadline.due_at, r.id))
 clocks = [clock_key(r.deadline, r.status) for r in rows]
 st.caption(t("needs.count", n=len(rows), overdue=clocks.count("overdue"), near=clocks.count("near")))
 if len(rows) >= 200:
@@ -180,8 +187,7 @@ C = {k: t(f"needs.col.{k}") for k in ("code", "category", "household", "address"
                                         "due", "remaining", "clock")}
 table = pd.DataFrame([{
     C["code"]: r.code, C["status"]: status_label(r.status), C["clock"]: t(f"needs.clock.{k}"),
-    C["remaining"]: (round(r.deadline.remaining.total_seconds() / 3600, 1)
-                     if k in ("overdue", "near", "running") else None),
+    C["remaining"]: fmt.number(r.deadline.remaining.total_seconds() / 3600) if k in URGENCY else fmt.NONE,
     C["due"]: ts(r.deadline.due_at), C["category"]: category_label(r.category), C["household"]: r.household_code,
     C["address"]: r.address, C["grid"]: r.grid_code, C["created"]: ts(r.created_at),
 } for r, k in zip(rows, clocks, strict=True)])
@@ -194,7 +200,7 @@ def paint(row: pd.Series) -> list[str]:
     return [f"background-color: {bg}; font-weight: 600" if bg and col in hot else "" for col in row.index]
 
 
-st.dataframe(table.style.apply(paint, axis=1).format({C["remaining"]: "{:.1f}"}, na_rep="—"), hide_index=True,
+st.dataframe(table.style.apply(paint, axis=1), hide_index=True,
              width="stretch", height=min(36 + 35 * len(rows), 387),
              column_config={C["address"]: st.column_config.TextColumn(width="medium")})
 st.caption(t("needs.legend"))
@@ -233,8 +239,13 @@ left, right = st.columns([2, 3])
 with left:
     k = clock_key(dl, need.status)
     hours = abs(dl.remaining.total_seconds()) / 3600
-    left_txt = (t("needs.hours_over", h=f"{hours:.1f}") if k == "overdue" else t("needs.hours_left", h=f"{hours:.1f}")
-                if k in ("near", "running") else t(f"needs.clock.{k}"))
+    if k == "overdue":
+        left_txt = (t("needs.days_over", d=fmt.count(int(hours // 24))) if hours >= 48
+                    else t("needs.hours_over", h=fmt.number(hours)))
+    elif k in ("near", "running"):
+        left_txt = t("needs.hours_left", h=fmt.number(hours))
+    else:
+        left_txt = t(f"needs.clock.{k}")
     colour = "red" if k in ("overdue", "late") else "orange" if k == "near" else "green" if k == "met" else "gray"
     facts = [
         (t("needs.f.household"), f"{row.household_code} · {row.address}"),
@@ -281,6 +292,7 @@ st.text_area(t("needs.note"), key=note_key, max_chars=svc.NOTE_MAX, height=90)
 if "mark_duplicate" in actions:
     others = [i for i in ids if i != need.id]
     st.selectbox(t("needs.duplicate_of"), others, index=None, key=f"need_dup_{need.id}",
+                 placeholder=t("needs.duplicate_pick"),
                  format_func=lambda i: f"{by_id[i].code} · {by_id[i].household_code}")
 buttons = st.columns(max(len(actions) + 1, 4))
 for col, action in zip(buttons, actions, strict=False):

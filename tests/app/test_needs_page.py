@@ -83,8 +83,8 @@ def test_officer_sees_only_their_grids_needs_most_urgent_first(needs_env):
     assert listed(at) == ["NA", "NB"]  # G1 only; sorted by raise time = due time
     table = at.dataframe[0].value.set_index("编号")
     # hours left computed by hand from the raise times: due 03-15 08:00 and 20:00, now 10:00
-    assert table.loc["NA", "剩余（小时）"] == -2.0
-    assert table.loc["NB", "剩余（小时）"] == 10.0
+    assert table.loc["NA", "剩余（小时）"] == "−2.0"  # U+2212 minus (ui.format)
+    assert table.loc["NB", "剩余（小时）"] == "10.0"
     assert table.loc["NA", "时限状态"] == "逾期" and table.loc["NB", "时限状态"] == "临近"
 
 
@@ -163,3 +163,16 @@ def test_out_of_scope_unit_in_the_url_falls_back(needs_env):
     at = run("officer", unit="G2")
     assert listed(at) == ["NA", "NB"]
     assert [w.value for w in at.warning] == [CATALOGUE["auth.out_of_scope"]["zh"]]
+
+
+def test_closed_needs_are_hidden_by_default_and_shown_with_status_all(needs_env):
+    _url, eng = needs_env
+    with Session(eng) as s:
+        svc.transition(session=s, user="officer", need_id=need(eng, "NB").id, action="withdraw", expected_version=1,
+                       now=NOW, note="居民撤回")
+        s.commit()
+    assert listed(run("officer")) == ["NA"]  # default: the statuses still in work
+    at = run("officer", status="all")
+    assert listed(at) == ["NA", "NB"]
+    assert at.dataframe[0].value.set_index("编号").loc["NB", "时限状态"] == "不计时"
+    assert listed(run("officer", status="withdrawn")) == ["NB"]

@@ -86,6 +86,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "needs.f.resolution": {"zh": "办理结果", "en": "Resolution"},
     "needs.f.version": {"zh": "版本 {v}", "en": "Version {v}"},
     "needs.hours_left": {"zh": "剩余 {h} 小时", "en": "{h} h left"},
+    "needs.days_over": {"zh": "已逾期 {d} 天", "en": "{d} days overdue"},
+    "needs.duplicate_pick": {"zh": "选择需求", "en": "Choose a need"},
     "needs.hours_over": {"zh": "已逾期 {h} 小时", "en": "{h} h overdue"},
     "needs.unassigned": {"zh": "未指派", "en": "Unassigned"},
     "needs.history": {"zh": "办理记录", "en": "History"},
@@ -211,6 +213,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "complaints.pick": {"zh": "办理投诉", "en": "Handle a complaint"},
     "complaints.detail": {"zh": "投诉 {code}", "en": "Complaint {code}"},
     "complaints.f.result": {"zh": "办理结果（办结时必填）", "en": "Result (required to close)"},
+    "complaints.summary": {"zh": "投诉内容", "en": "Complaint"},
+    "complaints.result": {"zh": "办理结果", "en": "Result"},
     "complaints.start": {"zh": "开始调查", "en": "Start investigation"},
     "complaints.close": {"zh": "办结", "en": "Close"},
     "complaints.started": {"zh": "已开始调查。", "en": "Investigation started."},
@@ -223,9 +227,4 @@ STRINGS: dict[str, dict[str, str]] = {
     "complaints.conflict": {"zh": "该投诉刚被其他人处理，您的操作未保存；填写的结果已保留，请查看最新状态。",
                             "en": "Someone else handled this complaint first; your step was not saved. Your text is "
                                   "kept: check the current state."},
-    # --- shared fallbacks (until every error code has its own message) ---
-    "needs.err.generic": {"zh": "操作未完成：{code}", "en": "Not done: {code}"},
-    "needs.err.field": {"zh": "“{field}”：{message}", "en": "“{field}”: {message}"},
-    "needs.err.permission": {"zh": "您无权执行此操作。", "en": "You may not do this."},
-    "needs.err.not_found": {"zh": "记录不存在或已被删除。", "en": "The record does not exist any more."},
 }
