@@ -100,7 +100,7 @@ def projection(points: Sequence[tuple[float, float]], x_end: float) -> float | N
 
 
 def status(actual: float | None, target: float | None, monthly: Sequence[tuple[float, float]],
-           x_end: float, at_risk_points: float = AT_RISK_POINTS) -> str:
+           x_end: float, at_risk_points: float = AT_RISK_POINTS, ended: bool = False) -> str:
     """Status at as_of within a phase (indicators.md "Gap and status"), higher is better:
 
     - ``no_data``: no actual value; ``no_target``: no target for the unit and phase;
@@ -109,7 +109,8 @@ def status(actual: float | None, target: float | None, monthly: Sequence[tuple[f
     - ``on_track``: the least-squares line through the monthly values ``(x, value)`` (x = month
       index) reaches the target at ``x_end`` (the phase's last month);
     - ``at_risk``: projected shortfall ≤ ``at_risk_points`` (2 points);
-    - ``off_track``: otherwise.
+    - ``off_track``: otherwise, and always when the phase has ``ended`` short of the target
+      (a finished phase has a final value, nothing left to project).
     """
     if actual is None:
         return NO_DATA
@@ -117,6 +118,8 @@ def status(actual: float | None, target: float | None, monthly: Sequence[tuple[f
         return NO_TARGET
     if actual >= target:
         return MET
+    if ended:
+        return OFF_TRACK
     proj = projection(monthly, x_end)
     if proj is None:
         return TOO_EARLY

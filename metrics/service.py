@@ -323,9 +323,11 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
     series: dict = {}
     x_end = None
     left = None
+    ended = False
     if phase is not None:
         x_end = d.month_index(month_of(phase[1]))
         left = months_left(phase[1], as_of)
+        ended = datetime.combine(phase[1], time.max) <= as_of
         done = [m for m in _months(month_of(phase[0]), month_of(phase[1]))
                 if datetime.combine(q.month_end(m), time.max) <= as_of][-trend_n:]
         if done:
@@ -372,7 +374,7 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
             elif x_end is None:
                 st = d.NO_DATA if value is None else d.NO_TARGET
             else:
-                st = d.status(value, target, monthly.get(ind, []), x_end, at_risk)
+                st = d.status(value, target, monthly.get(ind, []), x_end, at_risk, ended=ended)
             out.append(Kpi(
                 unit_code=u.code, unit_name_zh=u.name_zh, unit_name_en=u.name_en, unit_level=u.level,
                 is_self=key == SELF, indicator=ind, value=value, n=int(n), ci_low=ci[0], ci_high=ci[1],

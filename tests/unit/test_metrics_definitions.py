@@ -102,6 +102,16 @@ def test_status(actual, target, points, x_end, expected):
     assert d.status(actual, target, points, x_end) == expected
 
 
+@pytest.mark.parametrize(("actual", "target", "points", "expected"), [
+    (80.0, 88.0, [(0, 70), (1, 80)], "off_track"),             # too few months, but the phase is over
+    (80.0, 88.0, [(0, 70), (1, 80), (2, 90)], "off_track"),    # a rising trend no longer helps
+    (87.0, 88.0, [(0, 87), (1, 87), (2, 87)], "off_track"),    # 1 point short is still missed
+    (88.0, 88.0, [], "met"),
+])
+def test_status_after_the_phase_ended(actual, target, points, expected):
+    assert d.status(actual, target, points, 11, ended=True) == expected
+
+
 def test_least_squares_by_hand():
     # points (0,1), (1,3), (2,2): mean x = 1, mean y = 2; Sxy = (−1)(−1) + 0 + (1)(0) = 1; Sxx = 2
     # slope = 1/2, intercept = 2 − 0.5 × 1 = 1.5
