@@ -81,6 +81,7 @@ else:
         t("milestones.col.late"): [t("milestones.late_days", days=(today - d.date()).days) for d in late["due"]],
         t("milestones.col.owner"): late["owner"],
         t("milestones.col.evidence"): late["evidence"],
+        t("milestones.col.note"): [by_code[c].note or "" for c in late["code"]],
     })
     st.dataframe(late_tbl.style.set_properties(**{"color": "#b71c1c", "background-color": "#fdecea"}),
                  hide_index=True, width="stretch")

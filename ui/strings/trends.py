@@ -6,7 +6,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "trends.indicator": {"zh": "指标", "en": "Indicator"},
     "trends.loading": {"zh": "正在计算月度数据…", "en": "Computing monthly values…"},
     "trends.actual": {"zh": "实际值", "en": "Actual"},
-    "trends.target": {"zh": "目标（2023 基线 → 试点 → 推广 → 深化）", "en": "Target (2023 baseline → pilot → rollout → deepening)"},
+    "trends.target": {"zh": "目标", "en": "Target"},
     "trends.projection": {"zh": "按近 6 个月趋势推算", "en": "Projection (last 6 months' trend)"},
     "trends.month": {"zh": "月份", "en": "Month"},
     "trends.data_date": {"zh": "数据截至 {date}", "en": "Data as of {date}"},
@@ -16,9 +16,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "trends.axis_count": {"zh": "户数", "en": "Households"},
     "trends.latest": {"zh": "最近一个有数据的月份：{month}，{value}（样本量 {n}）。",
                       "en": "Latest month with data: {month}, {value} (n = {n})."},
-    "trends.note": {"zh": "每个点是该月单独计算的指标值；当月尚未结束时只计到今天，不参与趋势推算。虚线为各阶段目标。",
+    "trends.note": {"zh": "每个点是该月单独计算的指标值；当月尚未结束时只计到今天，不参与趋势推算。红色虚线为目标：2023 年为基线，之后依次为试点期、推广期、深化期的目标。",
                     "en": "Each point is the indicator for that month alone; the current month counts up to today "
-                          "and is left out of the projection. The dashed line is each phase's target."},
+                          "and is left out of the projection. The red dashed line is the target: the 2023 baseline, "
+                          "then the pilot, rollout and deepening targets."},
     "trends.empty": {"zh": "{name}自 2023 年 1 月以来暂无任何月度数据，无法绘制趋势。",
                      "en": "{name} has no monthly values since January 2023, so there is no trend to draw."},
 }
