@@ -32,6 +32,7 @@ EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {}
 EXTRA_SCREENS.setdefault("district_leader", []).append(("/report", "report"))  # monthly report (issue 4)
 
 # accounts and audit screens (issue 5)
+EXTRA_SCREENS.setdefault("coordinator", []).extend([("/milestones", "milestones"), ("/pilot", "pilot")])  # issue 4
 EXTRA_SCREENS.setdefault("admin", []).extend([("/admin_users", "admin_users"), ("/audit", "audit"),
                                               ("/account", "account")])
 
