@@ -61,7 +61,7 @@ def _picked() -> None:
 
 styler, config = g.gap_table(frame, ind)
 st.dataframe(styler, hide_index=True, width="stretch", height=kpi.table_height(len(frame)), column_config=config,
-             key=table_key, on_select=_picked, selection_mode="single-row")
+             placeholder=fmt.NONE, key=table_key, on_select=_picked, selection_mode="single-row")
 c_help, c_drill = st.columns([3, 2], vertical_alignment="bottom")
 with c_help:
     st.caption(t("gaps.table_help") + " " + t("overview.legend"))
@@ -97,4 +97,4 @@ st.subheader(t("gaps.matrix"))
 matrix = g.matrix_table(data.kpis, indicators)
 if matrix is not None:
     st.dataframe(matrix, hide_index=True, width="stretch", height=kpi.table_height(len(data.children)),
-                 column_config=kpi.unit_column_config())
+                 column_config=kpi.unit_column_config(), placeholder=fmt.NONE)

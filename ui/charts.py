@@ -383,8 +383,13 @@ def funnel_chart(funnel: Funnel, title: str, data_date: date | datetime | None, 
     ref_rules = alt.Chart(ref_df).mark_rule().encode(
         y="value:Q", color=alt.Color("colour:N", scale=None), tooltip=[alt.Tooltip("what:N", title=" "),
                                                                      alt.Tooltip("value:Q", format=".1f")])
-    ref_text = alt.Chart(ref_df).mark_text(align="left", baseline="bottom", x=4, dy=-2).encode(
-        y="value:Q", text="what:N", color=alt.Color("colour:N", scale=None))
+    # centre label at the left above its line, target label mid-width below its line: the two lines
+    # are often a point apart (their labels would overlap) and the date caption sits top right
+    ref_text = alt.layer(
+        alt.Chart(ref_df.iloc[:1]).mark_text(align="left", baseline="bottom", x=4, dy=-2).encode(
+            y="value:Q", text="what:N", color=alt.Color("colour:N", scale=None)),
+        alt.Chart(ref_df.iloc[1:]).mark_text(align="center", baseline="top", x=alt.expr("width / 2"), dy=2).encode(
+            y="value:Q", text="what:N", color=alt.Color("colour:N", scale=None)))
     flag_colour = alt.condition(alt.FieldOneOfPredicate(field="flag", oneOf=["below_998", "below_95"]),
                                 alt.value("#c62828"), alt.value("#1f5fa8"))
     points = alt.Chart(funnel.points).mark_circle(size=70, opacity=0.85).encode(

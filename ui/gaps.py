@@ -136,7 +136,9 @@ def ancestors(unit_code: str) -> tuple[UnitRef, ...]:
 def go_to(code: str, param: str = "unit") -> None:
     """Show unit ``code``: the URL carries it (a deep link) and the unit picker re-reads it."""
     st.query_params[param] = code
-    st.session_state.pop(f"{param}_{lang()}", None)  # the picker's widget state would win over the URL
+    # set the picker too: its widget state would otherwise win over the URL (and the browser would
+    # keep showing the old choice); the URL unit is among its options on the next run
+    st.session_state[f"{param}_{lang()}"] = code
 
 
 def indicator_picker(indicators: Sequence[IndicatorRow], *, param: str = "indicator") -> IndicatorRow:
@@ -166,6 +168,10 @@ def breadcrumb_bar(chain: Sequence[UnitRef], on_pick: Callable[[str], None]) -> 
                 st.button(label, key=f"gaps_crumb_{u.code}", type="tertiary", on_click=on_pick, args=(u.code,))
 
 
+def _num(v) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
 def _status_bg(status: str | None) -> str:
     return f"background-color: {kpi.STATUS_BG[status]}" if status in kpi.STATUS_BG else ""
 
@@ -177,7 +183,7 @@ def unit_name(row) -> str:
 def gap_table(frame: pd.DataFrame, ind: IndicatorRow):
     """``(styler, column_config)`` of ``gap_frame``'s rows: localised headers, numbers kept numeric
     (the table sorts by value), actual and status cells tinted by status."""
-    pct = ind.unit == "%"
+    suffix = t("unit.pp") if ind.unit == "%" else (t("unit.points") if ind.unit == "score" else "")
     cols = {"unit": t("col.unit"), "value": t("col.value"), "target": t("col.target"), "gap": t("col.gap"),
             "n": t("gaps.col.n"), "status": t("col.status"), "required_gain": t("col.required_gain"),
             "rank": t("gaps.col.rank")}
@@ -195,17 +201,20 @@ def gap_table(frame: pd.DataFrame, ind: IndicatorRow):
     bg = [_status_bg(s) for s in frame["status"]]
     tints[cols["value"]] = bg
     tints[cols["status"]] = bg
-    styler = shown.style.apply(lambda _: tints, axis=None)
-    value_fmt = "%.1f%%" if pct else "%.1f"
-    suffix = t("unit.pp") if pct else (t("unit.points") if ind.unit == "score" else "")
+    L = lang()
+    styler = shown.style.apply(lambda _: tints, axis=None).format({
+        cols["value"]: lambda v: fmt.value(_num(v), ind.unit),
+        cols["target"]: lambda v: fmt.value(_num(v), ind.unit),
+        cols["gap"]: lambda v: fmt.gap(_num(v), ind.unit, L),
+        cols["n"]: lambda v: fmt.count(None if pd.isna(v) else int(v)),
+        cols["required_gain"]: lambda v: fmt.number(_num(v)) + (f" {suffix}" if suffix and not pd.isna(v) else ""),
+        cols["rank"]: lambda v: fmt.NONE if pd.isna(v) else str(int(v)),
+    })
+    # numbers stay numbers underneath (the table sorts by value); the styler supplies the text
     config = {
-        cols["rank"]: st.column_config.NumberColumn(format="%d", width="small"),
+        cols["rank"]: st.column_config.NumberColumn(width="small"),
         cols["unit"]: st.column_config.TextColumn(pinned=True),
-        cols["value"]: st.column_config.NumberColumn(format=value_fmt),
-        cols["target"]: st.column_config.NumberColumn(format=value_fmt),
-        cols["gap"]: st.column_config.NumberColumn(format=f"%+.1f {suffix}".rstrip(), help=t("gaps.matrix")),
-        cols["n"]: st.column_config.NumberColumn(format="localized"),
-        cols["required_gain"]: st.column_config.NumberColumn(format=f"%.1f {suffix}".rstrip()),
+        cols["gap"]: st.column_config.NumberColumn(help=t("gaps.gap_help")),
     }
     return styler, config
 
