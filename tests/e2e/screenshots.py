@@ -30,6 +30,8 @@ OUT = ROOT / "docs" / "screenshots"
 # Screens per role beyond the overview: (url path, file suffix); later issues add rows here.
 EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {}
 EXTRA_SCREENS.setdefault("district_leader", []).append(("/report", "report"))  # monthly report (issue 4)
+EXTRA_SCREENS.setdefault("district_leader", []).append(("/gaps", "gaps"))  # district gaps (issue 4)
+EXTRA_SCREENS.setdefault("city_leader", []).append(("/gaps", "gaps"))
 
 # accounts and audit screens (issue 5)
 EXTRA_SCREENS.setdefault("coordinator", []).extend([("/milestones", "milestones"), ("/pilot", "pilot")])  # issue 4
