@@ -120,7 +120,7 @@ with tab_manage:
         with c_role:
             st.markdown(f"**{t('admin.users.role_scope')}**")
             role = st.selectbox(t("admin.users.role"), ROLES, index=ROLES.index(target.role),
-                                key=f"au_role_{uid}", format_func=lambda r: t("role." + r))
+                                key=f"au_role_{uid}_{lang()}", format_func=lambda r: t("role." + r))
             choices = scope_choices(role)
             if choices:
                 current = target.scope_code if target.scope_code in choices else choices[0]
@@ -178,8 +178,8 @@ with tab_create:
     username = c1.text_input(t("admin.users.username"), key=f"au_new_username_{nonce}", max_chars=60)
     display = c2.text_input(t("admin.users.display_name"), key=f"au_new_display_{nonce}", max_chars=80)
     c3, c4 = st.columns(2)
-    role = c3.selectbox(t("admin.users.role"), ROLES, index=ROLES.index("officer"), key=f"au_new_role_{nonce}",
-                        format_func=lambda r: t("role." + r))
+    role = c3.selectbox(t("admin.users.role"), ROLES, index=ROLES.index("officer"),
+                        key=f"au_new_role_{nonce}_{lang()}", format_func=lambda r: t("role." + r))
     choices = scope_choices(role)
     scope_code = c4.selectbox(t("admin.users.scope"), choices, key=f"au_new_scope_{nonce}_{role}_{lang()}",
                               format_func=unit_label, help=scope_hint(role)) if choices else None

@@ -84,7 +84,7 @@ else:
     })
     st.dataframe(table, hide_index=True, width="stretch", height=forms.table_height(len(rows), 12))
     details = {r.id: r for r in rows}
-    pick = st.selectbox(t("admin.audit.detail"), list(details), key="ad_detail",
+    pick = st.selectbox(t("admin.audit.detail"), list(details), key=f"ad_detail_{lang()}",
                         format_func=lambda i: f"{i} · {details[i].at:%Y-%m-%d %H:%M} · {details[i].username} · "
                                               f"{action_label(details[i].action)}")
     row = details[pick]
@@ -101,13 +101,16 @@ c_verify, c_export = st.columns(2)
 with c_verify:
     if st.button(t("admin.audit.verify"), key="ad_verify", icon=":material/verified:"):
         with st.spinner(t("admin.audit.verifying")), session_scope() as s:
-            result = audit.verify(s)
+            st.session_state["ad_verified"] = (audit.verify(s), now_local())
+    if "ad_verified" in st.session_state:  # the last check stays on screen (e.g. across a language switch)
+        result, checked_at = st.session_state["ad_verified"]
         if result.ok:
             st.success(t("admin.audit.verify_ok", n=f"{result.rows:,}"))
         else:
             reason = t("admin.audit.reason.link" if (result.reason or "").startswith("link")
                        else "admin.audit.reason.content")
             st.error(t("admin.audit.verify_bad", id=result.bad_id, n=f"{result.rows:,}", reason=reason))
+        st.caption(t("admin.audit.verified_at", at=checked_at.strftime("%Y-%m-%d %H:%M:%S")))
 
 
 def export_csv() -> tuple[bytes, int]:

@@ -6,6 +6,7 @@ rows the test writes itself.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def fill_new_user(at: AppTest, username: str, display: str, role: str, scope: st
     n = at.session_state["au_new_nonce"] if "au_new_nonce" in at.session_state else 0
     at.text_input(key=f"au_new_username_{n}").input(username)
     at.text_input(key=f"au_new_display_{n}").input(display)
-    at.selectbox(key=f"au_new_role_{n}").set_value(role).run()
+    at.selectbox(key=f"au_new_role_{n}_zh").set_value(role).run()
     rerun_ok(at)
     at.selectbox(key=f"au_new_scope_{n}_{role}_zh").set_value(scope)
     at.text_input(key=f"au_new_pw1_{n}").input(pw)
@@ -163,10 +164,10 @@ def test_bad_initial_password_is_refused_before_any_write(app_env, fast_hash, pw
 
 def test_scope_choices_follow_the_role(app_env):
     at = run(USERS_PAGE, "admin")
-    at.selectbox(key="au_new_role_0").set_value("district_leader").run()
+    at.selectbox(key="au_new_role_0_zh").set_value("district_leader").run()
     assert rerun_ok(at).selectbox(key="au_new_scope_0_district_leader_zh").options == [
         "东湖区 · 分局", "西山区 · 分局"]
-    at.selectbox(key="au_new_role_0").set_value("city_leader").run()
+    at.selectbox(key="au_new_role_0_zh").set_value("city_leader").run()
     assert rerun_ok(at).selectbox(key="au_new_scope_0_city_leader_zh").options == ["测试市 · 市"]
 
 
@@ -220,7 +221,7 @@ def test_admin_cannot_deactivate_themselves(app_env):
 def test_change_role_and_scope(app_env):
     at = run(USERS_PAGE, "admin")
     uid = _pick(at, app_env, "officer")
-    at.selectbox(key=f"au_role_{uid}").set_value("district_leader").run()
+    at.selectbox(key=f"au_role_{uid}_zh").set_value("district_leader").run()
     at.selectbox(key=f"au_scope_{uid}_district_leader_zh").set_value("D2")
     at.button(key=f"au_save_role_{uid}").click().run()
     assert not rerun_ok(at).error
@@ -346,3 +347,28 @@ def test_export_is_audited(app_env):
     assert json.loads(last.detail)["rows"] == 2
     assert [e.value for e in at.caption if "导出" in e.value] == [zh("admin.audit.export_ready", n="2")]
     assert len(at.download_button) == 1
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("script", [USERS_PAGE, AUDIT_PAGE])
+def test_english_screens_have_no_chinese_labels(app_env, script):
+    write_rows(app_env, [("admin", "user.create", NOW - timedelta(hours=1), {"role": "officer"})])
+    at = run(script, "admin")
+    if script == AUDIT_PAGE:  # the last chain check stays on screen across the language switch
+        _verify(at)
+    at.session_state["lang"] = "en"  # (AppTest can only interact in the language of its last run)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if script == AUDIT_PAGE:
+        assert [e.value for e in at.success] == [CATALOGUE["admin.audit.verify_ok"]["en"].format(n="1")]
+    people = {name for _u, name, _r, _s in USERS}  # display names are data, not labels
+    parts = [str(e.value) for kind in ("title", "markdown", "caption", "info", "success", "warning", "error")
+             for e in getattr(at, kind)]
+    parts += [o for sb in at.selectbox for o in [sb.label, *sb.options]] + [b.label for b in at.button]
+    parts += [ti.label for ti in at.text_input] + [str(c) for df in at.dataframe for c in df.value.columns]
+    for df in at.dataframe:
+        parts += [str(x) for x in df.value.drop(columns=["Name"], errors="ignore").to_numpy().ravel()]
+    leftovers = [p for p in parts if CJK.search(p) and not any(name in p for name in people)]
+    assert leftovers == []

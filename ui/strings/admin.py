@@ -103,6 +103,7 @@ STRINGS: dict[str, dict[str, str]] = {
                               "en": "Chain intact: all {n} rows verified."},
     "admin.audit.verify_bad": {"zh": "哈希链断裂：第 {id} 号记录（校验到第 {n} 条时）{reason}。",
                                "en": "Chain broken at row no. {id} (row {n} checked): {reason}."},
+    "admin.audit.verified_at": {"zh": "校验时间：{at}", "en": "Checked at {at}"},
     "admin.audit.reason.link": {"zh": "与前一条记录的链接不符，之前的记录被删除或修改",
                                 "en": "its link to the previous row does not match; a row before it was deleted "
                                       "or changed"},
@@ -183,7 +184,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "admin.account.submit": {"zh": "修改密码", "en": "Change password"},
     "admin.account.changed": {"zh": "密码已修改，下次登录请使用新密码。",
                               "en": "Password changed; use the new one next time you sign in."},
-    "admin.account.lockout": {"zh": "{window} 分钟内连续 {threshold} 次登录失败，账号将锁定 {minutes} 分钟。",
+    "admin.account.lockout": {"zh": "{window} 分钟内登录失败 {threshold} 次，账号将锁定 {minutes} 分钟。",
                               "en": "{threshold} failed sign-ins within {window} minutes lock the account for "
                                     "{minutes} minutes."},
     "admin.account.result.login": {"zh": "成功", "en": "Succeeded"},
