@@ -126,7 +126,7 @@ def _render_detail(d: GridDetail) -> None:
         total[t("map.total")] = d.households_total
         rows.append(total)
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    left, right = st.columns(2)
+    left, right = st.container(), st.container()  # full width: the tables have many columns
     with left:
         st.markdown(f"**{t('map.visits')}**")
         if not d.visits:
@@ -181,7 +181,8 @@ with c_phase:
 inds = [i for i in indicators if i.code in INDICATORS]
 ind_labels = {i.code: name_of(i) for i in inds}
 codes = list(ind_labels)
-default_ind = next((c for c in codes if c == "info_accuracy"), codes[0])
+# visits are recorded in every grid, spot checks only in sampled communities: open on compliance
+default_ind = next((c for c in codes if c == "process_compliance"), codes[0])
 c_ind, c_col, c_lvl = st.columns([4, 3, 3], vertical_alignment="bottom")
 with c_ind:
     ind_code = st.selectbox(t("map.indicator"), codes, index=codes.index(_query_choice("indicator", codes, default_ind)),
@@ -263,10 +264,8 @@ elif grid_key not in st.session_state:
     wanted = st.query_params.get("grid")
     only = next(iter(grids)) if len(grids) == 1 else None  # an officer's one grid opens directly
     st.session_state[grid_key] = next((g.id for g in grids.values() if g.code == wanted), only)
-options = [None, *grids]
-grid_id = st.selectbox(t("map.grid_pick"), options, key=grid_key,
-                       format_func=lambda g: t("map.grid_none") if g is None
-                       else f"{grids[g].name(lang())} · {grids[g].code}")
+grid_id = st.selectbox(t("map.grid_pick"), list(grids), key=grid_key, placeholder=t("map.grid_none"),
+                       format_func=lambda g: f"{grids[g].name(lang())} · {grids[g].code}")
 if grid_id is None:
     st.query_params.pop("grid", None)
     st.caption(t("map.grid_hint"))

@@ -40,6 +40,8 @@ def add_geometry(url: str, codes=SQUARES) -> None:
 
 
 def run(username: str | None, **query) -> AppTest:
+    """The map page as ``username``; colours info accuracy (the indicator CHECKS describe) by default."""
+    query.setdefault("indicator", "info_accuracy")
     at = AppTest.from_file(MAP, default_timeout=60)
     if username is not None:
         at.session_state["authentication_status"] = True

@@ -28,7 +28,10 @@ from tests.e2e.e2e_server import (
 
 OUT = ROOT / "docs" / "screenshots"
 # Screens per role beyond the overview: (url path, file suffix); later issues add rows here.
-EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {}
+EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {
+    "district_leader": [("/map", "map")],
+    "officer": [("/map", "map")],
+}
 EXTRA_SCREENS.setdefault("district_leader", []).append(("/report", "report"))  # monthly report (issue 4)
 EXTRA_SCREENS.setdefault("district_leader", []).append(("/gaps", "gaps"))  # district gaps (issue 4)
 EXTRA_SCREENS.setdefault("city_leader", []).append(("/gaps", "gaps"))
@@ -69,10 +72,15 @@ def shoot(out: Path = OUT) -> list[Path]:
                 for url, suffix in EXTRA_SCREENS.get(role, []):
                     page.goto(server.url + url)
                     wait_idle(page)
+                    if page.locator('[data-testid="stDeckGlJsonChart"]').count():
+                        page.wait_for_timeout(3000)  # deck.gl draws after the run ends
                     path = out / f"{suffix}_{role}.png"
                     full_page_screenshot(page, path)
                     saved.append(path)
                 if role == "district_leader":  # one English example
+                    if EXTRA_SCREENS.get(role):  # back to the overview first
+                        page.goto(server.url + "/")
+                        settle(page, page.get_by_test_id("stMetricValue"))
                     page.get_by_text("English", exact=True).click()
                     page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
                     wait_idle(page)
