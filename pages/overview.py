@@ -94,12 +94,14 @@ if trend_inds:
     trend_ind = next(i for i in trend_inds if i.code == trend_code)
     with st.spinner(t("trends.loading")):
         trend = load_trend(user.scope_code, unit.code, trend_code, today)
-    values = [(m, v, n) for m, v, n in (trend["series"] if trend else []) if v is not None]
+    last_complete = charts.month_of(today.replace(day=1) - timedelta(days=1))
+    # complete months only: a month in progress (e.g. needs not yet resolved) would show a false drop
+    values = [(m, v, n) for m, v, n in (trend["series"] if trend else []) if v is not None and m <= last_complete]
     if not values:
         st.info(t("trends.empty", name=name_of(trend_ind)))
     else:
         frame = charts.trend_frame(values, trend["targets"], phases, trend["baseline"], projection_phase=phase.code,
-                                   last_complete_month=charts.month_of(today.replace(day=1) - timedelta(days=1)))
+                                   last_complete_month=last_complete)
         axis = {"%": t("trends.axis_percent"), "score": t("trends.axis_score")}.get(trend_ind.unit,
                                                                                    t("trends.axis_count"))
         chart = charts.trend_chart(

@@ -56,3 +56,26 @@ def test_trend_empty_state_without_monthly_values(app_env):
     assert charts(at) == 0
     expected = CATALOGUE["trends.empty"]["zh"].format(name="群众满意度")
     assert expected in [i.value for i in at.info]
+
+
+def test_month_in_progress_is_not_drawn(app_env):
+    """A check on 2026-03-10 (today is 2026-03-15) stays out of the trend until March is over."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from data_access import db as dbmod
+    from data_access import records
+    from data_access.models import Household, OrgUnit, SpotCheck
+
+    eng = dbmod.make_engine(app_env)
+    with dbmod.session_scope(eng) as s:
+        g2 = s.exec(select(OrgUnit).where(OrgUnit.code == "G2")).one()
+        h = records.add_household(session=s, household=Household(code="H-G2-new", grid_id=g2.id, address="西山路",
+                                                                 registered_on=date(2023, 1, 1)))
+        records.add_check(session=s, check=SpotCheck(code="K-G2-march", household_id=h.id, grid_id=g2.id,
+                                                     checked_on=date(2026, 3, 10), accurate=False))
+    eng.dispose()
+    at = run("city", indicator="info_accuracy")
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(latest_text("2026-02", ("G1", "G1B", "G2"))) for c in captions), captions
