@@ -27,6 +27,7 @@ user = require(roles=roles_for("needs"))  # stops here unless signed in with an 
 
 STATUSES = svc.NON_FINAL + svc.FINAL
 DEADLINES = ("overdue", "near", "open_clock")
+LIMIT = 500  # rows fetched (oldest raised first); more → ask the user to narrow the filters
 RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
 FLASH = "needs_flash"
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
@@ -66,7 +67,8 @@ def load_needs(scope_code: str, username: str, unit_id: int, statuses: tuple[str
     """The filtered list (cache key: the user's scope and every filter; cleared after each write)."""
     with session_scope() as s:
         return svc.list_needs(session=s, user=username, now=now, statuses=list(statuses) or None,
-                              categories=list(categories) or None, unit_id=unit_id, deadline_filter=deadline)
+                              categories=list(categories) or None, unit_id=unit_id, deadline_filter=deadline,
+                              limit=LIMIT)
 
 
 def flash(kind: str, text: str, need_id: int | None = None) -> None:
@@ -140,7 +142,7 @@ def load_detail(username: str, need_id: int):
 
 st.title(t("needs.title"))
 now = now_local().replace(second=0)
-c_unit, c_status, c_deadline, c_cat = st.columns([3, 3, 2, 3], vertical_alignment="bottom")
+c_unit, c_status, c_deadline, c_cat = st.columns([3, 4, 2, 3], vertical_alignment="bottom")
 with c_unit:
     unit = unit_picker(user)
 with c_status:
@@ -180,7 +182,7 @@ URGENCY = {"overdue": 0, "near": 1, "running": 2}
 rows = sorted(rows, key=lambda r: (URGENCY.get(clock_key(r.deadline, r.status), 3), r.deadline.due_at, r.id))
 clocks = [clock_key(r.deadline, r.status) for r in rows]
 st.caption(t("needs.count", n=len(rows), overdue=clocks.count("overdue"), near=clocks.count("near")))
-if len(rows) >= 200:
+if len(rows) >= LIMIT:
     st.warning(t("needs.truncated", n=len(rows)))
 
 C = {k: t(f"needs.col.{k}") for k in ("code", "category", "household", "address", "grid", "status", "created",

@@ -21,8 +21,9 @@ STRINGS: dict[str, dict[str, str]] = {
                     "en": "No needs match these filters. Try widening the status, deadline or category filter."},
     "needs.count": {"zh": "共 {n} 条：逾期 {overdue} 条，临近到期 {near} 条。",
                     "en": "{n} needs: {overdue} overdue, {near} due soon."},
-    "needs.truncated": {"zh": "仅显示最紧急的 {n} 条，请缩小筛选范围。",
-                        "en": "Only the {n} most urgent are shown; narrow the filters."},
+    "needs.truncated": {"zh": "仅显示最早提出的 {n} 条，请缩小筛选范围（单位、状态、时限或类别）。",
+                        "en": "Only the {n} raised first are shown; narrow the filters (unit, status, deadline or "
+                              "category)."},
     "needs.legend": {"zh": "剩余时间为距 48 小时响应时限的小时数；红色已逾期，橙色 12 小时内到期。",
                      "en": "Time left is the hours until the 48-hour response deadline; red is overdue, "
                            "amber is due within 12 hours."},
