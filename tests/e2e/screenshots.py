@@ -41,6 +41,12 @@ EXTRA_SCREENS.setdefault("coordinator", []).extend([("/milestones", "milestones"
 EXTRA_SCREENS.setdefault("admin", []).extend([("/admin_users", "admin_users"), ("/audit", "audit"),
                                               ("/account", "account")])
 
+# needs tracker, special groups, privacy complaints (issue 5)
+EXTRA_SCREENS.setdefault("district_leader", []).extend([("/needs?deadline=overdue", "needs"),
+                                                        ("/special_groups", "special_groups"),
+                                                        ("/complaints", "complaints")])
+EXTRA_SCREENS.setdefault("officer", []).append(("/needs", "needs"))
+
 
 def shoot(out: Path = OUT) -> list[Path]:
     from playwright.sync_api import sync_playwright
