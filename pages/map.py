@@ -264,15 +264,23 @@ elif grid_key not in st.session_state:
     wanted = st.query_params.get("grid")
     only = next(iter(grids)) if len(grids) == 1 else None  # an officer's one grid opens directly
     st.session_state[grid_key] = next((g.id for g in grids.values() if g.code == wanted), only)
-grid_id = st.selectbox(t("map.grid_pick"), list(grids), key=grid_key, placeholder=t("map.grid_none"),
-                       format_func=lambda g: f"{grids[g].name(lang())} · {grids[g].code}")
-if grid_id is None:
-    st.query_params.pop("grid", None)
-    st.caption(t("map.grid_hint"))
-    st.stop()
-st.query_params["grid"] = grids[grid_id].code
-detail = load_detail(user.scope_code, grid_id, now_local().replace(second=0, microsecond=0))
-if detail is None:
-    st.error(t("map.grid_out_of_scope"))
-    st.stop()
-_render_detail(detail)
+
+
+@st.fragment
+def grid_panel(grids: dict, grid_key: str) -> None:
+    """Grid picker and detail: choosing another grid reruns only this part, not the map."""
+    grid_id = st.selectbox(t("map.grid_pick"), list(grids), key=grid_key, placeholder=t("map.grid_none"),
+                           format_func=lambda g: f"{grids[g].name(lang())} · {grids[g].code}")
+    if grid_id is None:
+        st.query_params.pop("grid", None)
+        st.caption(t("map.grid_hint"))
+        return
+    st.query_params["grid"] = grids[grid_id].code
+    detail = load_detail(user.scope_code, grid_id, now_local().replace(second=0, microsecond=0))
+    if detail is None:
+        st.error(t("map.grid_out_of_scope"))
+        return
+    _render_detail(detail)
+
+
+grid_panel(grids, grid_key)

@@ -30,7 +30,7 @@ from . import map as umap
 
 MAX_POLYGONS = 3000
 MAX_KPI_CALLS = 25
-DEFAULT_KPI_CALLS = 20
+DEFAULT_KPI_CALLS = 8
 # simplification tolerance (degrees) by drawn level: ~1 m for grids, coarser for big areas
 TOLERANCE = {"grid": 0.00001, "community": 0.00005, "station": 0.0001, "district": 0.0002, "city": 0.0005}
 
