@@ -372,3 +372,31 @@ def test_english_screens_have_no_chinese_labels(app_env, script):
         parts += [str(x) for x in df.value.drop(columns=["Name"], errors="ignore").to_numpy().ravel()]
     leftovers = [p for p in parts if CJK.search(p) and not any(name in p for name in people)]
     assert leftovers == []
+
+
+def test_audit_queries_filter_count_and_page_in_the_database(session):
+    """data_access.audit.count / search / distinct on both backends (the screen's queries)."""
+    t0 = datetime(2026, 3, 1, 9, 0)
+    rows = [("admin", "user.create", t0), ("admin", "login", t0 + timedelta(days=1)),
+            ("district", "login", t0 + timedelta(days=2)), ("district", "login_failed", t0 + timedelta(days=3)),
+            ("officer", "login", t0 + timedelta(days=4))]
+    for username, action, at in rows:
+        audit.write(session, username, action, "app_user", 1, at=at)
+    session.commit()
+
+    def expect(username=None, actions=(), start=None, end=None):
+        return [r for r in rows if (username is None or r[0] == username) and (not actions or r[1] in actions)
+                and (start is None or r[2] >= start) and (end is None or r[2] < end)]
+
+    cases = [dict(), dict(username="district"), dict(actions=("login",)), dict(actions=("login", "login_failed")),
+             dict(start=t0 + timedelta(days=1), end=t0 + timedelta(days=3)), dict(username="admin", actions=("login",))]
+    for c in cases:
+        f = audit.AuditFilter(**c)
+        want = expect(**c)
+        assert audit.count(session, f) == len(want), c
+        got = audit.search(session, f)
+        assert [(r.username, r.action, r.at) for r in got] == list(reversed(want)), c  # newest first
+    f = audit.AuditFilter(actions=("login",))
+    assert [r.username for r in audit.search(session, f, offset=1, limit=1)] == ["district"]
+    assert audit.distinct(session, "username") == ["admin", "district", "officer"]
+    assert audit.distinct(session, "action") == ["login", "login_failed", "user.create"]
