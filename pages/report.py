@@ -57,15 +57,11 @@ st.caption(t("report.overdue_caption", hours=fmt.number(data.sla_hours, 0), n=fm
 if data.overdue_total == 0:
     st.info(t("report.empty.overdue"))
 else:
-    c_units, c_list = st.columns([2, 5])
-    with c_units:
-        if not frames["overdue_units"].empty:
-            report.show_table(frames["overdue_units"], L, max_rows=15)
-    with c_list:
-        report.show_table(frames["overdue"], L, max_rows=12)
-        if data.overdue_truncated:
-            st.caption(t("report.overdue_truncated", shown=fmt.count(len(data.overdue)),
-                         n=fmt.count(data.overdue_total)))
+    if not frames["overdue_units"].empty:
+        report.show_table(frames["overdue_units"], L, max_rows=15, width="content")
+    report.show_table(frames["overdue"], L, max_rows=12)
+    if data.overdue_truncated:
+        st.caption(t("report.overdue_truncated", shown=fmt.count(len(data.overdue)), n=fmt.count(data.overdue_total)))
 
 st.markdown(f"#### {t('report.sec.milestones')}")
 if frames["milestones"].empty:

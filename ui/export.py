@@ -100,6 +100,7 @@ def gap_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
     """Direct children × headline indicators (long form): actual, target, gap, status, needed gain, rank.
 
     Rank among the children by actual value, highest first (ties share the better rank; no data: no rank).
+    Rows: indicators in registry order, within one by rank (units without data last, by code).
     """
     c = {k: tr(f"report.col.{k}", lang) for k in ("indicator", "unit", "code", "value", "target", "gap", "status",
                                                     "required_gain", "rank")}
@@ -116,6 +117,8 @@ def gap_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
             rows.append({c["indicator"]: _name(ind, lang), c["unit"]: _unit_name(k, lang), c["code"]: k.unit_code,
                          c["value"]: _r1(k.value), c["target"]: _r1(k.target), c["gap"]: _r1(k.gap),
                          c["status"]: _status(k.status, lang), c["required_gain"]: _r1(gain), c["rank"]: rank})
+    order = {_name(i, lang): n for n, i in enumerate(indicators)}
+    rows.sort(key=lambda r: (order[r[c["indicator"]]], r[c["rank"]] is None, r[c["rank"]] or 0))
     return _frame(rows, list(c.values()), ints=(c["rank"],))
 
 

@@ -160,19 +160,13 @@ def kpi_table(df: pd.DataFrame, L: str):
     return out.style.map(lambda v: f"background-color: {bg[v]}" if v in bg else "", subset=[status_col])
 
 
-def show_table(df: pd.DataFrame, L: str, max_rows: int = 15) -> None:
-    """A sortable table: numbers stay numbers (one decimal), status cells tinted, no inner scroll up to max_rows."""
+def show_table(df: pd.DataFrame, L: str, max_rows: int = 15, width: str = "stretch") -> None:
+    """A table as the screen shows numbers (one decimal, thousands separators, "—" for no data — the
+    grid would print "None" and raw floats), status cells tinted, no inner scrollbar up to ``max_rows``."""
     status_col = export.tr("report.col.status", L)
-    cfg = {}
-    for c in df.columns:
-        if pd.api.types.is_float_dtype(df[c]):
-            cfg[c] = st.column_config.NumberColumn(format="%.1f")
-        elif pd.api.types.is_datetime64_any_dtype(df[c]):
-            cfg[c] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
-    view = df
-    if status_col in df.columns:
-        bg = {export.tr_opt(f"status.{s}", L, s): c for s, c in STATUS_BG.items()}
-        bg[export.tr("report.ms_status.late", L)] = STATUS_BG["off_track"]
-        view = df.style.map(lambda v: f"background-color: {bg[v]}" if v in bg else "", subset=[status_col])
-        view = view.format(precision=1, na_rep="")
-    st.dataframe(view, hide_index=True, width="stretch", height=table_height(len(df), max_rows), column_config=cfg)
+    bg = {export.tr_opt(f"status.{s}", L, s): c for s, c in STATUS_BG.items()}
+    bg[export.tr("report.ms_status.late", L)] = STATUS_BG["off_track"]
+    view = formatted(df)
+    if status_col in view.columns:
+        view = view.style.map(lambda v: f"background-color: {bg[v]}" if v in bg else "", subset=[status_col])
+    st.dataframe(view, hide_index=True, width=width, height=table_height(len(df), max_rows))

@@ -126,6 +126,7 @@ def test_gap_frame_ranks_children_by_actual_value():
     assert got["S2"] == (15.0, 1) and got["S4"] == (15.0, 1)  # a tie shares the better rank
     assert got["S1"] == (35.0, 3)
     assert pd.isna(got["S3"][0]) and got["S3"][1] is None
+    assert list(df["Code"]) == ["S2", "S4", "S1", "S3"]  # by rank, no data last
 
 
 def test_unit_names_in_cells_are_neutralised_too():
