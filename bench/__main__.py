@@ -23,6 +23,7 @@ BENCHES = {
     "demo": "bench.bench_demo",
     "kpis": "bench.bench_kpis",
     "map": "bench.bench_map",
+    "render": "bench.bench_render",
 }
 
 
