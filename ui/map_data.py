@@ -14,6 +14,7 @@ from the drawn level) so the city view stays far below the 5 MB payload budget.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +32,7 @@ from . import map as umap
 MAX_POLYGONS = 3000
 MAX_KPI_CALLS = 25
 DEFAULT_KPI_CALLS = 8
+PARALLEL = 4  # compute_kpis calls at once
 # simplification tolerance (degrees) by drawn level: ~1 m for grids, coarser for big areas
 TOLERANCE = {"grid": 0.00001, "community": 0.00005, "station": 0.0001, "district": 0.0002, "city": 0.0005}
 
@@ -109,14 +111,29 @@ def level_kpis(session: Session, unit: Any, level: str, period: str, as_of: date
         parents = [unit.code] if parent_level == unit.level else _units_at(session, unit, parent_level)
         want_self = False
     out: dict[int, dict] = {}
-    for code in parents:
-        for k in compute_kpis(session, unit_code=code, period=period, as_of=as_of, children=not want_self):
+    for kpis in _each(session, parents, period, as_of, children=not want_self):
+        for k in kpis:
             if k.is_self != want_self:
                 continue
             uid = ids.get(k.unit_code)
             if uid is not None:
                 out.setdefault(uid, {})[k.indicator] = k
     return out
+
+
+def _each(session: Session, codes: list[str], period: str, as_of, children: bool) -> list[list]:
+    """compute_kpis for each unit code; several calls run in parallel, each thread on its own
+    session of the same engine (the database does the counting, so threads overlap well)."""
+    if len(codes) <= 1:
+        return [compute_kpis(session, unit_code=c, period=period, as_of=as_of, children=children) for c in codes]
+    engine = session.get_bind()
+
+    def one(code: str) -> list:
+        with Session(engine) as s:
+            return compute_kpis(s, unit_code=code, period=period, as_of=as_of, children=children)
+
+    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(codes))) as pool:
+        return list(pool.map(one, codes))
 
 
 def load_map(session: Session, unit: Any, level: str, period: str, as_of: date | datetime) -> MapData:

@@ -152,3 +152,13 @@ def test_no_geometry_explains(app_env):
     at = run("district")  # boundaries never imported
     assert deck(at) is None
     assert any("尚未导入边界" in i.value for i in at.info)
+
+
+def test_city_at_grid_level_from_the_url(app_env):
+    """?level=grid: one KPI call per community (run in parallel), every grid with its own value."""
+    add_geometry(app_env)
+    at = run("city", level="grid")
+    by = {r["code"]: r for r in layer(deck(at), GRID_LAYER_ID)}
+    assert sorted(by) == ["G1", "G1B", "G2"]
+    for g in by:
+        assert f"{rate(g):.1f}%" in by[g]["value_text"]
