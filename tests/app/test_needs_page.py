@@ -176,3 +176,21 @@ def test_closed_needs_are_hidden_by_default_and_shown_with_status_all(needs_env)
     assert listed(at) == ["NA", "NB"]
     assert at.dataframe[0].value.set_index("编号").loc["NB", "时限状态"] == "不计时"
     assert listed(run("officer", status="withdrawn")) == ["NB"]
+
+
+def test_english_screen_has_english_labels(needs_env):
+    import re
+
+    cjk = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+    at = AppTest.from_file(SCRIPT, default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "district"
+    at.session_state["lang"] = "en"
+    at.query_params["need"] = "NA"
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("Code")
+    assert table.loc["NA", "Deadline"] == "Overdue" and table.loc["NA", "Category"] == "Lighting"
+    labels = ([at.title[0].value] + [w.label for w in (*at.selectbox, *at.multiselect, *at.button, *at.text_area)]
+              + [c.value for c in at.caption] + list(at.dataframe[0].value.columns) + list(at.dataframe[1].value.columns))
+    assert [x for x in labels if cjk.search(str(x))] == []
