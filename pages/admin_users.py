@@ -13,6 +13,7 @@ from data_access.errors import PermissionDenied, ValidationError
 from data_access.models import ROLES
 from data_access.records import NotFound
 from ui import admin_forms as forms
+from ui import auth
 from ui.auth import require, roles_for, scope_units
 from ui.i18n import lang, name_of, t
 
@@ -96,6 +97,10 @@ def run_write(fn, done_key: str, username: str, prefix: str) -> bool:
     except (ValidationError, PermissionDenied, NotFound) as err:
         st.error(forms.error_text(err))
         return False
+    # the login and the page guard cache users for 5 s: a deactivation, role change or new password
+    # takes effect at the user's next click, not 5 s later
+    auth._credentials.clear()
+    auth._user.clear()
     forms.flash(prefix, t(done_key, username=username))
     return True
 

@@ -400,3 +400,15 @@ def test_audit_queries_filter_count_and_page_in_the_database(session):
     assert [r.username for r in audit.search(session, f, offset=1, limit=1)] == ["district"]
     assert audit.distinct(session, "username") == ["admin", "district", "officer"]
     assert audit.distinct(session, "action") == ["login", "login_failed", "user.create"]
+
+
+def test_deactivation_takes_effect_at_the_users_next_click(app_env):
+    overview = str(ROOT / "pages" / "overview.py")
+    assert not run(overview, "officer").error  # the guard has now cached the officer as active
+    at = run(USERS_PAGE, "admin")
+    uid = _pick(at, app_env, "officer")
+    at.button(key=f"au_deactivate_{uid}").click().run()
+    assert not user_row(app_env, "officer").active
+    again = run(overview, "officer")
+    assert [e.value for e in again.error] == [zh("auth.inactive")]
+    assert not again.metric and not again.dataframe
