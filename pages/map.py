@@ -169,6 +169,7 @@ if not phases:
 # a click on an aggregated unit drills down to it: applied before the unit picker is drawn
 drill = st.session_state.pop("_map_drill", None)
 if drill:
+    st.session_state.pop("_map_last_pick", None)  # the same unit may be clicked again after going back up
     st.query_params["unit"] = drill
     st.session_state[f"unit_{lang()}"] = drill
 
