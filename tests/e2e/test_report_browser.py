@@ -2,9 +2,13 @@
 file, and the file opens with openpyxl and holds the numbers shown on the screen."""
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
 from e2e_server import login, settle
 from openpyxl import load_workbook
+from sqlalchemy import create_engine, text
 
 from data_access.demo_logins import DEMO_LOGINS
 
@@ -26,6 +30,16 @@ def screen_kpis(page) -> dict[str, dict[str, str]]:
     return {r[0]: dict(zip(head[1:], r[1:], strict=False)) for r in got["rows"]}
 
 
+def exports(server) -> list[str]:
+    """Details of the report.export audit rows so far (the server is shared: compare before/after)."""
+    eng = create_engine(server.database_url)
+    with eng.connect() as c:
+        rows = [r[0] for r in c.execute(text(
+            "SELECT detail FROM audit_log WHERE action = 'report.export' AND username = 'district' ORDER BY id"))]
+    eng.dispose()
+    return rows
+
+
 def test_excel_download_matches_the_screen(e2e_app, page, external):
     login(page, e2e_app.url, "district", PASSWORDS["district"])
     page.goto(e2e_app.url + "/report")
@@ -35,11 +49,12 @@ def test_excel_download_matches_the_screen(e2e_app, page, external):
     acc = shown["信息准确率"]
     assert acc["实际"] not in ("", "—")  # the demo district has spot checks every month
 
+    before = exports(e2e_app)
     with page.expect_download(timeout=60_000) as info:
         page.get_by_role("button", name="下载 Excel").click()
     download = info.value
     assert download.suggested_filename.endswith("_2026-02.xlsx")
-    wb = load_workbook(download.path())
+    wb = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))  # the temp file has no extension
     assert wb.sheetnames[0] == "指标"
     ws = wb["指标"]
     assert "2026-02" in ws["A1"].value and "数据截至 2026-03-15" in ws["A1"].value
@@ -51,4 +66,8 @@ def test_excel_download_matches_the_screen(e2e_app, page, external):
     assert f"{cell['样本量']:,}" == acc["样本量"]
     assert f"{cell['目标']:.1f}" == acc["目标"]
     assert set(rows) == set(shown)  # every indicator on the screen is in the file, and no other
+    page.wait_for_timeout(500)
+    after = exports(e2e_app)
+    assert len(after) == len(before) + 1  # the download was audited
+    assert '"format": "xlsx"' in after[-1] and '"month": "2026-02"' in after[-1]
     assert external.urls == []
