@@ -77,7 +77,8 @@ def shoot(out: Path = OUT) -> list[Path]:
                 saved.append(path)
                 for url, suffix in EXTRA_SCREENS.get(role, []):
                     page.goto(server.url + url)
-                    wait_idle(page)
+                    # the first run of a fresh page load is anonymous until the login cookie is read
+                    settle(page, page.get_by_role("button", name="退出登录"))
                     if page.locator('[data-testid="stDeckGlJsonChart"]').count():
                         page.wait_for_timeout(3000)  # deck.gl draws after the run ends
                     path = out / f"{suffix}_{role}.png"
