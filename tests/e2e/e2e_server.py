@@ -145,9 +145,14 @@ def login(page, base_url: str, username: str, password: str, path: str = "/") ->
 
 def full_page_screenshot(page, path: Path, width: int = 1366, min_height: int = 768) -> None:
     """Streamlit scrolls inside its main section: grow the viewport to the content, then shoot."""
-    h = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": width, "height": max(min_height, int(h))})
-    page.wait_for_timeout(500)
+    h = 0
+    for _ in range(10):  # charts and grids reach their final height a moment after the run ends
+        new = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+        if new == h:
+            break
+        h = new
+        page.set_viewport_size({"width": width, "height": max(min_height, int(h))})
+        page.wait_for_timeout(500)
     wait_idle(page)
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
