@@ -47,6 +47,10 @@ EXTRA_SCREENS.setdefault("district_leader", []).extend([("/needs?deadline=overdu
                                                         ("/complaints", "complaints")])
 EXTRA_SCREENS.setdefault("officer", []).append(("/needs", "needs"))
 
+# officer screens (issue 5): the login lands on 我的任务, so also shoot the overview itself
+EXTRA_SCREENS.setdefault("officer", []).extend([("/my_work", "my_work"), ("/log_visit?household=H0000001", "log_visit"),
+                                                ("/overview", "overview")])
+
 
 def shoot(out: Path = OUT) -> list[Path]:
     from playwright.sync_api import sync_playwright
