@@ -71,11 +71,24 @@ def load_needs(scope_code: str, username: str, unit_id: int, statuses: tuple[str
                               limit=LIMIT)
 
 
-def flash(kind: str, text: str, need_id: int | None = None) -> None:
-    st.session_state[FLASH] = (kind, text, need_id)
+def flash(kind: str, text: str, need_id: int, code: str) -> None:
+    st.session_state[FLASH] = (kind, text, need_id, code)
 
 
-def do_step(username: str, need_id: int, action: str, seen_version: int) -> None:
+def show_flash(msg, need: Need | None = None) -> None:
+    """The outcome of the last click (shown once). A conflict on the need on screen names its fresh state."""
+    if not msg:
+        return
+    kind, text, need_id, code = msg
+    if kind == "conflict" and need is not None and need.id == need_id:
+        st.warning(t("needs.conflict", status=status_label(need.status), v=need.version))
+    elif kind == "conflict":
+        st.warning(t("needs.conflict_elsewhere", code=code))
+    else:
+        getattr(st, kind)(text)
+
+
+def do_step(username: str, need_id: int, code: str, action: str, seen_version: int) -> None:
     """Button callback: one state-machine step at the version the user saw."""
     note = st.session_state.get(f"need_note_{need_id}") or None
     dup = st.session_state.get(f"need_dup_{need_id}") if action == "mark_duplicate" else None
@@ -84,39 +97,39 @@ def do_step(username: str, need_id: int, action: str, seen_version: int) -> None
             svc.transition(session=s, user=username, need_id=need_id, action=action, expected_version=seen_version,
                            now=now_local(), note=note, duplicate_of=dup)
     except ConcurrentEdit:
-        flash("conflict", "", need_id)  # the note stays in its box
+        flash("conflict", "", need_id, code)  # the note stays in its box
     except SERVICE_ERRORS as e:
-        flash("error", message(e), need_id)
+        flash("error", message(e), need_id, code)
     else:
         st.session_state[f"need_note_{need_id}"] = ""
-        flash("success", t("needs.done", action=t(f"needs.action.{action}")), need_id)
+        flash("success", t("needs.done", action=t(f"needs.action.{action}"), code=code), need_id, code)
     load_needs.clear()
 
 
-def do_note(username: str, need_id: int) -> None:
+def do_note(username: str, need_id: int, code: str) -> None:
     note = st.session_state.get(f"need_note_{need_id}") or ""
     try:
         with session_scope() as s:
             svc.add_note(session=s, user=username, need_id=need_id, note=note, now=now_local())
     except SERVICE_ERRORS as e:
-        flash("error", message(e), need_id)
+        flash("error", message(e), need_id, code)
     else:
         st.session_state[f"need_note_{need_id}"] = ""
-        flash("success", t("needs.note_saved"), need_id)
+        flash("success", t("needs.note_saved", code=code), need_id, code)
 
 
-def do_assign(username: str, need_id: int, seen_version: int) -> None:
+def do_assign(username: str, need_id: int, code: str, seen_version: int) -> None:
     assignee = st.session_state.get(f"need_assignee_{need_id}")
     try:
         with session_scope() as s:
             svc.assign(session=s, user=username, need_id=need_id, assignee_id=assignee or None,
                        expected_version=seen_version, now=now_local())
     except ConcurrentEdit:
-        flash("conflict", "", need_id)
+        flash("conflict", "", need_id, code)
     except SERVICE_ERRORS as e:
-        flash("error", message(e), need_id)
+        flash("error", message(e), need_id, code)
     else:
-        flash("success", t("needs.assigned"), need_id)
+        flash("success", t("needs.assigned", code=code), need_id, code)
     load_needs.clear()
 
 
@@ -141,6 +154,7 @@ def load_detail(username: str, need_id: int):
 # --- filters (all in the URL, so a filtered view is a link) ---------------------------------------
 
 st.title(t("needs.title"))
+last_click = st.session_state.pop(FLASH, None)
 now = now_local().replace(second=0)
 c_unit, c_status, c_deadline, c_cat = st.columns([3, 4, 2, 3], vertical_alignment="bottom")
 with c_unit:
@@ -175,6 +189,7 @@ with st.spinner(t("needs.loading")):
         st.stop()
 
 if not rows:
+    show_flash(last_click)
     st.info(t("needs.empty"))
     st.stop()
 
@@ -217,6 +232,8 @@ need_id = st.selectbox(t("needs.pick"), ids, index=first, key=f"needs_pick_{lang
                        format_func=lambda i: f"{by_id[i].code} · {category_label(by_id[i].category)} · "
                                              f"{status_label(by_id[i].status)}")
 st.query_params["need"] = by_id[need_id].code
+if want and want not in {r.code for r in rows}:
+    st.info(t("needs.gone", code=want))
 
 try:
     need, events, sla_h, candidates, names = load_detail(user.username, need_id)
@@ -227,15 +244,7 @@ dl = svc.deadline(need, now_local(), timedelta(hours=sla_h))
 row = by_id[need_id]
 st.subheader(t("needs.detail", code=need.code))
 note_key = f"need_note_{need.id}"
-msg = st.session_state.pop(FLASH, None)
-if msg and msg[2] == need.id:
-    kind, text, _ = msg
-    if kind == "conflict":
-        st.warning(t("needs.conflict", status=status_label(need.status), v=need.version))
-    elif kind == "error":
-        st.error(text)
-    else:
-        st.success(text)
+show_flash(last_click, need)
 
 left, right = st.columns([2, 3])
 with left:
@@ -299,10 +308,10 @@ if "mark_duplicate" in actions:
 buttons = st.columns(max(len(actions) + 1, 4))
 for col, action in zip(buttons, actions, strict=False):
     col.button(t(f"needs.action.{action}"), key=f"need_act_{action}", on_click=do_step, width="stretch",
-               args=(user.username, need.id, action, need.version),
+               args=(user.username, need.id, need.code, action, need.version),
                type="primary" if action in ("accept", "start", "resolve", "confirm") else "secondary")
 buttons[len(actions)].button(t("needs.add_note"), key="need_add_note", on_click=do_note, width="stretch",
-                             args=(user.username, need.id))
+                             args=(user.username, need.id, need.code))
 if need.status not in svc.FINAL and "assign" in svc.ROLE_ACTIONS.get(user.role, ()) and candidates:
     a_sel, a_btn = st.columns([3, 1], vertical_alignment="bottom")
     options = [0, *candidates]
@@ -310,4 +319,4 @@ if need.status not in svc.FINAL and "assign" in svc.ROLE_ACTIONS.get(user.role, 
                     if (need.assignee_id or 0) in options else 0, key=f"need_assignee_{need.id}",
                     format_func=lambda u: candidates.get(u, t("needs.unassigned")))
     a_btn.button(t("needs.assign"), key="need_assign", on_click=do_assign, width="stretch",
-                 args=(user.username, need.id, need.version))
+                 args=(user.username, need.id, need.code, need.version))

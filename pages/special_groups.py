@@ -58,7 +58,7 @@ def flash(kind: str, text: str, household_id: int) -> None:
     st.session_state[FLASH] = (kind, text, household_id)
 
 
-def do_level(username: str, household_id: int, seen_version: int, old: str) -> None:
+def do_level(username: str, household_id: int, code: str, seen_version: int, old: str) -> None:
     level = st.session_state.get(f"special_level_{household_id}")
     reason = st.session_state.get(f"special_reason_{household_id}") or ""
     try:
@@ -71,7 +71,8 @@ def do_level(username: str, household_id: int, seen_version: int, old: str) -> N
         flash("error", message(e), household_id)
     else:
         st.session_state[f"special_reason_{household_id}"] = ""
-        flash("success", t("special.change.done", old=level_label(old), new=level_label(level)), household_id)
+        flash("success", t("special.change.done", code=code, old=level_label(old), new=level_label(level)),
+              household_id)
     load_register.clear()
 
 
@@ -106,6 +107,10 @@ def load_detail(username: str, household_id: int):
 
 
 st.title(t("special.title"))
+last_click = st.session_state.pop(FLASH, None)
+top = st.empty()  # the outcome of a click on a household that left the list is shown up here
+if last_click:
+    getattr(top, last_click[0])(last_click[1])
 now = now_local().replace(second=0)
 c_level, c_over = st.columns([3, 2], vertical_alignment="bottom")
 with c_level:
@@ -183,9 +188,9 @@ except SERVICE_ERRORS as e:
     st.stop()
 
 st.subheader(t("special.detail", code=house.code))
-msg = st.session_state.pop(FLASH, None)
-if msg and msg[2] == hid:
-    getattr(st, msg[0])(msg[1])
+if last_click and last_click[2] == hid:  # shown next to the household instead
+    top.empty()
+    getattr(st, last_click[0])(last_click[1])
 shown = st.session_state.pop(REVEALED, None)
 
 left, right = st.columns([3, 2])
@@ -226,7 +231,7 @@ with act_left:
         st.text_area(t("special.change.reason"), key=f"special_reason_{hid}", max_chars=svc.RISK_REASON_MAX,
                      height=80)
         st.button(t("special.change.submit"), key="special_change", type="primary",
-                  on_click=do_level, args=(user.username, hid, house.version, house.risk_level))
+                  on_click=do_level, args=(user.username, hid, house.code, house.version, house.risk_level))
     else:
         st.caption(t("special.change.read_only"))
 with act_right:

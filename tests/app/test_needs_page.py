@@ -108,7 +108,7 @@ def test_accepting_a_need_writes_a_need_event_and_an_audit_row(needs_env):
     assert (n.status, n.version, n.responded_at) == ("accepted", 2, NOW)
     assert events(eng, "NA")[-1] == ("officer", "accept", "accepted")
     assert ("officer", "NA") in audits(eng, "need.accept")
-    assert [s.value for s in at.success] == ["已完成：受理。"]
+    assert [s.value for s in at.success] == ["NA 已完成：受理。"]
     assert "need_act_start" in [b.key for b in at.button]  # the next step is offered now
 
 
@@ -194,3 +194,17 @@ def test_english_screen_has_english_labels(needs_env):
     labels = ([at.title[0].value] + [w.label for w in (*at.selectbox, *at.multiselect, *at.button, *at.text_area)]
               + [c.value for c in at.caption] + list(at.dataframe[0].value.columns) + list(at.dataframe[1].value.columns))
     assert [x for x in labels if cjk.search(str(x))] == []
+
+
+def test_a_need_that_leaves_the_filtered_list_still_reports_the_outcome(needs_env):
+    _url, eng = needs_env
+    at = run("district", deadline="overdue", need="NA")
+    assert listed(at) == ["NA"]
+    at.button(key="need_act_accept").click().run()
+    assert not at.exception
+    assert need(eng, "NA").status == "accepted"
+    assert [s.value for s in at.success] == ["NA 已完成：受理。"]  # shown although NA left the overdue list
+    assert CATALOGUE["needs.empty"]["zh"] in [i.value for i in at.info]
+    at.selectbox(key="needs_deadline_zh").set_value("near").run()  # NB only; the link still names NA
+    assert listed(at) == ["NB"]
+    assert CATALOGUE["needs.gone"]["zh"].format(code="NA") in [i.value for i in at.info]

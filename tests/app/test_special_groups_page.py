@@ -119,7 +119,7 @@ def test_level_change_requires_a_reason_and_is_audited(sg_env):
     with Session(eng) as s:
         last = s.exec(select(RiskChange).order_by(RiskChange.id.desc())).first()
         assert (last.old_level, last.new_level, last.reason) == ("blue", "red", "近期多次报警求助")
-    assert [s.value for s in at.success] == ["风险等级已由蓝色调整为红色。"]
+    assert [s.value for s in at.success] == ["H-G1B-0 的风险等级已由蓝色调整为红色。"]
 
 
 def _hid(eng, code: str) -> int:
@@ -160,3 +160,16 @@ def test_city_leader_reads_without_level_change_or_reveal(sg_env):
     assert list(register(at).index) == ["H-G1-0", "H-G2-0", "H-G1-1", "H-G1B-0"]
     assert not at.button and not at.text_area
     assert CATALOGUE["special.change.read_only"]["zh"] in [c.value for c in at.caption]
+
+
+def test_lowering_to_none_leaves_the_register_and_still_reports_it(sg_env):
+    _url, eng = sg_env
+    hid = _hid(eng, "H-G1B-0")
+    at = run("district", household="H-G1B-0")
+    at.selectbox(key=f"special_level_{hid}").set_value("none")
+    at.text_area(key=f"special_reason_{hid}").input("已搬离本辖区")
+    at.button(key="special_change").click().run()
+    assert not at.exception
+    assert level_of(eng, "H-G1B-0") == "none"
+    assert "H-G1B-0" not in register(at).index
+    assert [s.value for s in at.success] == ["H-G1B-0 的风险等级已由蓝色调整为无。"]

@@ -107,14 +107,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "needs.assign": {"zh": "保存指派", "en": "Save assignment"},
     "needs.read_only": {"zh": "您的角色只能查看需求，不能办理。", "en": "Your role may view needs but not act on them."},
     "needs.final": {"zh": "该需求已结束，不能再办理。", "en": "This need is closed; no further steps."},
-    "needs.done": {"zh": "已完成：{action}。", "en": "Done: {action}."},
-    "needs.note_saved": {"zh": "备注已保存。", "en": "Note saved."},
-    "needs.assigned": {"zh": "指派已保存。", "en": "Assignment saved."},
+    "needs.done": {"zh": "{code} 已完成：{action}。", "en": "{code} done: {action}."},
+    "needs.note_saved": {"zh": "{code} 的备注已保存。", "en": "Note on {code} saved."},
+    "needs.assigned": {"zh": "{code} 的指派已保存。", "en": "Assignment of {code} saved."},
+    "needs.conflict_elsewhere": {"zh": "需求 {code} 刚被其他人修改，您的操作未保存；它已不在当前筛选结果中。",
+                                 "en": "Someone else changed need {code}; your step was not saved. It no longer "
+                                       "matches the filters."},
     "needs.conflict": {"zh": "该需求刚被其他人修改（现为“{status}”，版本 {v}），您的操作未保存。"
                              "您填写的说明仍保留在下方，请查看最新状态后重试。",
                        "en": "Someone else changed this need (now “{status}”, version {v}); your step was not "
                              "saved. Your note is kept below: check the current state and try again."},
-    "needs.gone": {"zh": "该需求已不在您的筛选结果中。", "en": "This need is no longer in your filtered list."},
+    "needs.gone": {"zh": "需求 {code} 不在当前筛选结果中，已改为显示列表中的第一条。",
+                   "en": "Need {code} does not match the filters; showing the first one in the list."},
     # --- special groups ---
     "special.title": {"zh": "重点人员", "en": "Special groups"},
     "special.filter.level": {"zh": "风险等级", "en": "Risk level"},
@@ -166,7 +170,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "special.change.level": {"zh": "新等级", "en": "New level"},
     "special.change.reason": {"zh": "调整原因（必填）", "en": "Reason (required)"},
     "special.change.submit": {"zh": "保存等级", "en": "Save level"},
-    "special.change.done": {"zh": "风险等级已由{old}调整为{new}。", "en": "Risk level changed from {old} to {new}."},
+    "special.change.done": {"zh": "{code} 的风险等级已由{old}调整为{new}。",
+                            "en": "Risk level of {code} changed from {old} to {new}."},
     "special.change.read_only": {"zh": "您的角色只能查看风险等级。", "en": "Your role may view risk levels only."},
     "special.conflict": {"zh": "该住户信息刚被其他人修改，您的调整未保存；原因已保留，请查看最新等级后重试。",
                          "en": "Someone else changed this household; your change was not saved. Your reason is kept: "
