@@ -22,6 +22,7 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
 BENCHES = {
     "demo": "bench.bench_demo",
     "kpis": "bench.bench_kpis",
+    "officer": "bench.bench_officer",
     "map": "bench.bench_map",
     "render": "bench.bench_render",
 }

@@ -1,0 +1,122 @@
+"""Officer workflow on PostgreSQL: visit submission and household search (issue 5 targets: p95 ≤ 150 ms
+for a submission including the rollup update, p95 ≤ 100 ms for a search).
+
+Starts a throwaway PostgreSQL cluster, generates the demo city at BENCH_SCALE (default L), then, as
+the demo officer:
+  - submit:  data_access.visit_form.submit_visit of a complete visit with one need, each in its own
+             transaction (validation, visit + answers, need, rollup rows, audit, commit), N times on
+             the officer's households;
+  - search:  data_access.residents.search_households by exact code, by address fragment and by
+             masked name ("张**"), N times each.
+Nothing here asserts a time: numbers are recorded (median, p95), plus how many visits were written
+(must equal the submissions: a check, not a timing).
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import datetime, timedelta
+
+
+def _stats(times: list[float]) -> dict:
+    times = sorted(times)
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return {"median_ms": round(1000 * statistics.median(times), 2), "p95_ms": round(1000 * p95, 2),
+            "max_ms": round(1000 * times[-1], 2), "runs": len(times)}
+
+
+def _answers(items) -> dict:
+    from data_access.visit_form import item_options
+
+    out = {}
+    for i in items:
+        if not i.required:
+            continue
+        if i.kind == "bool":
+            out[i.code] = False
+        elif i.kind == "choice":
+            out[i.code] = item_options(i)[0]["code"]
+        elif i.kind == "number":
+            out[i.code] = 1
+        else:
+            out[i.code] = "正常"
+    return out
+
+
+def run() -> dict:
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from data_access import db as dbmod
+    from data_access import residents
+    from data_access import visit_form as vf
+    from data_access.accounts import actor_of
+    from data_access.demo import cli_demo
+    from data_access.models import Household, OrgUnit, User
+    from data_access.settings import reset_settings
+    from pg import PgCluster
+
+    scale = os.environ.get("BENCH_SCALE", "L")
+    repeats = int(os.environ.get("BENCH_REPEATS", "60"))
+    as_of = os.environ.get("BENCH_AS_OF", "2026-11-20")
+    now = datetime.fromisoformat(as_of + "T18:00:00")
+    cluster = PgCluster().start()
+    try:
+        url = cluster.create_db("bench")
+        os.environ["DATABASE_URL"] = url
+        reset_settings()
+        dbmod.dispose_engines()
+        dbmod.migrate()
+        t0 = time.perf_counter()
+        cli_demo(scale=scale, seed=7, as_of=as_of, if_empty=False)
+        gen_s = time.perf_counter() - t0
+        eng = dbmod.get_engine()
+        with Session(eng) as s:
+            counts = {t: s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                      for t in ("household", "visit", "need", "rollup")}
+            officer = s.exec(select(User).where(User.username == "officer")).one()
+            actor = actor_of(session=s, user=officer)
+            homes = list(s.exec(select(Household).join(OrgUnit, OrgUnit.id == Household.grid_id)
+                                .where(OrgUnit.path.startswith(actor.scope_path)).order_by(Household.id)).all())
+            answers = _answers(vf.load_form(session=s))
+        visits_before = counts["visit"]
+
+        submit_t = []
+        for n in range(repeats):
+            h = homes[n % len(homes)]
+            data = vf.VisitInput(household_id=h.id, visited_at=now - timedelta(minutes=5 + n), id_shown=True,
+                                 bodycam_on=True, satisfaction=5, answers=answers,
+                                 needs=[vf.NeedInput("lighting", "楼道灯不亮")], client_token=vf.new_token())
+            t0 = time.perf_counter()
+            with dbmod.session_scope(eng) as s:
+                vf.submit_visit(session=s, user=actor, data=data, now=now)
+            submit_t.append(time.perf_counter() - t0)
+        with Session(eng) as s:
+            written = s.execute(text("SELECT COUNT(*) FROM visit")).scalar_one() - visits_before
+            surname = (s.execute(text("SELECT r.name FROM resident r JOIN household h ON h.id = r.household_id "
+                                      "WHERE h.id = :h LIMIT 1"), {"h": homes[0].id}).scalar() or "张")[0]
+        address_part = homes[len(homes) // 2].address[-6:]
+        queries = {"code": homes[len(homes) // 3].code, "address": address_part, "masked_name": surname + "**"}
+        search = {}
+        hits = {}
+        for kind, q in queries.items():
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                with dbmod.session_scope(eng) as s:
+                    res = residents.search_households(session=s, user=actor, query=q)
+                times.append(time.perf_counter() - t0)
+            search[kind] = _stats(times)
+            hits[kind] = len(res)
+        all_search = [v for k in search for v in [search[k]["p95_ms"]]]
+        return {
+            "scale": scale, "as_of": as_of, "rows": counts, "generate_s": round(gen_s, 1),
+            "officer_households": len(homes),
+            "submit": _stats(submit_t), "submitted": repeats, "visits_written": written,
+            "search": search, "search_hits": hits, "search_p95_ms_worst": max(all_search),
+            "targets": {"submit_p95_ms": 150, "search_p95_ms": 100},
+        }
+    finally:
+        dbmod.dispose_engines()
+        cluster.stop()
