@@ -233,7 +233,7 @@ errors: dict[str, list[str]] = ss.get("lv_errors") or {}
 err = form.field_errors
 
 top = st.columns([6, 1.6], vertical_alignment="center")
-top[0].markdown(f"### {hit.code} · {hit.address}  \n{form.risk_label(hit.risk_level)} · "
+top[0].markdown(f"#### {hit.code} · {hit.address}  \n{form.risk_label(hit.risk_level)} · "
                 f"{'、'.join(hit.residents) or t('logv.no_residents')}")
 top[1].button(t("logv.change_household"), on_click=choose, args=(None,), width="stretch")
 if lv.get("resumed") and not lv.get("fresh"):
