@@ -43,7 +43,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "logv.title": {"zh": "走访登记", "en": "Log a visit"},
     "logv.find": {"zh": "查找住户", "en": "Find the household"},
     "logv.search": {"zh": "户编号、地址或姓名", "en": "Household code, address or name"},
-    "logv.search_hint": {"zh": "如 H-00012、幸福路 8 号、张**", "en": "e.g. H-00012, 8 Xingfu Rd, 张**"},
+    "logv.search_hint": {"zh": "如 H0000012、幸福路 8 号、张**", "en": "e.g. H0000012, 8 Xingfu Rd, or a masked name"},
     "logv.search_intro": {"zh": "只能查找您所负责网格内的住户。也可以在“我的任务”中直接点击“开始走访”。",
                           "en": "Only households in your own grids are found. You can also click “Start visit” "
                                 "in My tasks."},
