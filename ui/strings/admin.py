@@ -26,7 +26,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "admin.password_policy": {"zh": "密码至少 {min} 位，须同时包含字母和数字，不超过 {max_bytes} 字节。",
                               "en": "Passwords need at least {min} characters including a letter and a digit, "
                                     "at most {max_bytes} bytes."},
-    "admin.password_mismatch": {"zh": "两次输入的新密码不一致。", "en": "The two new passwords differ."},
+    "admin.password_mismatch": {"zh": "两次输入的密码不一致。", "en": "The two passwords differ."},
     "admin.field.username": {"zh": "用户名", "en": "Username"},
     "admin.field.display_name": {"zh": "姓名", "en": "Name"},
     "admin.field.role": {"zh": "角色", "en": "Role"},
