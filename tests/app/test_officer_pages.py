@@ -265,3 +265,14 @@ def test_english_form_messages(app_env):
     at.time_input(key=key(at, "time")).set_value(time(NOW.hour + 1, 0)).run()
     at.button(key="lv_submit").click().run()
     assert ":red[:material/error: " + CATALOGUE["error.future"]["en"] + "]" in red_notes(at)
+
+
+def test_switching_language_mid_form_keeps_what_was_typed(app_env):
+    at = run(LOG_VISIT, "officer", household="H-G1-0")
+    at.radio(key=key(at, "id_shown")).set_value("yes").run()
+    at.text_input(key=key(at, "a_hz_note")).input("楼道堆放杂物").run()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert at.radio(key=key(at, "id_shown")).label == CATALOGUE["logv.id_shown"]["en"]
+    assert at.radio(key=key(at, "id_shown")).value == "yes"
+    assert at.text_input(key=key(at, "a_hz_note")).value == "楼道堆放杂物"
