@@ -23,7 +23,7 @@ HEADLINE = ("need_overdue", "visit_overdue", "appointment_soon", "need_near", "v
 st.title(t("mywork.title"))
 now = now_local()
 with st.spinner(t("mywork.loading")):
-    items = load_work(user.username, user.scope_code, now)
+    items = load_work(user.username, user.scope_code, now.replace(second=0, microsecond=0))  # a minute-wide key
 counts = summary(items)
 
 for col, bucket in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
