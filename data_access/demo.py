@@ -910,7 +910,7 @@ class _Gen:
             will = rng.random() < t.res[mi] + g.offset
             if will:
                 resolved = responded + timedelta(days=min(90.0, rng.lognormvariate(math.log(4), 0.9)))
-            elif rng.random() < 0.3 and self.cutoff - created < timedelta(days=60):
+            elif rng.random() < 0.5 and self.cutoff - created < timedelta(days=120):
                 responded = None  # never picked up: the recent backlog (older cases were at least accepted)
             if responded is not None and responded >= self.cutoff:
                 responded = resolved = None

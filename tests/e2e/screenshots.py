@@ -27,29 +27,18 @@ from tests.e2e.e2e_server import (
 )
 
 OUT = ROOT / "docs" / "screenshots"
-# Screens per role beyond the overview: (url path, file suffix); later issues add rows here.
+# Screens per role beyond the overview: (url path, file suffix).
 EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {
-    "district_leader": [("/map", "map")],
-    "officer": [("/map", "map")],
+    "district_leader": [("/map", "map"), ("/report", "report"), ("/gaps", "gaps"),
+                        ("/needs?deadline=overdue", "needs"), ("/special_groups", "special_groups"),
+                        ("/complaints", "complaints")],
+    "city_leader": [("/gaps", "gaps")],
+    "coordinator": [("/milestones", "milestones"), ("/pilot", "pilot")],
+    "admin": [("/admin_users", "admin_users"), ("/audit", "audit"), ("/account", "account")],
+    # the officer's login lands on 我的任务, so the overview is shot explicitly too
+    "officer": [("/map", "map"), ("/needs", "needs"), ("/my_work", "my_work"),
+                ("/log_visit?household=H0000001", "log_visit"), ("/overview", "overview")],
 }
-EXTRA_SCREENS.setdefault("district_leader", []).append(("/report", "report"))  # monthly report (issue 4)
-EXTRA_SCREENS.setdefault("district_leader", []).append(("/gaps", "gaps"))  # district gaps (issue 4)
-EXTRA_SCREENS.setdefault("city_leader", []).append(("/gaps", "gaps"))
-
-# accounts and audit screens (issue 5)
-EXTRA_SCREENS.setdefault("coordinator", []).extend([("/milestones", "milestones"), ("/pilot", "pilot")])  # issue 4
-EXTRA_SCREENS.setdefault("admin", []).extend([("/admin_users", "admin_users"), ("/audit", "audit"),
-                                              ("/account", "account")])
-
-# needs tracker, special groups, privacy complaints (issue 5)
-EXTRA_SCREENS.setdefault("district_leader", []).extend([("/needs?deadline=overdue", "needs"),
-                                                        ("/special_groups", "special_groups"),
-                                                        ("/complaints", "complaints")])
-EXTRA_SCREENS.setdefault("officer", []).append(("/needs", "needs"))
-
-# officer screens (issue 5): the login lands on 我的任务, so also shoot the overview itself
-EXTRA_SCREENS.setdefault("officer", []).extend([("/my_work", "my_work"), ("/log_visit?household=H0000001", "log_visit"),
-                                                ("/overview", "overview")])
 
 
 def shoot(out: Path = OUT) -> list[Path]:

@@ -46,9 +46,13 @@ def test_click_a_child_unit_to_drill_down_and_back(e2e_app, page, external):
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)
     wait_idle(page)
     assert f"unit={scope.code}" in page.url
+    # every child of the district is listed (the grid fills its accessible table after it paints)
+    names = [child.name_zh for child, _kids in below.values()]
+    page.wait_for_function("names => names.every(n => document.querySelector('[data-testid=stDataFrame]')"
+                           ".textContent.includes(n))", arg=names, timeout=30_000)
     table = grid_lines(page)
-    for child, _kids in below.values():
-        assert child.name_zh in table  # every child of the district is listed
+    for name in names:
+        assert name in table
 
     # the first row is the largest gap: tick it
     box = page.get_by_test_id("stDataFrame").first.bounding_box()
