@@ -10,7 +10,6 @@ The two paths must agree: the values are compared and any mismatch is recorded.
 """
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from datetime import date, datetime
@@ -90,50 +89,29 @@ def _timed(fn, repeats: int):
 def run() -> dict:
     from sqlmodel import Session
 
-    from data_access import db as dbmod
-    from data_access.demo import cli_demo
-    from data_access.settings import reset_settings
+    from bench.common import demo_db, repeats
     from metrics.service import compute_kpis, period_bounds
-    from pg import PgCluster
 
-    scale = os.environ.get("BENCH_SCALE", "L")
-    repeats = int(os.environ.get("BENCH_REPEATS", "5"))
-    as_of = date.fromisoformat(os.environ.get("BENCH_AS_OF", "2026-11-20"))
-    cluster = PgCluster().start()
-    try:
-        url = cluster.create_db("bench")
-        os.environ["DATABASE_URL"] = url
-        reset_settings()
-        dbmod.dispose_engines()
-        dbmod.migrate()
+    db = demo_db()
+    n = repeats(5)
+    as_of = db.as_of
+    city = db.code("SELECT code FROM org_unit WHERE level = 'city'")
+    with Session(db.engine) as s:
+        start, end, _ = period_bounds(s, "deepening")
         t0 = time.perf_counter()
-        cli_demo(scale=scale, seed=7, as_of=as_of.isoformat(), if_empty=False)
-        gen_s = time.perf_counter() - t0
-        eng = dbmod.get_engine()
-        with Session(eng) as s:
-            counts = {t: s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                      for t in ("org_unit", "household", "visit", "need", "spot_check", "rollup")}
-            city = s.execute(text("SELECT code FROM org_unit WHERE level = 'city'")).scalar_one()
-            start, end, _ = period_bounds(s, "deepening")
-            t0 = time.perf_counter()
-            kpis = compute_kpis(s, unit_code=city, period="deepening", as_of=as_of)
-            cold = time.perf_counter() - t0
-            kpis, rollup_t = _timed(lambda: compute_kpis(s, unit_code=city, period="deepening", as_of=as_of),
-                                    repeats)
-            raw, raw_t = _timed(lambda: raw_city_kpis(s, start, end, as_of), max(1, repeats // 2))
-        mismatches = []
-        for k in kpis:
-            if k.is_self and k.indicator in raw:
-                num, den = raw[k.indicator]["city"]
-                expect = _pct(num, den)
-                if (expect is None) != (k.value is None) or (expect is not None and abs(expect - k.value) > 1e-6):
-                    mismatches.append({"indicator": k.indicator, "rollup": k.value, "raw": expect})
-        return {
-            "scale": scale, "as_of": as_of.isoformat(), "rows": counts, "generate_s": round(gen_s, 1),
-            "rollup_cold_s": round(cold, 4), "rollup": rollup_t, "raw": raw_t,
-            "raw_over_rollup": round(raw_t["median_s"] / max(rollup_t["median_s"], 1e-9), 1),
-            "mismatches": mismatches,
-        }
-    finally:
-        dbmod.dispose_engines()
-        cluster.stop()
+        kpis = compute_kpis(s, unit_code=city, period="deepening", as_of=as_of)
+        cold = time.perf_counter() - t0
+        kpis, rollup_t = _timed(lambda: compute_kpis(s, unit_code=city, period="deepening", as_of=as_of), n)
+        raw, raw_t = _timed(lambda: raw_city_kpis(s, start, end, as_of), max(1, n // 2))
+    mismatches = []
+    for k in kpis:
+        if k.is_self and k.indicator in raw:
+            num, den = raw[k.indicator]["city"]
+            expect = _pct(num, den)
+            if (expect is None) != (k.value is None) or (expect is not None and abs(expect - k.value) > 1e-6):
+                mismatches.append({"indicator": k.indicator, "rollup": k.value, "raw": expect})
+    return {
+        **db.info(), "rollup_cold_s": round(cold, 4), "rollup": rollup_t, "raw": raw_t,
+        "raw_over_rollup": round(raw_t["median_s"] / max(rollup_t["median_s"], 1e-9), 1),
+        "mismatches": mismatches,
+    }

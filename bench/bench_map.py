@@ -11,7 +11,6 @@ worst case the 5 MB budget must hold. Nothing is asserted: numbers are recorded,
 """
 from __future__ import annotations
 
-import os
 import time
 from datetime import date
 
@@ -64,38 +63,18 @@ def _all_grids(session, city) -> dict:
 
 
 def run() -> dict:
-    from sqlalchemy import text
     from sqlmodel import Session
 
-    from data_access import db as dbmod
+    from bench.common import demo_db, repeats
     from data_access import users
-    from data_access.demo import cli_demo
-    from data_access.settings import reset_settings
-    from pg import PgCluster
 
-    scale = os.environ.get("BENCH_SCALE", "L")
-    repeats = int(os.environ.get("BENCH_REPEATS", "3"))
-    as_of = date.fromisoformat(os.environ.get("BENCH_AS_OF", "2026-11-20"))
-    cluster = PgCluster().start()
-    try:
-        url = cluster.create_db("bench_map")
-        os.environ["DATABASE_URL"] = url
-        reset_settings()
-        dbmod.dispose_engines()
-        dbmod.migrate()
-        t0 = time.perf_counter()
-        cli_demo(scale=scale, seed=7, as_of=as_of.isoformat(), if_empty=False)
-        gen_s = time.perf_counter() - t0
-        with Session(dbmod.get_engine()) as s:
-            city_code = s.execute(text("SELECT code FROM org_unit WHERE level = 'city'")).scalar_one()
-            district_code = s.execute(text("SELECT MIN(code) FROM org_unit WHERE level = 'district'")).scalar_one()
-            city = users.unit_by_code(session=s, code=city_code)
-            district = users.unit_by_code(session=s, code=district_code)
-            return {"scale": scale, "as_of": as_of.isoformat(), "generate_s": round(gen_s, 1),
-                    "budget_bytes": BUDGET,
-                    "city": _view(s, city, as_of, repeats),
-                    "district": _view(s, district, as_of, repeats),
-                    "city_all_grids_geometry_only": _all_grids(s, city)}
-    finally:
-        dbmod.dispose_engines()
-        cluster.stop()
+    db = demo_db()
+    n = repeats(3)
+    with Session(db.engine) as s:
+        city = users.unit_by_code(session=s, code=db.code("SELECT code FROM org_unit WHERE level = 'city'"))
+        district = users.unit_by_code(
+            session=s, code=db.code("SELECT MIN(code) FROM org_unit WHERE level = 'district'"))
+        return {**db.info(), "budget_bytes": BUDGET,
+                "city": _view(s, city, db.as_of, n),
+                "district": _view(s, district, db.as_of, n),
+                "city_all_grids_geometry_only": _all_grids(s, city)}

@@ -13,7 +13,6 @@ Nothing here asserts a time: numbers are recorded (median, p95), plus how many v
 """
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from datetime import datetime, timedelta
@@ -48,75 +47,60 @@ def run() -> dict:
     from sqlalchemy import text
     from sqlmodel import Session, select
 
+    from bench.common import demo_db
+    from bench.common import repeats as bench_repeats
     from data_access import db as dbmod
     from data_access import residents
     from data_access import visit_form as vf
     from data_access.accounts import actor_of
-    from data_access.demo import cli_demo
     from data_access.models import Household, OrgUnit, User
-    from data_access.settings import reset_settings
-    from pg import PgCluster
 
-    scale = os.environ.get("BENCH_SCALE", "L")
-    repeats = int(os.environ.get("BENCH_REPEATS", "60"))
-    as_of = os.environ.get("BENCH_AS_OF", "2026-11-20")
+    db = demo_db()
+    repeats = bench_repeats(60)
+    as_of = db.as_of.isoformat()
     now = datetime.fromisoformat(as_of + "T18:00:00")
-    cluster = PgCluster().start()
-    try:
-        url = cluster.create_db("bench")
-        os.environ["DATABASE_URL"] = url
-        reset_settings()
-        dbmod.dispose_engines()
-        dbmod.migrate()
-        t0 = time.perf_counter()
-        cli_demo(scale=scale, seed=7, as_of=as_of, if_empty=False)
-        gen_s = time.perf_counter() - t0
-        eng = dbmod.get_engine()
-        with Session(eng) as s:
-            counts = {t: s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                      for t in ("household", "visit", "need", "rollup")}
-            officer = s.exec(select(User).where(User.username == "officer")).one()
-            actor = actor_of(session=s, user=officer)
-            homes = list(s.exec(select(Household).join(OrgUnit, OrgUnit.id == Household.grid_id)
-                                .where(OrgUnit.path.startswith(actor.scope_path)).order_by(Household.id)).all())
-            answers = _answers(vf.load_form(session=s))
-        visits_before = counts["visit"]
+    eng = db.engine
+    counts = db.counts(("household", "visit", "need", "rollup"))
+    with Session(eng) as s:
+        officer = s.exec(select(User).where(User.username == "officer")).one()
+        actor = actor_of(session=s, user=officer)
+        homes = list(s.exec(select(Household).join(OrgUnit, OrgUnit.id == Household.grid_id)
+                            .where(OrgUnit.path.startswith(actor.scope_path)).order_by(Household.id)).all())
+        answers = _answers(vf.load_form(session=s))
+    visits_before = counts["visit"]
 
-        submit_t = []
-        for n in range(repeats):
-            h = homes[n % len(homes)]
-            data = vf.VisitInput(household_id=h.id, visited_at=now - timedelta(minutes=5 + n), id_shown=True,
-                                 bodycam_on=True, satisfaction=5, answers=answers,
-                                 needs=[vf.NeedInput("lighting", "楼道灯不亮")], client_token=vf.new_token())
+    submit_t = []
+    for n in range(repeats):
+        h = homes[n % len(homes)]
+        data = vf.VisitInput(household_id=h.id, visited_at=now - timedelta(minutes=5 + n), id_shown=True,
+                             bodycam_on=True, satisfaction=5, answers=answers,
+                             needs=[vf.NeedInput("lighting", "楼道灯不亮")], client_token=vf.new_token())
+        t0 = time.perf_counter()
+        with dbmod.session_scope(eng) as s:
+            vf.submit_visit(session=s, user=actor, data=data, now=now)
+        submit_t.append(time.perf_counter() - t0)
+    with Session(eng) as s:
+        written = s.execute(text("SELECT COUNT(*) FROM visit")).scalar_one() - visits_before
+        surname = (s.execute(text("SELECT r.name FROM resident r JOIN household h ON h.id = r.household_id "
+                                  "WHERE h.id = :h LIMIT 1"), {"h": homes[0].id}).scalar() or "张")[0]
+    address_part = homes[len(homes) // 2].address[-6:]
+    queries = {"code": homes[len(homes) // 3].code, "address": address_part, "masked_name": surname + "**"}
+    search = {}
+    hits = {}
+    for kind, q in queries.items():
+        times = []
+        for _ in range(repeats):
             t0 = time.perf_counter()
             with dbmod.session_scope(eng) as s:
-                vf.submit_visit(session=s, user=actor, data=data, now=now)
-            submit_t.append(time.perf_counter() - t0)
-        with Session(eng) as s:
-            written = s.execute(text("SELECT COUNT(*) FROM visit")).scalar_one() - visits_before
-            surname = (s.execute(text("SELECT r.name FROM resident r JOIN household h ON h.id = r.household_id "
-                                      "WHERE h.id = :h LIMIT 1"), {"h": homes[0].id}).scalar() or "张")[0]
-        address_part = homes[len(homes) // 2].address[-6:]
-        queries = {"code": homes[len(homes) // 3].code, "address": address_part, "masked_name": surname + "**"}
-        search = {}
-        hits = {}
-        for kind, q in queries.items():
-            times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                with dbmod.session_scope(eng) as s:
-                    res = residents.search_households(session=s, user=actor, query=q)
-                times.append(time.perf_counter() - t0)
-            search[kind] = _stats(times)
-            hits[kind] = len(res)
-        all_search = [v for k in search for v in [search[k]["p95_ms"]]]
-        return {
-            "scale": scale, "as_of": as_of, "rows": counts, "generate_s": round(gen_s, 1),
-            "officer_households": len(homes),
-            "submit": _stats(submit_t), "submitted": repeats, "visits_written": written,
-            "search": search, "search_hits": hits, "search_p95_ms_worst": max(all_search),
-            "targets": {"submit_p95_ms": 150, "search_p95_ms": 100},
-        }
-    finally:
-        dbmod.dispose_engines()
-        cluster.stop()
+                res = residents.search_households(session=s, user=actor, query=q)
+            times.append(time.perf_counter() - t0)
+        search[kind] = _stats(times)
+        hits[kind] = len(res)
+    all_search = [v for k in search for v in [search[k]["p95_ms"]]]
+    return {
+        **db.info(), "rows": counts,
+        "officer_households": len(homes),
+        "submit": _stats(submit_t), "submitted": repeats, "visits_written": written,
+        "search": search, "search_hits": hits, "search_p95_ms_worst": max(all_search),
+        "targets": {"submit_p95_ms": 150, "search_p95_ms": 100},
+    }

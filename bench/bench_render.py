@@ -14,12 +14,8 @@ median and p95. Nothing here judges a time; the numbers are recorded.
 """
 from __future__ import annotations
 
-import os
 import statistics
 import time
-from datetime import date
-
-from sqlalchemy import text
 
 
 def _stats(times: list[float]) -> dict:
@@ -46,68 +42,51 @@ def _path(fn, repeats: int) -> dict:
 
 
 def run() -> dict:
+    from bench.common import demo_db, repeats
     from data_access import db as dbmod
     from data_access.catalog import indicators as indicator_rows
     from data_access.catalog import phase_containing, phases
-    from data_access.demo import cli_demo
     from data_access.report import last_complete_month, monthly_report
-    from data_access.settings import reset_settings
     from metrics.service import compute_kpis
-    from pg import PgCluster
 
-    scale = os.environ.get("BENCH_SCALE", "L")
-    repeats = int(os.environ.get("BENCH_REPEATS", "10"))
-    as_of = date.fromisoformat(os.environ.get("BENCH_AS_OF", "2026-11-20"))
-    cluster = PgCluster().start()
-    try:
-        url = cluster.create_db("bench_render")
-        os.environ["DATABASE_URL"] = url
-        reset_settings()
-        dbmod.dispose_engines()
-        dbmod.migrate()
-        t0 = time.perf_counter()
-        cli_demo(scale=scale, seed=7, as_of=as_of.isoformat(), if_empty=False)
-        gen_s = time.perf_counter() - t0
-        with dbmod.session_scope(dbmod.get_engine()) as s:
-            counts = {t: s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                      for t in ("org_unit", "household", "visit", "need", "spot_check", "rollup")}
-            city = s.execute(text("SELECT code FROM org_unit WHERE level = 'city'")).scalar_one()
-            district = s.execute(text("SELECT code FROM org_unit WHERE level = 'district' ORDER BY code")).first()[0]
-            station = s.execute(text("SELECT s.code FROM org_unit s JOIN org_unit d ON d.id = s.parent_id "
-                                     "WHERE d.code = :d ORDER BY s.code"), {"d": district}).first()[0]
-            phase = phase_containing(phases(session=s), as_of).code
-            inds = indicator_rows(session=s)
-        month = last_complete_month(as_of)
+    db = demo_db()
+    n = repeats(10)
+    as_of = db.as_of
+    city = db.code("SELECT code FROM org_unit WHERE level = 'city'")
+    district = db.code("SELECT MIN(code) FROM org_unit WHERE level = 'district'")
+    station = db.code("SELECT MIN(s.code) FROM org_unit s JOIN org_unit d ON d.id = s.parent_id WHERE d.code = :d",
+                      d=district)
+    with dbmod.session_scope(db.engine) as s:
+        phase = phase_containing(phases(session=s), as_of).code
+        inds = indicator_rows(session=s)
+    month = last_complete_month(as_of)
 
-        def kpis(unit: str):
-            def call():
-                with dbmod.session_scope(dbmod.get_engine()) as s:
-                    return compute_kpis(s, unit_code=unit, period=phase, as_of=as_of, children=True)
-            return call
+    def kpis(unit: str):
+        def call():
+            with dbmod.session_scope(db.engine) as s:
+                return compute_kpis(s, unit_code=unit, period=phase, as_of=as_of, children=True)
+        return call
 
-        def report(unit: str):
-            def call():
-                with dbmod.session_scope(dbmod.get_engine()) as s:
-                    return monthly_report(s, unit_code=unit, month=month, as_of=as_of)
-            return call
+    def report(unit: str):
+        def call():
+            with dbmod.session_scope(db.engine) as s:
+                return monthly_report(s, unit_code=unit, month=month, as_of=as_of)
+        return call
 
-        paths = {
-            "overview_city": _path(kpis(city), repeats),
-            "overview_district": _path(kpis(district), repeats),
-            "gaps_station": _path(kpis(station), repeats),
-            "report_city": _path(report(city), repeats),
-            "report_district": _path(report(district), repeats),
-        }
-        data = report(district)()
-        paths["report_district_xlsx"] = _path(lambda: _xlsx(data, inds), max(3, repeats // 2))
-        return {"scale": scale, "as_of": as_of.isoformat(), "phase": phase, "month": month, "rows": counts,
-                "units": {"city": city, "district": district, "station": station}, "generate_s": round(gen_s, 1),
-                "paths": paths,
-                "budget": {"warm_p95_s": 1.0, "cold_s": 3.0},
-                "within_budget": {k: v["warm"]["p95_s"] <= 1.0 and v["cold_s"] <= 3.0 for k, v in paths.items()}}
-    finally:
-        dbmod.dispose_engines()
-        cluster.stop()
+    paths = {
+        "overview_city": _path(kpis(city), n),
+        "overview_district": _path(kpis(district), n),
+        "gaps_station": _path(kpis(station), n),
+        "report_city": _path(report(city), n),
+        "report_district": _path(report(district), n),
+    }
+    data = report(district)()
+    paths["report_district_xlsx"] = _path(lambda: _xlsx(data, inds), max(3, n // 2))
+    return {**db.info(), "phase": phase, "month": month,
+            "units": {"city": city, "district": district, "station": station},
+            "paths": paths,
+            "budget": {"warm_p95_s": 1.0, "cold_s": 3.0},
+            "within_budget": {k: v["warm"]["p95_s"] <= 1.0 and v["cold_s"] <= 3.0 for k, v in paths.items()}}
 
 
 def _xlsx(data, inds) -> bytes:
