@@ -86,8 +86,10 @@ if trend_inds:
     st.subheader(t("trends.title"))
     trend_codes = [i.code for i in trend_inds]
     wanted = st.query_params.get("indicator")
+    # default: the first indicator with a target line (the score has none)
+    first = next(c for c in (wanted, "info_accuracy", trend_codes[0]) if c in trend_codes)
     trend_code = st.selectbox(t("trends.indicator"), trend_codes,
-                              index=trend_codes.index(wanted) if wanted in trend_codes else 0,
+                              index=trend_codes.index(first),
                               format_func=lambda c: name_of(next(i for i in trend_inds if i.code == c)),
                               key=f"ov_trend_{lang()}")
     st.query_params["indicator"] = trend_code
