@@ -66,7 +66,7 @@ def test_click_a_child_unit_to_drill_down_and_back(e2e_app, page, external):
     # breadcrumb: the scope as a button, the child as the current crumb; the table lists the child's children
     crumb = page.get_by_role("button", name=f"{scope.name_zh} · 分局")
     crumb.wait_for(timeout=30_000)
-    assert page.get_by_text(f"{child.name_zh} · 派出所", exact=True).count() >= 1
+    page.get_by_text(f"{child.name_zh} · 派出所", exact=True).first.wait_for(timeout=30_000)
     page.wait_for_function("names => names.every(n => document.querySelector('[data-testid=stDataFrame]')"
                            ".textContent.includes(n))", arg=[k.name_zh for k in kids], timeout=30_000)
     if parent is not None:

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from e2e_server import AS_OF, login, wait_idle
+from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
 from data_access.demo_logins import DEMO_LOGINS
@@ -38,8 +39,8 @@ def test_coordinator_sees_late_milestones_highlighted(e2e_app, page, external):
         "el => [el, ...el.querySelectorAll('*')].map(e => getComputedStyle(e).color)")
     rgb = [tuple(int(x) for x in c[c.index("(") + 1:c.index(")")].split(",")[:3]) for c in colours]
     assert any(r > g + 60 and r > b + 60 for r, g, b in rgb), colours  # the late heading is red
-    assert page.get_by_test_id("stDataFrame").count() >= 1  # the late list
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)  # the late list
     page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first.wait_for(
         timeout=30_000)  # the timeline drew
-    assert page.get_by_role("button", name="保存").count() == 1  # a coordinator may update
+    expect(page.get_by_role("button", name="保存")).to_have_count(1, timeout=30_000)  # a coordinator may update
     assert external.urls == []

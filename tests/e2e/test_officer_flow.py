@@ -11,6 +11,7 @@ import time
 
 import pytest
 from e2e_server import login, settle, wait_idle
+from playwright.sync_api import expect
 
 from data_access.demo_logins import DEMO_LOGINS
 
@@ -82,7 +83,7 @@ def test_officer_logs_a_visit_and_the_leader_sees_it(e2e_app, browser, page, ext
     desc.fill("楼道灯坏了两周")
     desc.press("Enter")
     wait_idle(page)
-    assert page.get_by_text("草稿已于").count() == 1  # saved as typed
+    expect(page.get_by_text("草稿已于")).to_have_count(1, timeout=30_000)  # saved as typed
 
     page.get_by_role("button", name="提交走访").click()
     ok = page.get_by_test_id("stAlertContentSuccess")
