@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pagerun import open_page
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS, PASSWORD, UNITS
 
@@ -32,16 +33,7 @@ def pct(*grids: str) -> str:
 
 
 def run(script: str, username: str | None = None, lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(script, default_timeout=60)
-    if username is not None:  # what streamlit-authenticator leaves in the session after a login
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-        at.session_state["name"] = username
-    if lang is not None:
-        at.session_state["lang"] = lang
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(script, username, lang=lang)
 
 
 def texts(at: AppTest) -> str:

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
+from pagerun import open_page
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from tiny_city import TODAY
@@ -47,14 +48,7 @@ def pc_env(app_env):
 
 
 def run(username: str, **params) -> AppTest:
-    at = AppTest.from_file(SCRIPT, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(SCRIPT, username, query=params)
 
 
 def listed(at: AppTest):

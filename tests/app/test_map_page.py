@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pagerun import open_page
 from sqlalchemy import create_engine, update
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS, UNITS
@@ -42,16 +43,7 @@ def add_geometry(url: str, codes=SQUARES) -> None:
 def run(username: str | None, **query) -> AppTest:
     """The map page as ``username``; colours info accuracy (the indicator CHECKS describe) by default."""
     query.setdefault("indicator", "info_accuracy")
-    at = AppTest.from_file(MAP, default_timeout=60)
-    if username is not None:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-        at.session_state["name"] = username
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(MAP, username, query=query)
 
 
 def deck(at: AppTest) -> dict | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pagerun import open_page
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS
 
@@ -15,15 +16,7 @@ OVERVIEW = str(ROOT / "pages" / "overview.py")
 
 
 def run(username: str, **query) -> AppTest:
-    at = AppTest.from_file(OVERVIEW, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = username
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(OVERVIEW, username, query=query)
 
 
 def charts(at: AppTest) -> int:
