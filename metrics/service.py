@@ -331,8 +331,10 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
         done = [m for m in _months(month_of(phase[0]), month_of(phase[1]))
                 if datetime.combine(q.month_end(m), time.max) <= as_of][-trend_n:]
         if done:
+            # the trend only decides the status, so only indicators with a target need one
+            with_target = {ind for ind, _uid in tmap}
             s_accs = _collect(session, unit, kids, q.month_start(done[0]), q.month_end(done[-1]), as_of,
-                              intervals, by_month=True)
+                              intervals, by_month=True, need=with_target)
             series = {m: s_accs[m] for m in done if m in s_accs}
 
     lo_d = start
