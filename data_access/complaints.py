@@ -21,6 +21,7 @@ from . import audit, records
 from .accounts import actor_of, household_in_scope, require_active, require_role, scope_clause, unit_in_scope
 from .errors import InvalidTransition, PermissionDenied, ValidationError
 from .models import OrgUnit, PrivacyComplaint
+from .text import checked_text
 
 START_LIMIT = timedelta(hours=24)
 CLOSE_WORKING_DAYS = 7
@@ -60,15 +61,6 @@ def clock(c: PrivacyComplaint, now: datetime) -> ComplaintClock:
     return ComplaintClock(start_due, close_due, start_over, close_over, start_near, close_near)
 
 
-def _text(field: str, value, max_len: int, required: bool) -> str | None:
-    from .visit_form import clean_text
-
-    v, err = clean_text(field, value, max_len)
-    if err is not None:
-        raise err
-    if required and not v:
-        raise ValidationError(field, "required")
-    return v or None
 
 
 def receive(*, session: Session, user, received_at: datetime, summary: str, org_unit_id: int, now: datetime,
@@ -89,7 +81,7 @@ def receive(*, session: Session, user, received_at: datetime, summary: str, org_
         raise ValidationError("received_at", "future")
     if channel not in CHANNELS:
         raise ValidationError("channel", "choice", {"options": list(CHANNELS)})
-    text = _text("summary", summary, 1000, required=True)
+    text = checked_text("summary", summary, 1000, required=True)
     c = PrivacyComplaint(code=code or new_code(received_at, "PC"), received_at=received_at, channel=channel,
                          org_unit_id=unit.id, household_id=household_id, summary=text, status="received",
                          start_due_at=received_at + START_LIMIT,
@@ -138,7 +130,7 @@ def start_investigation(*, session: Session, user, complaint_id: int, expected_v
 
 def close(*, session: Session, user, complaint_id: int, expected_version: int, result: str,
           now: datetime) -> PrivacyComplaint:
-    text = _text("result", result, 2000, required=True)
+    text = checked_text("result", result, 2000, required=True)
     return _step(session, user, complaint_id, expected_version, now, "close", "in_progress",
                  {"status": "closed", "closed_at": now, "result": text})
 

@@ -27,6 +27,7 @@ from . import audit, records
 from .accounts import Actor, actor_of, household_in_scope, require_active, require_role, scope_clause, unit_in_scope
 from .errors import InvalidTransition, PermissionDenied, ValidationError
 from .models import Household, Need, NeedEvent, OrgUnit, Setting, User
+from .text import checked_text
 
 FINAL = ("confirmed", "withdrawn", "duplicate")
 NON_FINAL = ("open", "accepted", "in_progress", "resolved")
@@ -124,15 +125,6 @@ def is_near(need: Need, now: datetime, sla: timedelta = DEFAULT_SLA, near: timed
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _clean_text(field: str, value: str | None, max_len: int, required: bool = False) -> str | None:
-    from .visit_form import clean_text  # one text rule for all forms
-
-    v, err = clean_text(field, value, max_len)
-    if err is not None:
-        raise err
-    if required and not v:
-        raise ValidationError(field, "required")
-    return v or None
 
 
 def _load(session: Session, need_id: int) -> Need:
@@ -171,8 +163,8 @@ def create_need(*, session: Session, user, household_id: int, category: str, now
     actor = actor_of(session=session, user=user)
     require_role(actor, "need.create", [r for r, acts in ROLE_ACTIONS.items() if "create" in acts])
     h, _ = household_in_scope(session=session, actor=actor, household_id=household_id, action="need.create")
-    cat = _clean_text("category", category, CATEGORY_MAX, required=True)
-    desc = _clean_text("description", description, DESCRIPTION_MAX)
+    cat = checked_text("category", category, CATEGORY_MAX, required=True)
+    desc = checked_text("description", description, DESCRIPTION_MAX)
     created = created_at or now
     if created > now:
         raise ValidationError("created_at", "future")
@@ -203,7 +195,7 @@ def transition(*, session: Session, user, need_id: int, action: str, expected_ve
     sources, target = TRANSITIONS[action]
     if need.status not in sources:
         raise InvalidTransition(action, need.status)
-    text = _clean_text("note", note, NOTE_MAX, required=action in NOTE_REQUIRED)
+    text = checked_text("note", note, NOTE_MAX, required=action in NOTE_REQUIRED)
     if now < need.created_at:
         raise ValidationError("now", "before_created")
     changes: dict = {"status": target}
@@ -257,7 +249,7 @@ def add_note(*, session: Session, user, need_id: int, note: str, now: datetime) 
     actor = actor_of(session=session, user=user)
     need = _load(session, need_id)
     _check(session, actor, need, "note")
-    text = _clean_text("note", note, NOTE_MAX, required=True)
+    text = checked_text("note", note, NOTE_MAX, required=True)
     ev = _event(session, actor, need, "note", now, need.status, need.status, text)
     audit.write(session, actor.username, "need.note", "need", need.code, {"event_id": ev.id}, at=now)
     return ev

@@ -20,6 +20,7 @@ from .accounts import Actor, actor_of, household_in_scope, require_active, requi
 from .errors import PermissionDenied, ValidationError
 from .models import RISK_LEVELS, Household, OrgUnit, Resident, RiskChange, Visit
 from .records import NotFound
+from .text import checked_text
 
 FIELDS = ("name", "id_number", "phone")
 # who may reveal a full value (within their scope): the grid's responsible officer, admins and
@@ -49,15 +50,6 @@ def _norm_id(value: str | None) -> str | None:
     return value.strip().upper() if value else None
 
 
-def _check_text(fieldname: str, value: str | None, max_len: int, required: bool = False) -> str | None:
-    from .visit_form import clean_text
-
-    v, err = clean_text(fieldname, value, max_len)
-    if err is not None:
-        raise err
-    if required and not v:
-        raise ValidationError(fieldname, "required")
-    return v or None
 
 
 def add_resident(*, session: Session, user, household_id: int, name: str, now: datetime,
@@ -66,11 +58,11 @@ def add_resident(*, session: Session, user, household_id: int, name: str, now: d
     actor = actor_of(session=session, user=user)
     require_role(actor, "resident.add", EDIT_ROLES)
     household_in_scope(session=session, actor=actor, household_id=household_id, action="resident.add")
-    nm = _check_text("name", name, 60, required=True)
-    idn = _norm_id(_check_text("id_number", id_number, 18))
+    nm = checked_text("name", name, 60, required=True)
+    idn = _norm_id(checked_text("id_number", id_number, 18))
     if idn is not None and not ID_RE.match(idn):
         raise ValidationError("id_number", "format")
-    ph = _check_text("phone", phone, 20)
+    ph = checked_text("phone", phone, 20)
     if ph is not None and not PHONE_RE.match(ph):
         raise ValidationError("phone", "format")
     r = Resident(household_id=household_id, name=nm, id_number_enc=crypto.encrypt(idn),
@@ -115,7 +107,7 @@ def reveal(*, session: Session, user, resident_id: int, field: str, reason: str,
     if field not in FIELDS:
         raise ValidationError("field", "choice", {"options": list(FIELDS)})
     r = _reveal_target(session, actor, resident_id)
-    why = _check_text("reason", reason, REASON_MAX, required=True)
+    why = checked_text("reason", reason, REASON_MAX, required=True)
     if len(why) < REASON_MIN:
         raise ValidationError("reason", "too_short", {"min": REASON_MIN})
     if field == "name":
@@ -135,10 +127,10 @@ def search_by_id_number(*, session: Session, user, id_number: str, now: datetime
     "resident.search_id" with the number of hits (never the number searched)."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "resident.search_id", REVEAL_ROLES)
-    idn = _norm_id(_check_text("id_number", id_number, 18, required=True))
+    idn = _norm_id(checked_text("id_number", id_number, 18, required=True))
     if not ID_RE.match(idn):
         raise ValidationError("id_number", "format")
-    why = _check_text("reason", reason, REASON_MAX)
+    why = checked_text("reason", reason, REASON_MAX)
     rows = session.exec(
         select(Resident).join(Household, Household.id == Resident.household_id)
         .join(OrgUnit, OrgUnit.id == Household.grid_id)
@@ -173,7 +165,7 @@ def search_households(*, session: Session, user, query: str, limit: int = 20,
     A query like "张**" matches names by first character and length."""
     actor = actor_of(session=session, user=user)
     require_active(actor, "household.search")
-    q = _check_text("query", query, 100, required=True)
+    q = checked_text("query", query, 100, required=True)
     limit = max(1, min(int(limit), 100))
     esc = _like_escape(q)
     if "*" in q and q.strip("*"):
@@ -221,7 +213,7 @@ def set_risk_level(*, session: Session, user, household_id: int, level: str, rea
     h, _ = household_in_scope(session=session, actor=actor, household_id=household_id, action="household.risk")
     if level not in RISK_LEVELS:
         raise ValidationError("risk_level", "choice", {"options": list(RISK_LEVELS)})
-    why = _check_text("reason", reason, RISK_REASON_MAX, required=True)
+    why = checked_text("reason", reason, RISK_REASON_MAX, required=True)
     if len(why) < REASON_MIN:
         raise ValidationError("reason", "too_short", {"min": REASON_MIN})
     if level == h.risk_level:

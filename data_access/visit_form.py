@@ -28,7 +28,6 @@ import json
 import math
 import re
 import secrets
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -40,6 +39,7 @@ from .accounts import actor_of, household_in_scope, require_role
 from .derive import APPOINTMENT_LEAD, ENTRY_LIMIT, NIGHT_END, NIGHT_START, is_night
 from .errors import FormInvalid, PermissionDenied, ValidationError
 from .models import CATEGORIES, FORM_KINDS, FORM_SECTIONS, Appointment, FormItem, Need, Setting, Visit, VisitDraft
+from .text import clean_text
 
 VISIT_ROLES = ("officer",)
 FORM_ADMIN_ROLES = ("admin",)
@@ -47,8 +47,6 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 DRAFT_MAX_CHARS = 64_000
 NUMBER_MAX = 1e12
 # bidi embedding/override/isolate controls (Trojan-source style text) are refused outright
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-_ALLOWED_CC = {"\n", "\t"}
 
 
 @dataclass(frozen=True)
@@ -150,23 +148,6 @@ class CleanVisit:
 
 
 # --- text ------------------------------------------------------------------------------------
-
-def clean_text(fieldname: str, value, max_len: int) -> tuple[str | None, ValidationError | None]:
-    """NFC-normalise and strip ``value``; refuse non-strings, control, surrogate, private-use,
-    unassigned and bidi-override characters, and text longer than ``max_len`` characters."""
-    if value is None:
-        return None, None
-    if not isinstance(value, str):
-        return None, ValidationError(fieldname, "type", {"expected": "text"})
-    v = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    for ch in v:
-        cat = unicodedata.category(ch)
-        if (cat == "Cc" and ch not in _ALLOWED_CC) or cat in ("Cs", "Co", "Cn") or ch in _BIDI:
-            return None, ValidationError(fieldname, "bad_character", {"codepoint": f"U+{ord(ch):04X}"})
-    if len(v) > max_len:
-        return None, ValidationError(fieldname, "too_long", {"max": max_len, "length": len(v)})
-    return v, None
-
 
 def _time(fieldname: str, value, errors: list) -> datetime | None:
     if value is None or value == "":

@@ -28,7 +28,8 @@ from .derive import is_night
 from .errors import PermissionDenied, ValidationError
 from .models import Appointment, Household, Need, OrgUnit, Phase, Setting, Visit
 from .needs import NEAR, sla_hours
-from .visit_form import clean_text, load_settings
+from .text import clean_text
+from .visit_form import load_settings
 
 BUCKETS = ("need_overdue", "visit_overdue", "appointment_soon", "need_near", "visit_due", "appointment",
            "phase_pending")
