@@ -173,7 +173,10 @@ def search_households(*, session: Session, user, query: str, limit: int = 20,
         name_cond = Resident.name.like(_like_escape(head) + "%", escape="\\") & (func.length(Resident.name) == len(q))
     else:
         name_cond = Resident.name.like(esc + "%", escape="\\")
-    by_name = select(Resident.household_id).where(name_cond)
+    # residents of households in scope only (never a scan of the whole city's residents)
+    in_scope = select(OrgUnit.id).where(scope_clause(actor)).correlate(None)
+    by_name = (select(Resident.household_id).join(Household, Household.id == Resident.household_id)
+               .where(Household.grid_id.in_(in_scope), name_cond).correlate(None))
     base = (select(Household, OrgUnit.code).join(OrgUnit, OrgUnit.id == Household.grid_id)
             .where(scope_clause(actor)))
     if unit_id is not None:
