@@ -11,6 +11,7 @@ from data_access.db import session_scope
 from data_access.errors import PermissionDenied, ValidationError
 from data_access.records import NotFound
 from ui import admin_forms as forms
+from ui import auth
 from ui.auth import require, roles_for
 from ui.i18n import name_of, t
 
@@ -69,6 +70,7 @@ with c_pw:
             except (ValidationError, PermissionDenied, NotFound) as err:
                 st.error(forms.error_text(err))
             else:
+                auth.forget_users()  # the new password applies at the next sign-in, not 5 s later
                 forms.flash("acc", t("admin.account.changed"))
                 forms.bump("acc_pw")
                 st.rerun()

@@ -99,8 +99,7 @@ def run_write(fn, done_key: str, username: str, prefix: str) -> bool:
         return False
     # the login and the page guard cache users for 5 s: a deactivation, role change or new password
     # takes effect at the user's next click, not 5 s later
-    auth._credentials.clear()
-    auth._user.clear()
+    auth.forget_users()
     forms.flash(prefix, t(done_key, username=username))
     return True
 

@@ -164,6 +164,12 @@ def _user(url: str, username: str) -> UserInfo | None:
         return users.get_user(session=s, username=username)
 
 
+def forget_users() -> None:
+    """Drop the cached users so a new password, role or deactivation applies at the next click."""
+    _credentials.clear()
+    _user.clear()
+
+
 def _lock_state(username: str):
     from data_access import accounts
 
