@@ -105,7 +105,7 @@ def month_end(m: int) -> date:
     return nxt - timedelta(days=1)
 
 
-def _scope(unit: Unit, grid_col, month_expr):
+def scope_joins(unit: Unit, grid_col, month_expr):
     """(joins, condition, key) that restrict rows with ``grid_col`` at ``month_expr`` to U."""
     if unit.level == "grid":
         return [], grid_col == unit.id, grid_col
@@ -119,7 +119,8 @@ def _scope(unit: Unit, grid_col, month_expr):
             c.c[LEVEL_COL[unit.level]] == unit.id, c.c[CHILD_COL[unit.level]])
 
 
-def _from(table, joins):
+def join_all(table, joins):
+    """``table`` joined with each (table, on) pair that ``scope_joins`` returned."""
     src = table
     for t, on in joins:
         src = src.join(t, on)
@@ -144,9 +145,9 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
     out: list[tuple[int | None, int, str, int]] = []
 
     # 1) whole months before A from the rollups
-    joins, cond, key = _scope(unit, R.c.grid_id, R.c.period_month)
+    joins, cond, key = scope_joins(unit, R.c.grid_id, R.c.period_month)
     stmt = (select(key, R.c.period_month, R.c.metric, func.sum(R.c.n))
-            .select_from(_from(R, joins))
+            .select_from(join_all(R, joins))
             .where(cond, _between(R.c.period_month, m0, m1), R.c.event_month < a, R.c.metric.in_(metrics))
             .group_by(key, R.c.period_month, R.c.metric))
     out.extend((k, int(p), m, int(n)) for k, p, m, n in session.execute(stmt) if n)
@@ -157,10 +158,10 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
         want = {m: c for m, c in stmt_cols.items() if m in metrics}
         if not want:
             return
-        joins, cond, key = _scope(unit, grid_col, period_col)
+        joins, cond, key = scope_joins(unit, grid_col, period_col)
         names = list(want)
         stmt = (select(key, period_col, *[func.sum(case((want[m], 1), else_=0)) for m in names])
-                .select_from(_from(table, joins))
+                .select_from(join_all(table, joins))
                 .where(cond, _between(period_col, m0, m1), where)
                 .group_by(key, period_col))
         for row in session.execute(stmt):
@@ -202,9 +203,9 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
         earlier = exists(select(literal(1)).select_from(v2).where(
             v2.c.household_id == V.c.household_id, same(v2),
             or_(v2.c.visited_at < V.c.visited_at, and_(v2.c.visited_at == V.c.visited_at, v2.c.id < V.c.id))))
-        joins, cond, key = _scope(unit, V.c.grid_id, V.c.month)
+        joins, cond, key = scope_joins(unit, V.c.grid_id, V.c.month)
         stmt = (select(key, V.c.month, func.count())
-                .select_from(_from(V, joins))
+                .select_from(join_all(V, joins))
                 .where(cond, _between(V.c.month, m0, m1), in_v, ~earlier)
                 .group_by(key, V.c.month))
         out.extend((k, int(p), metric, int(n)) for k, p, n in session.execute(stmt) if n)
@@ -220,16 +221,16 @@ def household_stock(session: Session, unit: Unit, ref_month: int, as_of: datetim
     a = month_of(as_of)
     ref_month = min(ref_month, a)
     out: dict[int | None, int] = {}
-    joins, cond, key = _scope(unit, R.c.grid_id, ref_month)
+    joins, cond, key = scope_joins(unit, R.c.grid_id, ref_month)
     in_rollup = R.c.event_month <= ref_month if ref_month < a else R.c.event_month < a
-    stmt = (select(key, func.sum(R.c.n)).select_from(_from(R, joins))
+    stmt = (select(key, func.sum(R.c.n)).select_from(join_all(R, joins))
             .where(cond, R.c.metric == "households", in_rollup)
             .group_by(key))
     for k, n in session.execute(stmt):
         out[k] = out.get(k, 0) + int(n or 0)
     if ref_month == a:
-        joins, cond, key = _scope(unit, H.c.grid_id, ref_month)
-        stmt = (select(key, func.count()).select_from(_from(H, joins))
+        joins, cond, key = scope_joins(unit, H.c.grid_id, ref_month)
+        stmt = (select(key, func.count()).select_from(join_all(H, joins))
                 .where(cond, _between(H.c.registered_on, month_start(a), as_of.date()))
                 .group_by(key))
         for k, n in session.execute(stmt):
@@ -245,8 +246,8 @@ def visited_households(session: Session, unit: Unit, m0: int, m1: int, as_of: da
                                             order_by=(V.c.visited_at, V.c.id)).label("rn"))
               .where(_between(V.c.month, m0, m1), V.c.visited_at <= as_of)
               .subquery("t"))
-    joins, cond, key = _scope(unit, ranked.c.grid_id, ranked.c.month)
-    stmt = (select(key, func.count()).select_from(_from(ranked, joins))
+    joins, cond, key = scope_joins(unit, ranked.c.grid_id, ranked.c.month)
+    stmt = (select(key, func.count()).select_from(join_all(ranked, joins))
             .where(cond, ranked.c.rn == 1).group_by(key))
     return {k: int(n) for k, n in session.execute(stmt)}
 
@@ -268,9 +269,9 @@ def special_compliance(session: Session, unit: Unit, ref: datetime,
     recent = exists(select(literal(1)).select_from(v).where(
         v.c.household_id == H.c.id, v.c.visited_at <= ref,
         or_(*[and_(H.c.risk_level == lvl, v.c.visited_at >= ref - timedelta(days=d)) for lvl, d in levels.items()])))
-    joins, cond, key = _scope(unit, H.c.grid_id, month_of(ref))
+    joins, cond, key = scope_joins(unit, H.c.grid_id, month_of(ref))
     stmt = (select(key, func.sum(case((recent, 1), else_=0)), func.count())
-            .select_from(_from(H, joins))
+            .select_from(join_all(H, joins))
             .where(cond, H.c.risk_level.in_(list(levels)),
                    or_(H.c.registered_on.is_(None), H.c.registered_on <= ref.date()))
             .group_by(key))

@@ -126,14 +126,14 @@ def overdue_needs(session: Session, unit: q.Unit, ref: datetime, sla_hours: floa
                   limit: int = OVERDUE_LIMIT) -> tuple[dict, list[OverdueNeed]]:
     """``({child key: n}, rows)`` of the needs overdue at ``ref`` under ``unit`` (see module doc)."""
     sla = timedelta(hours=sla_hours)
-    joins, cond, key = q._scope(unit, N.c.grid_id, month_of(ref))
+    joins, cond, key = q.scope_joins(unit, N.c.grid_id, month_of(ref))
     where = and_(cond, N.c.counted, N.c.created_at < ref - sla,
                  or_(N.c.responded_at.is_(None), N.c.responded_at > ref))
     counts = {k: int(n) for k, n in session.execute(
-        select(key, func.count()).select_from(q._from(N, joins)).where(where).group_by(key))}
+        select(key, func.count()).select_from(q.join_all(N, joins)).where(where).group_by(key))}
     g = OU.alias("g")
     stmt = (select(N.c.code, N.c.category, N.c.created_at, g.c.code, g.c.name_zh, g.c.name_en)
-            .select_from(q._from(N, joins).join(g, g.c.id == N.c.grid_id))
+            .select_from(q.join_all(N, joins).join(g, g.c.id == N.c.grid_id))
             .where(where).order_by(N.c.created_at, N.c.id).limit(limit))
     rows = []
     for code, cat, created, gcode, gzh, gen in session.execute(stmt):
