@@ -260,11 +260,6 @@ def _ts(dt: datetime | None) -> str | None:
     return None if dt is None else dt.replace(microsecond=0).isoformat(" ", "microseconds")
 
 
-def _cipher() -> tuple[Callable[[str], str], Callable[[str], str]]:
-    """``crypto.encrypt`` / ``crypto.lookup_hash`` (the key is resolved once and cached there)."""
-    return crypto.encrypt, crypto.lookup_hash
-
-
 class _Rec:
     """A bare attribute bag handed to the derive_* functions."""
 
@@ -574,7 +569,6 @@ class _Gen:
         self.w = BulkWriter(conn)
         self.ids = {t: self._max_id(t) for t in FLUSH_ORDER}
         self.seq = {"household": 0, "visit": 0, "need": 0, "spot_check": 0}
-        self.cipher = _cipher()
         self.recent = self.cutoff - timedelta(days=RECENT_DAYS)
         self.form = [(c, k, json.loads(o) if o else None) for c, k, o in conn.exec_driver_sql(
             "SELECT code, kind, options FROM form_item WHERE active ORDER BY section, sort, code").all()]
@@ -771,7 +765,7 @@ class _Gen:
         born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 23725))
         idn = id_number(region, born, rng.randrange(0, 1000))
         phone = f"1{rng.choice('3456789')}{rng.randrange(0, 10 ** 9):09d}"
-        enc, lookup = self.cipher
+        enc, lookup = crypto.encrypt, crypto.lookup_hash
         self.w.add("resident", (self.next_id("resident"), hid, name, enc(idn), lookup(idn),
                                 crypto.mask_id_number(idn), enc(phone), crypto.mask_phone(phone)))
 
