@@ -84,6 +84,11 @@ def test_sign_out_ends_the_session_and_the_cookie(e2e_app, page, external):
     login(page, e2e_app.url, "officer", PASSWORDS["officer"])
     page.get_by_role("button", name="退出登录").click()
     settle(page, page.get_by_label("密码"))
+    # the cookie component deletes the cookie in the browser after the run: wait for it, then reload
+    for _ in range(60):
+        if "gridpolice_auth" not in [c["name"] for c in page.context.cookies()]:
+            break
+        page.wait_for_timeout(500)
     page.reload()
     settle(page, page.get_by_label("密码"))
     assert page.get_by_test_id("stMetricValue").count() == 0
