@@ -6,13 +6,16 @@ Functions take a keyword-only ``session`` and never commit; the caller's
 """
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, time
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
 from . import audit, rollups
 from .derive import (
+    NIGHT_END,
+    NIGHT_START,
     RecordError,
     check_contributions,
     derive_check,
@@ -24,7 +27,7 @@ from .derive import (
     need_contributions,
     visit_contributions,
 )
-from .models import LEVELS, GridAssignment, Household, Need, OrgUnit, SpotCheck, Visit, VisitAnswer
+from .models import LEVELS, GridAssignment, Household, Need, OrgUnit, Setting, SpotCheck, Visit, VisitAnswer
 
 
 class NotFound(LookupError):
@@ -120,6 +123,18 @@ def update_household(*, session: Session, household_id: int, expected_version: i
 
 # --- visits --------------------------------------------------------------------------------
 
+def night_window(session: Session) -> tuple[time, time]:
+    """(start, end) of the night window from app_setting ``night_window`` (default 20:00–07:00)."""
+    row = session.get(Setting, "night_window")
+    if row is not None:
+        try:
+            w = json.loads(row.value)
+            return time.fromisoformat(w["start"]), time.fromisoformat(w["end"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    return NIGHT_START, NIGHT_END
+
+
 def add_visit(*, session: Session, visit: Visit, answers: dict[str, str] | None = None) -> tuple[Visit, bool]:
     """Insert a visit; a visit with an already used ``client_token`` returns the existing one.
 
@@ -133,7 +148,7 @@ def add_visit(*, session: Session, visit: Visit, answers: dict[str, str] | None 
         if h is None:
             raise NotFound(f"household {visit.household_id}")
         visit.grid_id = h.grid_id
-    derive_visit(visit)
+    derive_visit(visit, *night_window(session))
     before = rollups.distinct_snapshot(session, visit.household_id, visit.officer_id, visit.visited_at)
     session.add(visit)
     session.flush()

@@ -38,7 +38,7 @@ from . import audit, records
 from .accounts import actor_of, household_in_scope, require_role
 from .derive import APPOINTMENT_LEAD, ENTRY_LIMIT, NIGHT_END, NIGHT_START, is_night
 from .errors import FormInvalid, PermissionDenied, ValidationError
-from .models import CATEGORIES, FORM_KINDS, FORM_SECTIONS, Appointment, FormItem, Need, Setting, Visit, VisitDraft
+from .models import CATEGORIES, FORM_KINDS, FORM_SECTIONS, Appointment, FormItem, Need, Visit, VisitDraft
 from .text import clean_text
 
 VISIT_ROLES = ("officer",)
@@ -68,14 +68,8 @@ class FormSettings:
 
 def load_settings(*, session: Session) -> FormSettings:
     """Form settings with the night window from app_setting ``night_window``."""
-    row = session.get(Setting, "night_window")
-    if row is None:
-        return FormSettings()
-    try:
-        w = json.loads(row.value)
-        return FormSettings(night_start=time.fromisoformat(w["start"]), night_end=time.fromisoformat(w["end"]))
-    except (ValueError, KeyError, TypeError):
-        return FormSettings()
+    start, end = records.night_window(session)
+    return FormSettings(night_start=start, night_end=end)
 
 
 # --- input -----------------------------------------------------------------------------------

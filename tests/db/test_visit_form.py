@@ -252,6 +252,23 @@ def test_unbooked_night_visit_with_justification_is_recorded_as_not_ok(session, 
                                                                             "居民白天在外地上班，本人主动约定当晚见面")
 
 
+def test_stored_night_flag_follows_the_night_window_setting(session, world):
+    """The form and the stored visit read the same app_setting: with a 22:00–06:00 window a visit
+    at 21:00 is a day visit (no appointment asked, not counted as night), one at 22:30 is night."""
+    from data_access.models import Setting
+
+    session.merge(Setting(key="night_window", value='{"start": "22:00", "end": "06:00"}'))
+    session.flush()
+    off = world.users["off1"]
+    day = vf.submit_visit(session=session, user=off, now=NOW, data=_db_input(
+        world, token="tok-win-000001", visited_at=datetime(2025, 6, 9, 21, 0)))
+    assert (day.visit.is_night, day.visit.night_ok) == (False, False)
+    night = vf.submit_visit(session=session, user=off, now=NOW, data=_db_input(
+        world, token="tok-win-000002", visited_at=datetime(2025, 6, 9, 22, 30),
+        justification="居民夜班，白天无法见面"))
+    assert (night.visit.is_night, night.visit.night_ok) == (True, False)
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(over=st.one_of(
     st.integers(1, 5000).map(lambda m: {"visited_at": NOW + timedelta(minutes=m)}),
