@@ -36,12 +36,14 @@ from .models import (
     OrgUnit,
     Rollup,
     SpotCheck,
+    UnitRollup,
     User,
     VetoEvent,
     Visit,
 )
 
 R = Rollup.__table__
+UR = UnitRollup.__table__
 GA = GridAssignment.__table__
 OU = OrgUnit.__table__
 V = Visit.__table__
@@ -119,6 +121,17 @@ def scope_joins(unit: Unit, grid_col, month_expr):
             c.c[LEVEL_COL[unit.level]] == unit.id, c.c[CHILD_COL[unit.level]])
 
 
+def rollup_source(unit: Unit):
+    """(table, joins, condition, key) over the count rollups for U: the per-community rows for a
+    city, district or station (their children are whole communities' ancestors), else per grid."""
+    if unit.level in CHILD_COL:
+        c = OU.alias("c")
+        return (UR, [(c, c.c.id == UR.c.community_id)], c.c[LEVEL_COL[unit.level]] == unit.id,
+                c.c[CHILD_COL[unit.level]])
+    joins, cond, key = scope_joins(unit, R.c.grid_id, R.c.period_month)
+    return R, joins, cond, key
+
+
 def join_all(table, joins):
     """``table`` joined with each (table, on) pair that ``scope_joins`` returned."""
     src = table
@@ -145,11 +158,11 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
     out: list[tuple[int | None, int, str, int]] = []
 
     # 1) whole months before A from the rollups
-    joins, cond, key = scope_joins(unit, R.c.grid_id, R.c.period_month)
-    stmt = (select(key, R.c.period_month, R.c.metric, func.sum(R.c.n))
-            .select_from(join_all(R, joins))
-            .where(cond, _between(R.c.period_month, m0, m1), R.c.event_month < a, R.c.metric.in_(metrics))
-            .group_by(key, R.c.period_month, R.c.metric))
+    t, joins, cond, key = rollup_source(unit)
+    stmt = (select(key, t.c.period_month, t.c.metric, func.sum(t.c.n))
+            .select_from(join_all(t, joins))
+            .where(cond, _between(t.c.period_month, m0, m1), t.c.event_month < a, t.c.metric.in_(metrics))
+            .group_by(key, t.c.period_month, t.c.metric))
     out.extend((k, int(p), m, int(n)) for k, p, m, n in session.execute(stmt) if n)
     if a < m0:
         return out  # nothing in P can have happened in A (period month ≤ event month)

@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
 from sqlmodel import Session
 
 from . import audit
 from .clock import today_local
 from .errors import ValidationError
-from .models import GridAssignment, Milestone, OrgUnit, Rollup
+from .models import Milestone, OrgUnit, UnitRollup
 from .records import ConcurrentEdit, NotFound
 
 EDITABLE_STATUSES = ("planned", "in_progress", "done")
@@ -143,14 +143,10 @@ def pilot_monthly_counts(*, session: Session, scope_code: str, m0: int, m1: int,
     scope = session.execute(select(ou).where(ou.c.code == scope_code)).first()
     if scope is None or scope.level == "grid":
         return []
-    r = Rollup.__table__
-    ga = GridAssignment.__table__.alias("ga")
+    r = UnitRollup.__table__  # per community, mapped through the grid assignments of each month
     c = ou.alias("c")
     d = ou.alias("d")
-    src = (r.join(ga, and_(ga.c.grid_id == r.c.grid_id, ga.c.from_month <= r.c.period_month,
-                           or_(ga.c.to_month.is_(None), ga.c.to_month > r.c.period_month)))
-           .join(c, c.c.id == ga.c.community_id)
-           .join(d, d.c.id == c.c.district_id))
+    src = r.join(c, c.c.id == r.c.community_id).join(d, d.c.id == c.c.district_id)
     stmt = (select(r.c.period_month, d.c.pilot, r.c.metric, func.sum(r.c.n))
             .select_from(src)
             .where(_scope_filter(c, scope), r.c.period_month >= m0, r.c.period_month <= m1,

@@ -298,6 +298,20 @@ class Rollup(SQLModel, table=True):
     n: int = 0
 
 
+# The same counts per community (each grid mapped through its assignment valid in the period
+# month), kept in step with ``rollup`` so that city, district and station totals read a few
+# thousand communities' rows instead of every grid's. Not for the ``households`` metric (stock is
+# mapped at the reference month, see kpi_queries.household_stock).
+class UnitRollup(SQLModel, table=True):
+    __tablename__ = "unit_rollup"
+    __table_args__ = (Index("ix_unit_rollup_period", "period_month", "metric"),)
+    community_id: int = Field(foreign_key="org_unit.id", primary_key=True)
+    period_month: int = Field(primary_key=True)
+    event_month: int = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=24)
+    n: int = 0
+
+
 # Distinct households visited per officer per ISO week.
 class OfficerWeek(SQLModel, table=True):
     __tablename__ = "officer_week"

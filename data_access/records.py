@@ -82,6 +82,7 @@ def move_grid(*, session: Session, grid: OrgUnit, community: OrgUnit, from_month
         current.to_month = from_month
         session.add(current)
     session.add(GridAssignment(grid_id=grid.id, community_id=community.id, from_month=from_month))
+    rollups.refresh_communities(session, [current.community_id if current else None, community.id])
     old = grid.parent_id
     grid.parent_id = community.id
     _set_lineage(grid, community)

@@ -17,6 +17,10 @@ Metrics:
   hh_month_first  a household's first visit in a month
   households      households by registration month, on their current grid
 
+``unit_rollup`` holds the same rows summed per community (each grid mapped through the
+assignment valid in the period month; all metrics but ``households``). ``apply`` updates both
+tables; a grid move re-derives the two communities involved (``refresh_communities``).
+
 Every write path updates these in the same transaction (``apply``/``visit_added`` …);
 ``rebuild`` recomputes everything with a few GROUP BY statements.
 """
@@ -26,10 +30,11 @@ from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import delete, text
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from .derive import Contribution, month_of, week_of
-from .models import OfficerWeek, Rollup, Visit
+from .models import GridAssignment, OfficerWeek, Rollup, UnitRollup, Visit
 
 
 def _upsert_sql(session: Session, table: str, keys: tuple[str, ...], valcol: str) -> str:
@@ -42,22 +47,75 @@ def _upsert_sql(session: Session, table: str, keys: tuple[str, ...], valcol: str
 
 
 def apply(session: Session, add: Iterable[Contribution] = (), remove: Iterable[Contribution] = ()) -> None:
-    """Add +1 for each contribution in ``add`` and −1 for each in ``remove`` (net deltas only)."""
+    """Add +1 for each contribution in ``add`` and −1 for each in ``remove`` (net deltas only),
+    to the grid rows and to the community rows they map to."""
     delta: Counter = Counter()
     for c in add:
         delta[c] += 1
     for c in remove:
         delta[c] -= 1
-    rows = [
-        {"grid_id": g, "period_month": p, "event_month": e, "metric": m, "n": d}
-        for (g, p, e, m), d in delta.items()
-        if d
-    ]
+    delta = Counter({k: d for k, d in delta.items() if d})
+    if not delta:
+        return
+    session.execute(
+        text(_upsert_sql(session, "rollup", ("grid_id", "period_month", "event_month", "metric"), "n")),
+        [{"grid_id": g, "period_month": p, "event_month": e, "metric": m, "n": d} for (g, p, e, m), d in delta.items()],
+    )
+    per_community: Counter = Counter()
+    owner = _communities(session, {(g, p) for (g, p, _e, m) in delta if m != "households"})
+    for (g, p, e, m), d in delta.items():
+        c = owner.get((g, p))
+        if c is not None and m != "households":
+            per_community[(c, p, e, m)] += d
+    rows = [{"community_id": c, "period_month": p, "event_month": e, "metric": m, "n": d}
+            for (c, p, e, m), d in per_community.items() if d]
     if rows:
         session.execute(
-            text(_upsert_sql(session, "rollup", ("grid_id", "period_month", "event_month", "metric"), "n")),
+            text(_upsert_sql(session, "unit_rollup", ("community_id", "period_month", "event_month", "metric"), "n")),
             rows,
         )
+
+
+def _communities(session: Session, grid_months: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """``{(grid, month): community}`` through the assignment valid in that month."""
+    if not grid_months:
+        return {}
+    ga = GridAssignment.__table__
+    rows = session.execute(sa_select(ga.c.grid_id, ga.c.community_id, ga.c.from_month, ga.c.to_month)
+                           .where(ga.c.grid_id.in_({g for g, _ in grid_months}))).all()
+    out = {}
+    for g, p in grid_months:
+        for grid, community, lo, hi in rows:
+            if grid == g and lo <= p and (hi is None or p < hi):
+                out[(g, p)] = community
+                break
+    return out
+
+
+_UNIT_SQL = (
+    "INSERT INTO unit_rollup (community_id, period_month, event_month, metric, n) "
+    "SELECT ga.community_id, r.period_month, r.event_month, r.metric, SUM(r.n) FROM rollup r "
+    "JOIN grid_assignment ga ON ga.grid_id = r.grid_id AND ga.from_month <= r.period_month "
+    "AND (ga.to_month IS NULL OR ga.to_month > r.period_month) "
+    "WHERE r.metric <> 'households' {extra}"
+    "GROUP BY ga.community_id, r.period_month, r.event_month, r.metric"
+)
+
+
+def rebuild_units(session: Session) -> None:
+    """Recompute ``unit_rollup`` from ``rollup`` and the grid assignments."""
+    session.execute(delete(UnitRollup))
+    session.execute(text(_UNIT_SQL.format(extra="")))
+
+
+def refresh_communities(session: Session, community_ids: Iterable[int]) -> None:
+    """Recompute the ``unit_rollup`` rows of these communities (after a grid changed community)."""
+    ids = sorted({int(c) for c in community_ids if c is not None})
+    if not ids:
+        return
+    session.flush()
+    session.execute(delete(UnitRollup).where(UnitRollup.community_id.in_(ids)))
+    session.execute(text(_UNIT_SQL.format(extra=f"AND ga.community_id IN ({', '.join(map(str, ids))}) ")))
 
 
 def _first_visit(session: Session, household_id: int, lo: int, hi: int) -> Contribution | None:
@@ -151,6 +209,7 @@ _REBUILD = [
 
 def rebuild(session: Session) -> None:
     """Recompute all rollups from the raw records (``python -m data_access rebuild-rollups``)."""
+    session.execute(delete(UnitRollup))
     session.execute(delete(Rollup))
     session.execute(delete(OfficerWeek))
     for sql in _REBUILD:
@@ -163,3 +222,4 @@ def rebuild(session: Session) -> None:
             "SELECT officer_id, week, COUNT(DISTINCT household_id) FROM visit GROUP BY officer_id, week"
         )
     )
+    rebuild_units(session)

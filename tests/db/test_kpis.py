@@ -301,6 +301,28 @@ def test_grid_moved_mid_year_counts_under_its_old_parent(session):
     assert (rows[("G1", "info_accuracy")].value, rows[("G1", "info_accuracy")].n) == (100.0, 1)
 
 
+def test_grid_move_recorded_after_the_records_moves_their_counts(session):
+    """A move entered late (from April, recorded in June) re-attributes April–June records that were
+    already counted under the old community; city totals read the per-community rollups."""
+    c = f.unit(session, "C")
+    d1 = f.unit(session, "D1", c)
+    _, cm1, g1 = f.chain(session, d1, "S1", "CM1", "G1")
+    g2 = f.unit(session, "G2", cm1)
+    d2 = f.unit(session, "D2", c)
+    _, cm2, _ = f.chain(session, d2, "S2", "CM2", "G3")
+    h = f.household(session, g2)
+    f.check(session, h, date(2024, 3, 10), True)   # stays in D1 (before the move month)
+    f.check(session, h, date(2024, 4, 10), False)  # D2 once the move is recorded
+    f.check(session, h, date(2024, 5, 10), False)  # D2 once the move is recorded
+    before = by_unit(compute_kpis(session, unit_code="C", period="pilot", as_of=date(2024, 6, 30)))
+    assert before[("D1", "info_accuracy")].n == 3 and before[("D2", "info_accuracy")].n == 0
+    records.move_grid(session=session, grid=g2, community=cm2, from_month=202404, username="test")
+    got = by_unit(compute_kpis(session, unit_code="C", period="pilot", as_of=date(2024, 6, 30)))
+    assert (got[("D1", "info_accuracy")].value, got[("D1", "info_accuracy")].n) == (100.0, 1)
+    assert (got[("D2", "info_accuracy")].value, got[("D2", "info_accuracy")].n) == (0.0, 2)
+    assert (got[("C", "info_accuracy")].value, got[("C", "info_accuracy")].n) == (pytest.approx(100 / 3), 3)
+
+
 def test_cli_json(use_db, capsys):
     from sqlmodel import Session
 

@@ -1,6 +1,7 @@
 """Property tests on random small datasets (hypothesis), on SQLite and PostgreSQL:
 
-(a) rollups maintained incrementally by ``data_access.records`` equal ``rollups.rebuild()``;
+(a) rollups (per grid and per community) maintained incrementally by ``data_access.records``,
+    through a grid move made before or after the records, equal ``rollups.rebuild()``;
 (b) the KPIs of ``metrics.service.compute_kpis`` (rollups + raw month) equal the KPIs computed
     here in plain Python straight from the raw records, following indicators.md, for random
     as_of times (mid-month and mid-day included) and periods (the pilot phase or one month).
@@ -68,7 +69,8 @@ as_ofs = st.one_of(
     st.integers(0, ASOF_MIN).map(lambda n: datetime(2024, 1, 1) + timedelta(minutes=n)),
     st.integers(0, 365).map(lambda d: date(2024, 1, 1) + timedelta(days=d)),
 )
-moves = st.one_of(st.none(), st.integers(2, 11).map(lambda m: 202400 + m))
+# (month G2 moves from CM1 to CM2, whether the move is made after the records were written)
+moves = st.one_of(st.none(), st.tuples(st.integers(2, 11).map(lambda m: 202400 + m), st.booleans()))
 
 
 def build(s: Session, data: dict) -> dict:
@@ -81,8 +83,11 @@ def build(s: Session, data: dict) -> dict:
     offs = [f.officer(s, u[code]) for code in OFFICER_SCOPES]
     hhs = [f.household(s, u[h["grid"]], category=h["category"], risk=h["risk"], registered_on=h["registered"])
            for h in data["households"]]
-    if data["move"] is not None:
-        records.move_grid(session=s, grid=u["G2"], community=u["CM2"], from_month=data["move"], username="t")
+    def move():
+        records.move_grid(session=s, grid=u["G2"], community=u["CM2"], from_month=data["move"][0], username="t")
+
+    if data["move"] is not None and not data["move"][1]:
+        move()
     for v in data["visits"]:
         at = minutes(v["at"])
         f.visit(s, hhs[v["hh"] % len(hhs)], offs[v["officer"]], at, id_shown=v["id_shown"], bodycam_on=v["bodycam"],
@@ -100,6 +105,8 @@ def build(s: Session, data: dict) -> dict:
                                 status=status, resolved_at=at + timedelta(hours=res_h))
     for c in data["checks"]:
         f.check(s, hhs[c["hh"] % len(hhs)], date(2023, 12, 1) + timedelta(days=c["day"]), c["accurate"])
+    if data["move"] is not None and data["move"][1]:
+        move()  # after the records: the per-community rollups must follow the grid
     s.flush()
     return {"units": u, "officers": offs, "households": hhs}
 
@@ -219,11 +226,13 @@ def reference(s: Session, built: dict, move: int | None, period: str, as_of: dat
     return out
 
 
-def rollup_rows(s: Session) -> tuple[set, set]:
+def rollup_rows(s: Session) -> tuple[set, set, set]:
     r = {tuple(x) for x in s.execute(text(
         "SELECT grid_id, period_month, event_month, metric, n FROM rollup WHERE n <> 0"))}
+    c = {tuple(x) for x in s.execute(text(
+        "SELECT community_id, period_month, event_month, metric, n FROM unit_rollup WHERE n <> 0"))}
     w = {tuple(x) for x in s.execute(text("SELECT officer_id, week, households FROM officer_week WHERE households <> 0"))}
-    return r, w
+    return r, c, w
 
 
 @settings(max_examples=40, deadline=None,
@@ -239,7 +248,7 @@ def test_rollups_and_kpis_match_raw_records(engine, hh, vis, nd, ck, move, perio
         try:
             built = build(s, data)
             as_of_dt = as_of if isinstance(as_of, datetime) else datetime.combine(as_of, time.max)
-            expected = reference(s, built, move, period, as_of_dt)
+            expected = reference(s, built, None if move is None else move[0], period, as_of_dt)
             got = {}
             for top in ("C", "CM1", "CM2"):
                 for k in compute_kpis(s, unit_code=top, period=period, as_of=as_of):
