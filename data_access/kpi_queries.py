@@ -146,6 +146,49 @@ def _between(col, lo, hi) -> ColumnElement:
 
 # --- counts of records per child × period month × metric -------------------------------------
 
+# metrics whose event time is the visit time (the first-visit metrics count at their visit)
+_VISIT_TIME = ("visits", "night", "night_ok", "ratings", "ratings_pos", "hh_year_first", "hh_month_first")
+
+
+def settled_metrics(session: Session, as_of: datetime, metrics: Iterable[str]) -> set[str]:
+    """The metrics among ``metrics`` with no event between ``as_of`` and the end of its month.
+
+    For these the rollup rows of as_of's month already hold exactly the events up to as_of, so
+    ``rate_counts`` reads them instead of counting raw records. That is the usual case for a
+    dashboard looking at today (nothing is recorded in the future) and for any month-end as_of.
+    ``needs_sla_due`` is never settled in practice (open needs fall due after today), so it is
+    always counted raw. Each check is one indexed lookup.
+    """
+    a = month_of(as_of)
+    nxt = datetime.combine(month_end(a) + timedelta(days=1), time.min)
+    metrics = set(metrics)
+    out: set[str] = set()
+
+    def none_after(table, cond) -> bool:
+        return session.execute(select(literal(1)).select_from(table).where(cond).limit(1)).first() is None
+
+    checks = {"checks", "checks_ok", "rental_checks", "rental_checks_ok"} & metrics
+    if checks and none_after(SC, and_(SC.c.checked_on > as_of.date(), SC.c.checked_on < nxt.date())):
+        out |= checks
+    visit_time = set(_VISIT_TIME) & metrics
+    if visit_time and none_after(V, and_(V.c.visited_at > as_of, V.c.visited_at < nxt)):
+        out |= visit_time
+    # a compliant visit was entered within 24 h of its visit time
+    if "visits_ok" in metrics and none_after(V, and_(V.c.visited_at > as_of - ENTRY_LIMIT, V.c.visited_at < nxt,
+                                                     V.c.compliant, V.c.entered_at > as_of, V.c.entered_at < nxt)):
+        out.add("visits_ok")
+    if "needs" in metrics and none_after(N, and_(N.c.created_at > as_of, N.c.created_at < nxt)):
+        out.add("needs")
+    if "needs_resolved" in metrics and none_after(N, and_(N.c.resolved_at > as_of, N.c.resolved_at < nxt)):
+        out.add("needs_resolved")
+    # an in-time response came within 48 h of creation
+    if "needs_sla_ok" in metrics and none_after(N, and_(N.c.created_at > as_of - NEED_SLA, N.c.created_at < nxt,
+                                                        N.c.sla_ok, N.c.responded_at > as_of,
+                                                        N.c.responded_at < nxt)):
+        out.add("needs_sla_ok")
+    return out
+
+
 def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
                 metrics: Iterable[str] = RATE_METRICS) -> list[tuple[int | None, int, str, int]]:
     """Rows ``(key, period_month, metric, n)`` of the count metrics for records whose period
@@ -156,16 +199,21 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
     a0 = datetime.combine(month_start(a), time.min)
     d0, d1 = month_start(a), as_of.date()
     out: list[tuple[int | None, int, str, int]] = []
+    settled = settled_metrics(session, as_of, metrics) if a >= m0 else set()
 
-    # 1) whole months before A from the rollups
+    # 1) whole months before A from the rollups (and A itself for the settled metrics)
     t, joins, cond, key = rollup_source(unit)
+    in_time = t.c.event_month < a
+    if settled:
+        in_time = or_(in_time, and_(t.c.event_month == a, t.c.metric.in_(sorted(settled))))
     stmt = (select(key, t.c.period_month, t.c.metric, func.sum(t.c.n))
             .select_from(join_all(t, joins))
-            .where(cond, _between(t.c.period_month, m0, m1), t.c.event_month < a, t.c.metric.in_(metrics))
+            .where(cond, _between(t.c.period_month, m0, m1), in_time, t.c.metric.in_(metrics))
             .group_by(key, t.c.period_month, t.c.metric))
     out.extend((k, int(p), m, int(n)) for k, p, m, n in session.execute(stmt) if n)
     if a < m0:
         return out  # nothing in P can have happened in A (period month ≤ event month)
+    metrics = tuple(m for m in metrics if m not in settled)
 
     def add(stmt_cols: dict[str, ColumnElement], table, period_col, grid_col, where):
         want = {m: c for m, c in stmt_cols.items() if m in metrics}

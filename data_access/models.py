@@ -157,7 +157,7 @@ class Need(SQLModel, table=True):
     description: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(index=True)
     responded_at: datetime | None = None
-    resolved_at: datetime | None = None
+    resolved_at: datetime | None = Field(default=None, index=True)
     status: str = Field(default="open", max_length=12, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
     note: str | None = Field(default=None, max_length=2000)

@@ -1,4 +1,5 @@
-"""unit_rollup: the count rollups per community (city/district/station totals read these)
+"""unit_rollup: the count rollups per community (city/district/station totals read these);
+an index on need.resolved_at (the KPI queries look up resolutions by time)
 
 Revision ID: 0005
 Revises: 0004
@@ -23,6 +24,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("community_id", "period_month", "event_month", "metric"),
     )
     op.create_index("ix_unit_rollup_period", "unit_rollup", ["period_month", "metric"])
+    op.create_index("ix_need_resolved_at", "need", ["resolved_at"])
     # fill from the grid rollups of an existing database (same statement as rollups.rebuild_units)
     op.execute(
         "INSERT INTO unit_rollup (community_id, period_month, event_month, metric, n) "
@@ -35,5 +37,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_need_resolved_at", table_name="need")
     op.drop_index("ix_unit_rollup_period", table_name="unit_rollup")
     op.drop_table("unit_rollup")
