@@ -3,6 +3,11 @@
 ``make bench`` runs every benchmark in one process; the first that calls ``demo_db()`` starts the
 cluster (tests/pg.py) and generates the demo city at BENCH_SCALE (default L) as of BENCH_AS_OF,
 the others reuse it (generating L once takes long enough). The cluster stops at exit.
+
+BENCH_DATABASE_URL points the benchmarks at a database that already holds a demo city (generated
+with ``python -m data_access demo --scale L --as-of BENCH_AS_OF``): no cluster is started and
+nothing is generated, so the benchmarks can be rerun after a change without regenerating L.
+The database is migrated first; its scale is read from the number of grids.
 """
 from __future__ import annotations
 
@@ -59,6 +64,14 @@ def demo_db() -> DemoDb:
 
     scale = os.environ.get("BENCH_SCALE", "L")
     as_of = date.fromisoformat(os.environ.get("BENCH_AS_OF", "2026-11-20"))
+    existing = os.environ.get("BENCH_DATABASE_URL")
+    if existing:
+        os.environ["DATABASE_URL"] = existing
+        reset_settings()
+        dbmod.dispose_engines()
+        dbmod.migrate()
+        _DB = DemoDb(_scale_of(existing), as_of, existing, 0.0)
+        return _DB
     cluster = PgCluster().start()
     atexit.register(cluster.stop)
     atexit.register(dbmod.dispose_engines)
@@ -73,6 +86,15 @@ def demo_db() -> DemoDb:
         raise RuntimeError(f"demo generation failed with exit code {rc}")
     _DB = DemoDb(scale, as_of, url, time.perf_counter() - t0)
     return _DB
+
+
+def _scale_of(url: str) -> str:
+    from data_access import db as dbmod
+    from data_access.demo import SCALES
+
+    with dbmod.get_engine(url).connect() as c:
+        grids = c.execute(text("SELECT COUNT(*) FROM org_unit WHERE level = 'grid'")).scalar_one()
+    return min(SCALES, key=lambda k: abs(SCALES[k].grids - grids))
 
 
 def repeats(default: int) -> int:

@@ -191,12 +191,25 @@ def _values(acc: _Acc, key, coverage_metric: str) -> dict[str, tuple[float | Non
     return out
 
 
+def _rate_metrics(want: set[str], start: date, end: date, by_month: bool) -> set[str]:
+    """The count metrics (``kpi_queries.RATE_METRICS``) the indicators ``want`` need for P."""
+    metrics = {mt for ind in want if ind in RATIOS for mt in RATIOS[ind]}
+    if "visit_coverage" in want:
+        cov = _coverage_metric(start, end, by_month)
+        if cov != "hh_visited":
+            metrics.add(cov)
+    return metrics
+
+
 def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, end: date, as_of: datetime,
-             intervals: dict, by_month: bool, need: set[str] | None = None) -> dict:
+             intervals: dict, by_month: bool, need: set[str] | None = None,
+             rates: list | None = None) -> dict:
     """``{month or None: _Acc}`` with every count the indicators need for P = [start, end].
 
     ``by_month``: one accumulator per month of P, each as if P were that month (stock and
     point-in-time counts at that month's reference time); else one for the whole P (key None).
+    ``rates``: rows of ``kpi_queries.rate_counts`` already fetched for a range and metrics that
+    cover P's (rows outside P or of other metrics are skipped); else they are fetched here.
     """
     child_ids = {c.id for c in kids}
     grid = unit.level == "grid"
@@ -215,17 +228,14 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
         return accs[m] if by_month else accs[None]
 
     want = need if need is not None else set(INDICATORS)
-    metrics = {mt for ind in want if ind in RATIOS for mt in RATIOS[ind]}
+    metrics = _rate_metrics(want, start, end, by_month)
     year_period = not by_month and m0 % 100 == 1 and m1 == m0 + 11
     single = by_month or m0 == m1
-    if "visit_coverage" in want:
-        if single:
-            metrics.add("hh_month_first")
-        elif year_period:
-            metrics.add("hh_year_first")
     if metrics:
-        for key, pm, metric, n in q.rate_counts(session, unit, m0, min(m1, a), as_of, metrics):
-            acc_for(pm).add(key, metric, n)
+        rows = rates if rates is not None else q.rate_counts(session, unit, m0, min(m1, a), as_of, metrics)
+        for key, pm, metric, n in rows:
+            if metric in metrics and m0 <= pm <= min(m1, a):
+                acc_for(pm).add(key, metric, n)
 
     # reference month/time per accumulator: min(end of P (or of the month), as_of)
     def ref_of(m_last: int) -> tuple[int, datetime]:
@@ -313,13 +323,27 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
     kids = q.children(session, unit) if children else []
     weights, intervals, at_risk, trend_n = _settings(session)
 
-    accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False)
-    cov = _coverage_metric(start, end, False)
-
     phase = _phase(session, phase_code)
     tmap = q.targets(session, phase_code) if phase_code else {}
     base_default = q.baselines(session)
     # monthly values for the trend: whole months of the phase ended by as_of, the last trend_n
+    done: list[int] = []
+    if phase is not None:
+        done = [m for m in _months(month_of(phase[0]), month_of(phase[1]))
+                if datetime.combine(q.month_end(m), time.max) <= as_of][-trend_n:]
+    # the trend only decides the status, so only indicators with a target need one
+    with_target = {ind for ind, _uid in tmap}
+    # one pass over the count rollups for P and the trend months together
+    a = month_of(as_of)
+    metrics = _rate_metrics(set(INDICATORS), start, end, False)
+    months = [m for m in (month_of(start), min(month_of(end), a)) if m <= a]
+    if done:
+        metrics |= _rate_metrics(with_target, q.month_start(done[0]), q.month_end(done[-1]), True)
+        months += [done[0], done[-1]]
+    rates = q.rate_counts(session, unit, min(months), max(months), as_of, metrics) if months and metrics else []
+
+    accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False, rates=rates)
+    cov = _coverage_metric(start, end, False)
     series: dict = {}
     x_end = None
     left = None
@@ -328,13 +352,9 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
         x_end = d.month_index(month_of(phase[1]))
         left = months_left(phase[1], as_of)
         ended = datetime.combine(phase[1], time.max) <= as_of
-        done = [m for m in _months(month_of(phase[0]), month_of(phase[1]))
-                if datetime.combine(q.month_end(m), time.max) <= as_of][-trend_n:]
         if done:
-            # the trend only decides the status, so only indicators with a target need one
-            with_target = {ind for ind, _uid in tmap}
             s_accs = _collect(session, unit, kids, q.month_start(done[0]), q.month_end(done[-1]), as_of,
-                              intervals, by_month=True, need=with_target)
+                              intervals, by_month=True, need=with_target, rates=rates)
             series = {m: s_accs[m] for m in done if m in s_accs}
 
     lo_d = start
