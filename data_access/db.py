@@ -33,7 +33,10 @@ def make_engine(url: str) -> Engine:
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(eng, "connect", _sqlite_pragmas)
         return eng
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # JIT compilation pays off for hour-long analytics, not for sub-second dashboard queries: on
+    # the KPI queries it added 0.2–0.5 s of compile time per statement (EXPLAIN ANALYZE at L)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"options": "-c jit=off"})
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -23,11 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, literal_column, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from .derive import ENTRY_LIMIT, NEED_SLA, month_of
+from . import snapshots
+from .derive import ENTRY_LIMIT, NEED_SLA, STOCK_FLOOR, month_of
 from .models import (
     GridAssignment,
     Household,
@@ -278,14 +279,24 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
 def household_stock(session: Session, unit: Unit, ref_month: int, as_of: datetime) -> dict[int | None, int]:
     """Households registered in U at the end of ``ref_month`` (or at ``as_of`` when that falls in
     ``ref_month``): each household's current grid mapped through the assignment valid in
-    ``ref_month``; a household with an unknown registration date counts as always registered."""
+    ``ref_month``; a household with an unknown registration date counts as always registered.
+
+    From the ``households`` rollup (registrations before ``STOCK_FLOOR`` sit in its first month);
+    for a month before ``STOCK_FLOOR`` straight from the household table (the CLI may ask, the
+    dashboards do not)."""
     a = month_of(as_of)
     ref_month = min(ref_month, a)
     out: dict[int | None, int] = {}
+    if ref_month < STOCK_FLOOR:
+        joins, cond, key = scope_joins(unit, H.c.grid_id, ref_month)
+        stmt = (select(key, func.count()).select_from(join_all(H, joins))
+                .where(cond, or_(H.c.registered_on.is_(None), H.c.registered_on <= month_end(ref_month)))
+                .group_by(key))
+        return {k: int(n) for k, n in session.execute(stmt)}
     joins, cond, key = scope_joins(unit, R.c.grid_id, ref_month)
     in_rollup = R.c.event_month <= ref_month if ref_month < a else R.c.event_month < a
     stmt = (select(key, func.sum(R.c.n)).select_from(join_all(R, joins))
-            .where(cond, R.c.metric == "households", in_rollup)
+            .where(cond, R.c.metric == literal_column("'households'"), in_rollup)  # inline: partial index
             .group_by(key))
     for k, n in session.execute(stmt):
         out[k] = out.get(k, 0) + int(n or 0)
@@ -321,22 +332,41 @@ def special_compliance(session: Session, unit: Unit, ref: datetime,
     by ``ref`` (unknown registration date counts), in U through the assignment valid in
     month(ref); compliant when their last visit at or before ``ref`` is within the level's
     interval (``ref − visited_at ≤ days``). Uses the household's *current* risk level (the
-    risk-change history is not replayed).
+    risk-change history is not replayed). Counted live; see ``special_compliance_at``.
     """
-    levels = {lvl: int(d) for lvl, d in intervals_days.items() if lvl != "none"}
+    levels = snapshots.levels_of(intervals_days)
     if not levels:
         return {}
-    v = V.alias("sv")
-    recent = exists(select(literal(1)).select_from(v).where(
-        v.c.household_id == H.c.id, v.c.visited_at <= ref,
-        or_(*[and_(H.c.risk_level == lvl, v.c.visited_at >= ref - timedelta(days=d)) for lvl, d in levels.items()])))
     joins, cond, key = scope_joins(unit, H.c.grid_id, month_of(ref))
-    stmt = (select(key, func.sum(case((recent, 1), else_=0)), func.count())
+    stmt = (select(key, func.sum(case((snapshots.recent_visit(levels, ref), 1), else_=0)), func.count())
             .select_from(join_all(H, joins))
-            .where(cond, H.c.risk_level.in_(list(levels)),
-                   or_(H.c.registered_on.is_(None), H.c.registered_on <= ref.date()))
+            .where(cond, snapshots.in_population(levels, ref))
             .group_by(key))
     return {k: (int(ok or 0), int(n)) for k, ok, n in session.execute(stmt)}
+
+
+def special_compliance_at(session: Session, unit: Unit, refs: Iterable[datetime],
+                          intervals_days: dict[str, int]) -> dict[datetime, dict[int | None, tuple[int, int]]]:
+    """``special_compliance`` at several times: the ends of completed months from the stored
+    per-grid snapshots (``data_access.snapshots``, computed on first use), any other time live."""
+    levels = snapshots.levels_of(intervals_days)
+    refs = sorted(set(refs))
+    out: dict[datetime, dict[int | None, tuple[int, int]]] = {r: {} for r in refs}
+    if not levels:
+        return out
+    ends = {month_of(r): r for r in refs if r == snapshots.month_end_dt(month_of(r))}
+    stored = snapshots.ensure(session, ends, levels)
+    for r in refs:
+        if month_of(r) not in stored or ends.get(month_of(r)) != r:
+            out[r] = special_compliance(session, unit, r, intervals_days)
+    if stored:
+        ss = snapshots.SS
+        joins, cond, key = scope_joins(unit, ss.c.grid_id, ss.c.month)
+        stmt = (select(key, ss.c.month, func.sum(ss.c.ok), func.sum(ss.c.n)).select_from(join_all(ss, joins))
+                .where(cond, ss.c.month.in_(sorted(stored))).group_by(key, ss.c.month))
+        for k, m, ok, n in session.execute(stmt):
+            out[ends[int(m)]][k] = (int(ok or 0), int(n or 0))
+    return out
 
 
 def officer_weeks(session: Session, unit: Unit, wk_lo: int, wk_hi: int) -> list[tuple[int | None, int, int, int]]:

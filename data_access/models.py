@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import NaiveDatetime as datetime  # naive local times (Asia/Shanghai)
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 LEVELS = ("city", "district", "station", "community", "grid")
@@ -73,13 +73,15 @@ class User(SQLModel, table=True):
 
 class Household(SQLModel, table=True):
     __tablename__ = "household"
+    # special-group compliance reads (level, grid, registration) of the few risk households only
+    __table_args__ = (Index("ix_household_risk_grid", "risk_level", "grid_id", "registered_on", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)
     grid_id: int = Field(foreign_key="org_unit.id", index=True)
     address: str = Field(max_length=200)
     category: str = Field(default="ordinary", max_length=12)
     risk_level: str = Field(default="none", max_length=8, index=True)
-    registered_on: date | None = None
+    registered_on: date | None = Field(default=None, index=True)
     registered_month: int = 0  # derived: YYYYMM of registered_on, 0 when unknown
     version: int = 1
 
@@ -290,7 +292,11 @@ class AuditLog(SQLModel, table=True):
 # Counts per grid × period month × event month × metric (see data_access.rollups).
 class Rollup(SQLModel, table=True):
     __tablename__ = "rollup"
-    __table_args__ = (Index("ix_rollup_period", "period_month", "metric"),)
+    __table_args__ = (Index("ix_rollup_period", "period_month", "metric"),
+                      # household stock reads only these rows (one per grid and registration month)
+                      Index("ix_rollup_households", "grid_id", "event_month", "n",
+                            postgresql_where=text("metric = 'households'"),
+                            sqlite_where=text("metric = 'households'")))
     grid_id: int = Field(foreign_key="org_unit.id", primary_key=True)
     period_month: int = Field(primary_key=True)
     event_month: int = Field(primary_key=True)
@@ -310,6 +316,25 @@ class UnitRollup(SQLModel, table=True):
     event_month: int = Field(primary_key=True)
     metric: str = Field(primary_key=True, max_length=24)
     n: int = 0
+
+
+# special_visit_compliance of each grid's households at the end of a completed month (see
+# data_access.snapshots): the status trend asks for six month ends on every dashboard load, and
+# each is a probe per risk household into the visit index. Recomputed per grid on every write
+# that can change it; ``special_snapshot_month`` records which months are stored, with the
+# intervals they were computed with.
+class SpecialSnapshot(SQLModel, table=True):
+    __tablename__ = "special_snapshot"
+    month: int = Field(primary_key=True)
+    grid_id: int = Field(foreign_key="org_unit.id", primary_key=True)
+    ok: int = 0
+    n: int = 0
+
+
+class SpecialSnapshotMonth(SQLModel, table=True):
+    __tablename__ = "special_snapshot_month"
+    month: int = Field(primary_key=True)
+    intervals: str = Field(max_length=200)  # JSON [[level, days], ...] the month was computed with
 
 
 # Distinct households visited per officer per ISO week.

@@ -12,7 +12,7 @@ from datetime import date, time
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from . import audit, rollups
+from . import audit, rollups, snapshots
 from .derive import (
     NIGHT_END,
     NIGHT_START,
@@ -98,6 +98,8 @@ def add_household(*, session: Session, household: Household) -> Household:
     session.add(household)
     session.flush()
     rollups.apply(session, add=household_contributions(household))
+    if household.risk_level != "none":
+        snapshots.touch(session, [household.grid_id], household.registered_month)
     return household
 
 
@@ -108,6 +110,7 @@ def update_household(*, session: Session, household_id: int, expected_version: i
     if h is None:
         raise NotFound(f"household {household_id}")
     before = household_contributions(h)
+    old_grid = h.grid_id
     values = dict(changes)
     if "registered_on" in values:
         values["registered_month"] = month_of(values["registered_on"]) or 0
@@ -118,6 +121,8 @@ def update_household(*, session: Session, household_id: int, expected_version: i
         raise ConcurrentEdit("household changed by someone else")
     session.refresh(h)
     rollups.apply(session, add=household_contributions(h), remove=before)
+    if {"risk_level", "registered_on", "grid_id"} & set(changes):
+        snapshots.touch(session, [old_grid, h.grid_id])
     audit.write(session, username, "household.update", "household", h.code, {"fields": sorted(changes)})
     return h
 
@@ -158,6 +163,8 @@ def add_visit(*, session: Session, visit: Visit, answers: dict[str, str] | None 
     rollups.apply(session, add=visit_contributions(visit))
     after = rollups.distinct_snapshot(session, visit.household_id, visit.officer_id, visit.visited_at)
     rollups.apply_distinct(session, before, after)
+    hh = session.get(Household, visit.household_id)
+    snapshots.touch(session, [hh.grid_id if hh else visit.grid_id], visit.month)
     return visit, True
 
 

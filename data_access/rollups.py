@@ -15,7 +15,8 @@ Metrics:
   responded)), needs_sla_ok (event = responded_at)
   hh_year_first   a household's first visit in a calendar year (grid/month of that visit)
   hh_month_first  a household's first visit in a month
-  households      households by registration month, on their current grid
+  households      households by registration month (before 2023-01 as at 2023-01, derive.STOCK_FLOOR),
+                  on their current grid
 
 ``unit_rollup`` holds the same rows summed per community (each grid mapped through the
 assignment valid in the period month; all metrics but ``households``). ``apply`` updates both
@@ -33,7 +34,7 @@ from sqlalchemy import delete, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from .derive import Contribution, month_of, week_of
+from .derive import STOCK_FLOOR, Contribution, month_of, week_of
 from .models import GridAssignment, OfficerWeek, Rollup, UnitRollup, Visit
 
 
@@ -192,9 +193,11 @@ _REBUILD = [
        GROUP BY grid_id, created_month, sla_due_month""",
     """SELECT grid_id, created_month, sla_ok_month, 'needs_sla_ok', COUNT(*) FROM need
        WHERE counted AND sla_ok GROUP BY grid_id, created_month, sla_ok_month""",
-    # households (by registration month, current grid)
-    """SELECT grid_id, registered_month, registered_month, 'households', COUNT(*) FROM household
-       GROUP BY grid_id, registered_month""",
+    # households (by registration month, current grid; before STOCK_FLOOR as at STOCK_FLOOR)
+    f"""SELECT grid_id, CASE WHEN registered_month < {STOCK_FLOOR} THEN {STOCK_FLOOR} ELSE registered_month END,
+       CASE WHEN registered_month < {STOCK_FLOOR} THEN {STOCK_FLOOR} ELSE registered_month END, 'households', COUNT(*)
+       FROM household
+       GROUP BY grid_id, CASE WHEN registered_month < {STOCK_FLOOR} THEN {STOCK_FLOOR} ELSE registered_month END""",
     # first visit of a household in a year / in a month
     """SELECT grid_id, month, month, 'hh_year_first', COUNT(*) FROM (
          SELECT grid_id, month, ROW_NUMBER() OVER (
@@ -208,7 +211,11 @@ _REBUILD = [
 
 
 def rebuild(session: Session) -> None:
-    """Recompute all rollups from the raw records (``python -m data_access rebuild-rollups``)."""
+    """Recompute all rollups from the raw records (``python -m data_access rebuild-rollups``);
+    the stored special-group snapshots are dropped (recomputed on first use)."""
+    from . import snapshots
+
+    snapshots.clear(session)
     session.execute(delete(UnitRollup))
     session.execute(delete(Rollup))
     session.execute(delete(OfficerWeek))

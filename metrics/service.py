@@ -203,13 +203,14 @@ def _rate_metrics(want: set[str], start: date, end: date, by_month: bool) -> set
 
 def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, end: date, as_of: datetime,
              intervals: dict, by_month: bool, need: set[str] | None = None,
-             rates: list | None = None) -> dict:
+             rates: list | None = None, weeks: list | None = None) -> dict:
     """``{month or None: _Acc}`` with every count the indicators need for P = [start, end].
 
     ``by_month``: one accumulator per month of P, each as if P were that month (stock and
     point-in-time counts at that month's reference time); else one for the whole P (key None).
     ``rates``: rows of ``kpi_queries.rate_counts`` already fetched for a range and metrics that
     cover P's (rows outside P or of other metrics are skipped); else they are fetched here.
+    ``weeks``: the same for ``kpi_queries.officer_weeks``.
     """
     child_ids = {c.id for c in kids}
     grid = unit.level == "grid"
@@ -251,8 +252,9 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
             for key, n in q.household_stock(session, unit, rm, as_of).items():
                 accs[m].add(key, "households", n)
     if "special_visit_compliance" in want:
+        at = q.special_compliance_at(session, unit, [rdt for _, rdt in refs.values()], intervals)
         for m, (_, rdt) in refs.items():
-            for key, (ok, n) in q.special_compliance(session, unit, rdt, intervals).items():
+            for key, (ok, n) in at[rdt].items():
                 accs[m].add(key, "special_ok", ok)
                 accs[m].add(key, "special", n)
     if "officer_weekly_visits" in want:
@@ -264,7 +266,9 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
                     r = _complete_weeks(q.month_start(m), q.month_end(m), as_of)
                     if r is not None:
                         week_month[r] = m
-            for key, w, hh, cnt in q.officer_weeks(session, unit, *wk):
+            for key, w, hh, cnt in (weeks if weeks is not None else q.officer_weeks(session, unit, *wk)):
+                if not wk[0] <= w <= wk[1]:
+                    continue
                 if by_month:
                     m = next((mm for (lo, hi), mm in week_month.items() if lo <= w <= hi), None)
                     if m is None:
@@ -341,8 +345,13 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
         metrics |= _rate_metrics(with_target, q.month_start(done[0]), q.month_end(done[-1]), True)
         months += [done[0], done[-1]]
     rates = q.rate_counts(session, unit, min(months), max(months), as_of, metrics) if months and metrics else []
+    # and over the officer-week rows
+    wks = [w for w in (_complete_weeks(start, end, as_of),
+                       _complete_weeks(q.month_start(done[0]), q.month_end(done[-1]), as_of) if done else None)
+           if w is not None]
+    weeks = q.officer_weeks(session, unit, min(w[0] for w in wks), max(w[1] for w in wks)) if wks else []
 
-    accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False, rates=rates)
+    accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False, rates=rates, weeks=weeks)
     cov = _coverage_metric(start, end, False)
     series: dict = {}
     x_end = None
@@ -354,7 +363,7 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
         ended = datetime.combine(phase[1], time.max) <= as_of
         if done:
             s_accs = _collect(session, unit, kids, q.month_start(done[0]), q.month_end(done[-1]), as_of,
-                              intervals, by_month=True, need=with_target, rates=rates)
+                              intervals, by_month=True, need=with_target, rates=rates, weeks=weeks)
             series = {m: s_accs[m] for m in done if m in s_accs}
 
     lo_d = start

@@ -1,5 +1,7 @@
 """unit_rollup: the count rollups per community (city/district/station totals read these);
-an index on need.resolved_at (the KPI queries look up resolutions by time)
+indexes for the KPI queries (need.resolved_at, household.registered_on, risk households by grid);
+the households rollup with registrations before 2023-01 folded into 2023-01; stored special-group
+compliance at month ends (data_access.snapshots)
 
 Revision ID: 0005
 Revises: 0004
@@ -24,7 +26,33 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("community_id", "period_month", "event_month", "metric"),
     )
     op.create_index("ix_unit_rollup_period", "unit_rollup", ["period_month", "metric"])
+    op.create_table(
+        "special_snapshot",
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("grid_id", sa.Integer(), sa.ForeignKey("org_unit.id"), nullable=False),
+        sa.Column("ok", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "grid_id"),
+    )
+    op.create_table(
+        "special_snapshot_month",
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("intervals", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("month"),
+    )
     op.create_index("ix_need_resolved_at", "need", ["resolved_at"])
+    op.create_index("ix_household_registered_on", "household", ["registered_on"])
+    op.create_index("ix_household_risk_grid", "household", ["risk_level", "grid_id", "registered_on", "id"])
+    op.create_index("ix_rollup_households", "rollup", ["grid_id", "event_month", "n"],
+                    postgresql_where=sa.text("metric = 'households'"), sqlite_where=sa.text("metric = 'households'"))
+    # households registered before 2023-01 count in the rollup as at 2023-01 (derive.STOCK_FLOOR)
+    op.execute("DELETE FROM rollup WHERE metric = 'households'")
+    op.execute(
+        "INSERT INTO rollup (grid_id, period_month, event_month, metric, n) "
+        "SELECT grid_id, CASE WHEN registered_month < 202301 THEN 202301 ELSE registered_month END, "
+        "CASE WHEN registered_month < 202301 THEN 202301 ELSE registered_month END, 'households', COUNT(*) "
+        "FROM household GROUP BY grid_id, CASE WHEN registered_month < 202301 THEN 202301 ELSE registered_month END"
+    )
     # fill from the grid rollups of an existing database (same statement as rollups.rebuild_units)
     op.execute(
         "INSERT INTO unit_rollup (community_id, period_month, event_month, metric, n) "
@@ -37,6 +65,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("special_snapshot_month")
+    op.drop_table("special_snapshot")
+    op.drop_index("ix_rollup_households", table_name="rollup")
+    op.drop_index("ix_household_risk_grid", table_name="household")
+    op.drop_index("ix_household_registered_on", table_name="household")
     op.drop_index("ix_need_resolved_at", table_name="need")
     op.drop_index("ix_unit_rollup_period", table_name="unit_rollup")
     op.drop_table("unit_rollup")

@@ -323,6 +323,23 @@ def test_grid_move_recorded_after_the_records_moves_their_counts(session):
     assert (got[("C", "info_accuracy")].value, got[("C", "info_accuracy")].n) == (pytest.approx(100 / 3), 3)
 
 
+def test_household_stock_before_and_after_the_rollup_floor(session):
+    """Registrations before 2023 sit in the 2023-01 rollup row; a month before that is counted from
+    the household table, so the stock is right on both sides of the floor."""
+    c = f.unit(session, "C")
+    d1 = f.unit(session, "D1", c)
+    _, _, g1 = f.chain(session, d1, "S1", "CM1", "G1")
+    f.household(session, g1, registered_on=date(2015, 3, 1))
+    f.household(session, g1, registered_on=date(2022, 9, 30))
+    f.household(session, g1, registered_on=date(2023, 2, 14))
+    f.household(session, g1, registered_on=None)  # unknown: always registered
+    expect = {"2015-02": 1, "2015-03": 2, "2022-08": 2, "2022-09": 3, "2023-01": 3, "2023-02": 4}
+    for period, n in expect.items():
+        got = by_unit(compute_kpis(session, unit_code="C", period=period, as_of=date(2024, 1, 31)))
+        assert got[("C", "visit_coverage")].n == n, period
+        assert got[("D1", "visit_coverage")].n == n, period
+
+
 def test_cli_json(use_db, capsys):
     from sqlmodel import Session
 
