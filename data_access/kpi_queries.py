@@ -338,7 +338,14 @@ def special_compliance(session: Session, unit: Unit, ref: datetime,
     if not levels:
         return {}
     joins, cond, key = scope_joins(unit, H.c.grid_id, month_of(ref))
-    stmt = (select(key, func.sum(case((snapshots.recent_visit(levels, ref), 1), else_=0)), func.count())
+    if session.execute(select(literal(1)).select_from(V).where(V.c.visited_at > ref).limit(1)).first() is None:
+        # nothing visited after ref (a dashboard looking at today): each household's latest visit
+        # is its last one before ref, kept on the household row — no probe into the visits
+        recent = or_(*[and_(H.c.risk_level == lvl, H.c.last_visit_at >= ref - timedelta(days=dd))
+                       for lvl, dd in levels.items()])
+    else:
+        recent = snapshots.recent_visit(levels, ref)
+    stmt = (select(key, func.sum(case((recent, 1), else_=0)), func.count())
             .select_from(join_all(H, joins))
             .where(cond, snapshots.in_population(levels, ref))
             .group_by(key))

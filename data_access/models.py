@@ -74,7 +74,7 @@ class User(SQLModel, table=True):
 class Household(SQLModel, table=True):
     __tablename__ = "household"
     # special-group compliance reads (level, grid, registration) of the few risk households only
-    __table_args__ = (Index("ix_household_risk_grid", "risk_level", "grid_id", "registered_on", "id"),)
+    __table_args__ = (Index("ix_household_risk_grid", "risk_level", "grid_id", "registered_on", "last_visit_at", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)
     grid_id: int = Field(foreign_key="org_unit.id", index=True)
@@ -83,6 +83,7 @@ class Household(SQLModel, table=True):
     risk_level: str = Field(default="none", max_length=8, index=True)
     registered_on: date | None = Field(default=None, index=True)
     registered_month: int = 0  # derived: YYYYMM of registered_on, 0 when unknown
+    last_visit_at: datetime | None = None  # derived: latest visit time (records.add_visit, rollups.rebuild)
     version: int = 1
 
 
@@ -310,7 +311,8 @@ class Rollup(SQLModel, table=True):
 # mapped at the reference month, see kpi_queries.household_stock).
 class UnitRollup(SQLModel, table=True):
     __tablename__ = "unit_rollup"
-    __table_args__ = (Index("ix_unit_rollup_period", "period_month", "metric"),)
+    # covering: the KPI sums read the index only
+    __table_args__ = (Index("ix_unit_rollup_period", "period_month", "metric", "event_month", "community_id", "n"),)
     community_id: int = Field(foreign_key="org_unit.id", primary_key=True)
     period_month: int = Field(primary_key=True)
     event_month: int = Field(primary_key=True)
@@ -340,6 +342,8 @@ class SpecialSnapshotMonth(SQLModel, table=True):
 # Distinct households visited per officer per ISO week.
 class OfficerWeek(SQLModel, table=True):
     __tablename__ = "officer_week"
+    # covering: officer_weekly_visits reads a range of weeks
+    __table_args__ = (Index("ix_officer_week_week", "week", "officer_id", "households"),)
     officer_id: int = Field(foreign_key="app_user.id", primary_key=True)
     week: int = Field(primary_key=True)
     households: int = 0

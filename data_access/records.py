@@ -163,6 +163,10 @@ def add_visit(*, session: Session, visit: Visit, answers: dict[str, str] | None 
     rollups.apply(session, add=visit_contributions(visit))
     after = rollups.distinct_snapshot(session, visit.household_id, visit.officer_id, visit.visited_at)
     rollups.apply_distinct(session, before, after)
+    session.execute(update(Household).where(
+        Household.id == visit.household_id,
+        (Household.last_visit_at.is_(None)) | (Household.last_visit_at < visit.visited_at),
+    ).values(last_visit_at=visit.visited_at))
     hh = session.get(Household, visit.household_id)
     snapshots.touch(session, [hh.grid_id if hh else visit.grid_id], visit.month)
     return visit, True

@@ -210,9 +210,16 @@ _REBUILD = [
 ]
 
 
+# each household's latest visit (UPDATE … FROM: PostgreSQL, SQLite ≥ 3.33)
+LAST_VISIT_SQL = ("UPDATE household SET last_visit_at = m.t FROM "
+                  "(SELECT household_id, MAX(visited_at) AS t FROM visit GROUP BY household_id) AS m "
+                  "WHERE household.id = m.household_id")
+
+
 def rebuild(session: Session) -> None:
-    """Recompute all rollups from the raw records (``python -m data_access rebuild-rollups``);
-    the stored special-group snapshots are dropped (recomputed on first use)."""
+    """Recompute all rollups from the raw records (``python -m data_access rebuild-rollups``) and
+    each household's ``last_visit_at``; the stored special-group snapshots are dropped
+    (recomputed on first use)."""
     from . import snapshots
 
     snapshots.clear(session)
@@ -230,3 +237,5 @@ def rebuild(session: Session) -> None:
         )
     )
     rebuild_units(session)
+    session.execute(text("UPDATE household SET last_visit_at = NULL WHERE last_visit_at IS NOT NULL"))
+    session.execute(text(LAST_VISIT_SQL))

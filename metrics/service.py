@@ -23,13 +23,18 @@ Conventions (indicators.md, with the choices the spec leaves open):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import Any
 
 from sqlmodel import Session
 
 from data_access import kpi_queries as q
 from data_access.derive import month_of, week_of
+from data_access.snapshots import has_written
 
 from . import definitions as d
 
@@ -60,6 +65,7 @@ RATIOS = {
 }
 PROPORTIONS = (*RATIOS, "visit_coverage", "special_visit_compliance")
 SMALL_SAMPLE = 30
+PARALLEL_QUERIES = 4  # independent aggregates of one compute_kpis call run at once (PostgreSQL)
 DEFAULT_INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
 SELF = "self"
 
@@ -203,14 +209,17 @@ def _rate_metrics(want: set[str], start: date, end: date, by_month: bool) -> set
 
 def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, end: date, as_of: datetime,
              intervals: dict, by_month: bool, need: set[str] | None = None,
-             rates: list | None = None, weeks: list | None = None) -> dict:
+             rates: list | None = None, weeks: list | None = None, stock: dict | None = None,
+             special: dict | None = None) -> dict:
     """``{month or None: _Acc}`` with every count the indicators need for P = [start, end].
 
     ``by_month``: one accumulator per month of P, each as if P were that month (stock and
     point-in-time counts at that month's reference time); else one for the whole P (key None).
     ``rates``: rows of ``kpi_queries.rate_counts`` already fetched for a range and metrics that
     cover P's (rows outside P or of other metrics are skipped); else they are fetched here.
-    ``weeks``: the same for ``kpi_queries.officer_weeks``.
+    ``weeks``: the same for ``kpi_queries.officer_weeks``; ``stock`` ``{ref month: counts}`` of
+    ``household_stock`` and ``special`` ``{ref time: counts}`` of ``special_compliance_at``
+    fetched already (references not in them are fetched here).
     """
     child_ids = {c.id for c in kids}
     grid = unit.level == "grid"
@@ -239,9 +248,7 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
                 acc_for(pm).add(key, metric, n)
 
     # reference month/time per accumulator: min(end of P (or of the month), as_of)
-    def ref_of(m_last: int) -> tuple[int, datetime]:
-        ref_dt = min(datetime.combine(q.month_end(m_last), time.max), as_of)
-        return month_of(ref_dt), ref_dt
+    ref_of = partial(_ref_of, as_of=as_of)
 
     refs = {m: ref_of(m) for m in months} if by_month else {None: ref_of(min(m1, a))}
     if "visit_coverage" in want:
@@ -249,10 +256,14 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
             for key, n in q.visited_households(session, unit, m0, m1, as_of).items():
                 accs[None].add(key, "hh_visited", n)
         for m, (rm, _) in refs.items():
-            for key, n in q.household_stock(session, unit, rm, as_of).items():
+            got = stock[rm] if stock is not None and rm in stock else q.household_stock(session, unit, rm, as_of)
+            for key, n in got.items():
                 accs[m].add(key, "households", n)
     if "special_visit_compliance" in want:
-        at = q.special_compliance_at(session, unit, [rdt for _, rdt in refs.values()], intervals)
+        at = dict(special or {})
+        missing = [rdt for _, rdt in refs.values() if rdt not in at]
+        if missing:
+            at.update(q.special_compliance_at(session, unit, missing, intervals))
         for m, (_, rdt) in refs.items():
             for key, (ok, n) in at[rdt].items():
                 accs[m].add(key, "special_ok", ok)
@@ -279,6 +290,30 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
                 target.add(key, "ow_households", hh)
                 target.add(key, "ow_count", cnt)
     return accs
+
+
+def _ref_of(m_last: int, as_of: datetime) -> tuple[int, datetime]:
+    """Reference (month, time) of a period ending with month ``m_last``: min(its end, as_of)."""
+    ref_dt = min(datetime.combine(q.month_end(m_last), time.max), as_of)
+    return month_of(ref_dt), ref_dt
+
+
+def _fetch(session: Session, tasks: dict[str, Callable[[Session], Any]], parallel: bool) -> dict[str, Any]:
+    """Run independent read queries; on PostgreSQL, at once on sessions of their own (each is
+    one aggregate the database computes on its own core), unless the caller's transaction has
+    uncommitted writes that other sessions would not see."""
+    bind = session.get_bind()
+    if not parallel or len(tasks) < 2 or bind.dialect.name != "postgresql" or has_written(session):
+        return {k: fn(session) for k, fn in tasks.items()}
+    engine = bind.engine
+
+    def one(fn):
+        with Session(engine) as s:
+            return fn(s)
+
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_QUERIES, len(tasks))) as pool:
+        futures = {k: pool.submit(one, fn) for k, fn in tasks.items()}
+        return {k: f.result() for k, f in futures.items()}
 
 
 def _coverage_metric(start: date, end: date, by_month: bool) -> str:
@@ -313,8 +348,11 @@ def _target_for(tmap: dict, indicator: str, unit: q.Unit) -> tuple[float | None,
 # --- public API ------------------------------------------------------------------------------
 
 def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date | datetime,
-                 children: bool = True) -> list[Kpi]:
+                 children: bool = True, parallel: bool = True) -> list[Kpi]:
     """KPIs of ``unit_code`` (first) and each direct child for ``period`` at ``as_of``.
+
+    ``parallel``: let independent aggregates run at once on their own sessions (PostgreSQL;
+    pass False when the caller already runs several of these calls in threads).
 
     One :class:`Kpi` per (unit, indicator) for every indicator in :data:`INDICATORS`.
     Raises :class:`UnknownUnit` / :class:`UnknownPeriod`.
@@ -344,14 +382,27 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
     if done:
         metrics |= _rate_metrics(with_target, q.month_start(done[0]), q.month_end(done[-1]), True)
         months += [done[0], done[-1]]
-    rates = q.rate_counts(session, unit, min(months), max(months), as_of, metrics) if months and metrics else []
-    # and over the officer-week rows
     wks = [w for w in (_complete_weeks(start, end, as_of),
                        _complete_weeks(q.month_start(done[0]), q.month_end(done[-1]), as_of) if done else None)
            if w is not None]
-    weeks = q.officer_weeks(session, unit, min(w[0] for w in wks), max(w[1] for w in wks)) if wks else []
+    tasks: dict[str, Callable[[Session], Any]] = {}
+    if months and metrics:
+        tasks["rates"] = lambda s: q.rate_counts(s, unit, min(months), max(months), as_of, metrics)
+    if wks:  # and over the officer-week rows
+        tasks["weeks"] = lambda s: q.officer_weeks(s, unit, min(w[0] for w in wks), max(w[1] for w in wks))
+    # the point-in-time counts at P's reference time (and the trend's month ends)
+    if month_of(start) <= a:
+        ref_m, ref_dt = _ref_of(min(month_of(end), a), as_of)
+        tasks["stock"] = lambda s: {ref_m: q.household_stock(s, unit, ref_m, as_of)}
+        special_refs = [ref_dt] + ([_ref_of(m, as_of)[1] for m in done] if "special_visit_compliance" in with_target
+                                   else [])
+        tasks["special"] = lambda s: q.special_compliance_at(s, unit, special_refs, intervals)
+    got = _fetch(session, tasks, parallel)
+    rates, weeks = got.get("rates", []), got.get("weeks", [])
+    stock, special = got.get("stock"), got.get("special")
 
-    accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False, rates=rates, weeks=weeks)
+    accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False, rates=rates, weeks=weeks,
+                    stock=stock, special=special)
     cov = _coverage_metric(start, end, False)
     series: dict = {}
     x_end = None
@@ -363,7 +414,8 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
         ended = datetime.combine(phase[1], time.max) <= as_of
         if done:
             s_accs = _collect(session, unit, kids, q.month_start(done[0]), q.month_end(done[-1]), as_of,
-                              intervals, by_month=True, need=with_target, rates=rates, weeks=weeks)
+                              intervals, by_month=True, need=with_target, rates=rates, weeks=weeks,
+                              stock=stock, special=special)
             series = {m: s_accs[m] for m in done if m in s_accs}
 
     lo_d = start

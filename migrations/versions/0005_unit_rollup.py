@@ -1,5 +1,5 @@
 """unit_rollup: the count rollups per community (city/district/station totals read these);
-indexes for the KPI queries (need.resolved_at, household.registered_on, risk households by grid);
+household.last_visit_at; indexes for the KPI queries (need.resolved_at, household.registered_on, risk households by grid);
 the households rollup with registrations before 2023-01 folded into 2023-01; stored special-group
 compliance at month ends (data_access.snapshots)
 
@@ -25,7 +25,8 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("community_id", "period_month", "event_month", "metric"),
     )
-    op.create_index("ix_unit_rollup_period", "unit_rollup", ["period_month", "metric"])
+    op.create_index("ix_unit_rollup_period", "unit_rollup", ["period_month", "metric", "event_month", "community_id", "n"])
+    op.create_index("ix_officer_week_week", "officer_week", ["week", "officer_id", "households"])
     op.create_table(
         "special_snapshot",
         sa.Column("month", sa.Integer(), nullable=False),
@@ -42,7 +43,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_need_resolved_at", "need", ["resolved_at"])
     op.create_index("ix_household_registered_on", "household", ["registered_on"])
-    op.create_index("ix_household_risk_grid", "household", ["risk_level", "grid_id", "registered_on", "id"])
+    with op.batch_alter_table("household") as batch:
+        batch.add_column(sa.Column("last_visit_at", sa.DateTime(), nullable=True))
+    op.execute("UPDATE household SET last_visit_at = m.t FROM "
+               "(SELECT household_id, MAX(visited_at) AS t FROM visit GROUP BY household_id) AS m "
+               "WHERE household.id = m.household_id")
+    op.create_index("ix_household_risk_grid", "household",
+                    ["risk_level", "grid_id", "registered_on", "last_visit_at", "id"])
     op.create_index("ix_rollup_households", "rollup", ["grid_id", "event_month", "n"],
                     postgresql_where=sa.text("metric = 'households'"), sqlite_where=sa.text("metric = 'households'"))
     # households registered before 2023-01 count in the rollup as at 2023-01 (derive.STOCK_FLOOR)
@@ -69,7 +76,10 @@ def downgrade() -> None:
     op.drop_table("special_snapshot")
     op.drop_index("ix_rollup_households", table_name="rollup")
     op.drop_index("ix_household_risk_grid", table_name="household")
+    with op.batch_alter_table("household") as batch:
+        batch.drop_column("last_visit_at")
     op.drop_index("ix_household_registered_on", table_name="household")
     op.drop_index("ix_need_resolved_at", table_name="need")
+    op.drop_index("ix_officer_week_week", table_name="officer_week")
     op.drop_index("ix_unit_rollup_period", table_name="unit_rollup")
     op.drop_table("unit_rollup")

@@ -103,3 +103,22 @@ def test_rebuild_drops_stored_months(session, city):
     at_march(session, city["c"])
     rollups.rebuild(session)
     assert stored(session) == (0, 0)
+
+
+def test_live_count_after_the_last_visit_reads_each_households_latest_visit(session, city):
+    """At a time after every visit (a dashboard on today) the live count uses household.last_visit_at,
+    kept by every visit; at an earlier time it probes the visits. Both by hand."""
+    c, d1 = city["c"], city["d1"].id
+    apr3 = datetime(2024, 4, 3, 12)
+    # red: last visit 28 Mar 10:00, 6 d 2 h before → within 7 days; yellow: 20 Feb → not within 30
+    assert q.special_compliance(session, c, apr3, INTERVALS) == {d1: (1, 2)}
+    # an older visit recorded later does not move red's latest visit back
+    f.visit(session, city["red"], city["off"], datetime(2024, 3, 1, 9))
+    assert q.special_compliance(session, c, apr3, INTERVALS) == {d1: (1, 2)}
+    # 5 April: red's 28 March visit is 8 days old → 0 of 2
+    assert q.special_compliance(session, c, datetime(2024, 4, 5, 12), INTERVALS) == {d1: (0, 2)}
+    f.visit(session, city["yellow"], city["off"], datetime(2024, 4, 2, 16))
+    assert q.special_compliance(session, c, apr3, INTERVALS) == {d1: (2, 2)}
+    # 1 April: a visit after it exists (2 April), so the visits are probed: red yes, yellow's
+    # 20 Feb visit is 41 days old → 1 of 2
+    assert q.special_compliance(session, c, datetime(2024, 4, 1, 12), INTERVALS) == {d1: (1, 2)}
