@@ -159,7 +159,7 @@ class Need(SQLModel, table=True):
     category: str = Field(max_length=40)
     description: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(index=True)
-    responded_at: datetime | None = None
+    responded_at: datetime | None = Field(default=None, index=True)
     resolved_at: datetime | None = Field(default=None, index=True)
     status: str = Field(default="open", max_length=12, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
