@@ -150,7 +150,11 @@ class VisitAnswer(SQLModel, table=True):
 
 class Need(SQLModel, table=True):
     __tablename__ = "need"
-    __table_args__ = (Index("ix_need_grid_created", "grid_id", "created_month"),)
+    __table_args__ = (Index("ix_need_grid_created", "grid_id", "created_month"),
+                      # the raw count of as_of's month reads these columns of recent needs only
+                      Index("ix_need_created_cover", "created_at",
+                            postgresql_include=["grid_id", "created_month", "counted", "sla_due_at", "sla_ok",
+                                                "responded_at"]))
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)
     household_id: int = Field(foreign_key="household.id", index=True)

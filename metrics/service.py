@@ -23,18 +23,14 @@ Conventions (indicators.md, with the choices the spec leaves open):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 
 from sqlmodel import Session
 
 from data_access import kpi_queries as q
 from data_access.derive import month_of, week_of
-from data_access.snapshots import has_written
 
 from . import definitions as d
 
@@ -65,7 +61,6 @@ RATIOS = {
 }
 PROPORTIONS = (*RATIOS, "visit_coverage", "special_visit_compliance")
 SMALL_SAMPLE = 30
-PARALLEL_QUERIES = 4  # independent aggregates of one compute_kpis call run at once (PostgreSQL)
 DEFAULT_INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
 SELF = "self"
 
@@ -298,24 +293,6 @@ def _ref_of(m_last: int, as_of: datetime) -> tuple[int, datetime]:
     return month_of(ref_dt), ref_dt
 
 
-def _fetch(session: Session, tasks: dict[str, Callable[[Session], Any]], parallel: bool) -> dict[str, Any]:
-    """Run independent read queries; on PostgreSQL, at once on sessions of their own (each is
-    one aggregate the database computes on its own core), unless the caller's transaction has
-    uncommitted writes that other sessions would not see."""
-    bind = session.get_bind()
-    if not parallel or len(tasks) < 2 or bind.dialect.name != "postgresql" or has_written(session):
-        return {k: fn(session) for k, fn in tasks.items()}
-    engine = bind.engine
-
-    def one(fn):
-        with Session(engine) as s:
-            return fn(s)
-
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_QUERIES, len(tasks))) as pool:
-        futures = {k: pool.submit(one, fn) for k, fn in tasks.items()}
-        return {k: f.result() for k, f in futures.items()}
-
-
 def _coverage_metric(start: date, end: date, by_month: bool) -> str:
     m0, m1 = month_of(start), month_of(end)
     if by_month or m0 == m1:
@@ -348,11 +325,8 @@ def _target_for(tmap: dict, indicator: str, unit: q.Unit) -> tuple[float | None,
 # --- public API ------------------------------------------------------------------------------
 
 def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date | datetime,
-                 children: bool = True, parallel: bool = True) -> list[Kpi]:
+                 children: bool = True) -> list[Kpi]:
     """KPIs of ``unit_code`` (first) and each direct child for ``period`` at ``as_of``.
-
-    ``parallel``: let independent aggregates run at once on their own sessions (PostgreSQL;
-    pass False when the caller already runs several of these calls in threads).
 
     One :class:`Kpi` per (unit, indicator) for every indicator in :data:`INDICATORS`.
     Raises :class:`UnknownUnit` / :class:`UnknownPeriod`.
@@ -385,21 +359,17 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
     wks = [w for w in (_complete_weeks(start, end, as_of),
                        _complete_weeks(q.month_start(done[0]), q.month_end(done[-1]), as_of) if done else None)
            if w is not None]
-    tasks: dict[str, Callable[[Session], Any]] = {}
-    if months and metrics:
-        tasks["rates"] = lambda s: q.rate_counts(s, unit, min(months), max(months), as_of, metrics)
-    if wks:  # and over the officer-week rows
-        tasks["weeks"] = lambda s: q.officer_weeks(s, unit, min(w[0] for w in wks), max(w[1] for w in wks))
+    rates = q.rate_counts(session, unit, min(months), max(months), as_of, metrics) if months and metrics else []
+    # and over the officer-week rows
+    weeks = q.officer_weeks(session, unit, min(w[0] for w in wks), max(w[1] for w in wks)) if wks else []
     # the point-in-time counts at P's reference time (and the trend's month ends)
+    stock = special = None
     if month_of(start) <= a:
         ref_m, ref_dt = _ref_of(min(month_of(end), a), as_of)
-        tasks["stock"] = lambda s: {ref_m: q.household_stock(s, unit, ref_m, as_of)}
+        stock = {ref_m: q.household_stock(session, unit, ref_m, as_of)}
         special_refs = [ref_dt] + ([_ref_of(m, as_of)[1] for m in done] if "special_visit_compliance" in with_target
                                    else [])
-        tasks["special"] = lambda s: q.special_compliance_at(s, unit, special_refs, intervals)
-    got = _fetch(session, tasks, parallel)
-    rates, weeks = got.get("rates", []), got.get("weeks", [])
-    stock, special = got.get("stock"), got.get("special")
+        special = q.special_compliance_at(session, unit, special_refs, intervals)
 
     accs = _collect(session, unit, kids, start, end, as_of, intervals, by_month=False, rates=rates, weeks=weeks,
                     stock=stock, special=special)

@@ -130,7 +130,7 @@ def _each(session: Session, codes: list[str], period: str, as_of, children: bool
 
     def one(code: str) -> list:
         with Session(engine) as s:
-            return compute_kpis(s, unit_code=code, period=period, as_of=as_of, children=children, parallel=False)
+            return compute_kpis(s, unit_code=code, period=period, as_of=as_of, children=children)
 
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(codes))) as pool:
         return list(pool.map(one, codes))

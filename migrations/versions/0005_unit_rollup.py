@@ -43,6 +43,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_need_resolved_at", "need", ["resolved_at"])
     op.create_index("ix_need_responded_at", "need", ["responded_at"])
+    op.create_index("ix_need_created_cover", "need", ["created_at"],
+                    postgresql_include=["grid_id", "created_month", "counted", "sla_due_at", "sla_ok", "responded_at"])
     op.create_index("ix_household_registered_on", "household", ["registered_on"])
     with op.batch_alter_table("household") as batch:
         batch.add_column(sa.Column("last_visit_at", sa.DateTime(), nullable=True))
@@ -80,6 +82,7 @@ def downgrade() -> None:
     with op.batch_alter_table("household") as batch:
         batch.drop_column("last_visit_at")
     op.drop_index("ix_household_registered_on", table_name="household")
+    op.drop_index("ix_need_created_cover", table_name="need")
     op.drop_index("ix_need_responded_at", table_name="need")
     op.drop_index("ix_need_resolved_at", table_name="need")
     op.drop_index("ix_officer_week_week", table_name="officer_week")
