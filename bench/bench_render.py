@@ -15,9 +15,11 @@ median and p95.
 ``pages``: the whole page scripts (overview, gaps, map) run under Streamlit's AppTest as the demo
 city and district leaders, clock frozen at as_of 18:00 — guard, queries, KPI cards, tables and
 chart specs, everything but the browser's drawing. ``cold`` = first run with every Streamlit
-cache cleared and a fresh engine (and the AppTest harness starting up); ``warm`` = runs with ``st.cache_data`` cleared before each
-(what a user waits for once the 5-second cache has expired); ``cached`` = reruns inside the cache
-lifetime. Nothing here judges a time; the numbers are recorded.
+cache cleared and a fresh engine (and the AppTest harness starting up); ``warm`` = runs with all
+of ``st.cache_data`` cleared before each; ``cached`` = reruns inside the cache
+lifetime; ``data_expired`` = runs after only the 5-second data caches were dropped (org units,
+phases and indicators stay cached for their 60 s), what a user meets once the data cache has
+expired. Nothing here judges a time; the numbers are recorded.
 """
 from __future__ import annotations
 
@@ -77,12 +79,30 @@ def _page(script: str, username: str, repeats: int) -> dict:
     st.cache_resource.clear()
     dbmod.dispose_engines()
     cold = once()
-    warm = []
+    warm, expired = [], []
     for _ in range(repeats):
         st.cache_data.clear()
         warm.append(once())
+    for _ in range(repeats):
+        _expire_data_caches()
+        expired.append(once())
     cached = [once() for _ in range(max(2, repeats // 2))]
-    return {"cold_s": round(cold, 4), "warm": _stats(warm), "cached": _stats(cached)}
+    return {"cold_s": round(cold, 4), "warm": _stats(warm), "data_expired": _stats(expired),
+            "cached": _stats(cached)}
+
+
+def _expire_data_caches(max_ttl_s: float = 5.0) -> None:
+    """Drop the entries of every ``st.cache_data`` function whose lifetime is ≤ ``max_ttl_s`` (the
+    dashboards' data, kept 5 s so that new records show within 5 s), keeping the longer-lived
+    reference caches (org units, phases, indicators: 60 s) — the state a user meets when the data
+    cache has just expired. Reads Streamlit's cache registry (pinned version)."""
+    from streamlit.runtime.caching.cache_data_api import _data_caches
+
+    for caches in list(_data_caches._function_caches.values()):
+        for cache in list(caches.values()):
+            ttl = getattr(cache, "fresh_ttl_seconds", None)
+            if ttl is not None and ttl <= max_ttl_s:
+                cache.clear()
 
 
 def run_pages(db, repeats: int) -> dict:
@@ -143,8 +163,10 @@ def run() -> dict:
             "units": {"city": city, "district": district, "station": station},
             "paths": paths, "pages": pages,
             "budget": {"warm_p95_s": 1.0, "cold_s": 3.0},
-            "within_budget": {k: v["warm"]["p95_s"] <= 1.0 and v["cold_s"] <= 3.0
-                              for k, v in {**paths, **{"page_" + p: v for p, v in pages.items()}}.items()}}
+            # pages: "warm" as a user meets it, the 5-second data cache just expired
+            "within_budget": {**{k: v["warm"]["p95_s"] <= 1.0 and v["cold_s"] <= 3.0 for k, v in paths.items()},
+                              **{"page_" + k: v["data_expired"]["p95_s"] <= 1.0 and v["cold_s"] <= 3.0
+                                 for k, v in pages.items()}}}
 
 
 def _xlsx(data, inds) -> bytes:

@@ -34,9 +34,12 @@ def make_engine(url: str) -> Engine:
         event.listen(eng, "connect", _sqlite_pragmas)
         return eng
     # JIT compilation pays off for hour-long analytics, not for sub-second dashboard queries: on
-    # the KPI queries it added 0.2–0.5 s of compile time per statement (EXPLAIN ANALYZE at L)
+    # the KPI queries it added 0.2–0.5 s of compile time per statement (EXPLAIN ANALYZE at L).
+    # psycopg prepares a statement after 5 runs and PostgreSQL then may switch to a generic plan
+    # that ignores the actual dates and units; the dashboards became 50–100 % slower after ten
+    # page loads at L. Always plan with the actual parameters.
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                         connect_args={"options": "-c jit=off"})
+                         connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"})
 
 
 def get_engine(url: str | None = None) -> Engine:
