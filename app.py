@@ -18,9 +18,11 @@ with side_cookie:  # the cookie component renders here, out of the page's way
 
 
 user = auth.current_user()
-if user is None and auth.signed_in_username():
-    # signed in with a stale cookie, or deactivated since: end the session
+if (user is None and auth.signed_in_username()) or (user is not None and auth.cookie_revoked(authenticator,
+                                                                                              user.username)):
+    # signed in with a stale cookie, deactivated since, or by a cookie from before a sign-out
     authenticator.logout(location="unrendered")
+    user = None
 
 if user is not None:
     if st.session_state.pop("_set_auth_cookie", False):
@@ -29,6 +31,7 @@ if user is not None:
     with side_logout:
         authenticator.logout(t("logout"), location="main", key="logout_button", use_container_width=True)
     if auth.signed_in_username() is None:  # just signed out
+        auth.record_sign_out(user.username)
         user = None
 
 with side_user:

@@ -69,6 +69,8 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = None
     created_at: datetime | None = None
+    # last sign-out (UTC): login cookies issued before it are refused, even if the browser kept one
+    signed_out_utc: datetime | None = None
 
 
 class Household(SQLModel, table=True):

@@ -8,6 +8,7 @@ user may pick; ``in_scope`` is the one data-scope rule (materialised path prefix
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlmodel import Session, select
 
@@ -120,3 +121,24 @@ def units_under(*, session: Session, root: UnitRef, max_level: str = "community"
 def children(*, session: Session, parent: UnitRef) -> list[UnitRef]:
     rows = session.exec(select(OrgUnit).where(OrgUnit.parent_id == parent.id).order_by(OrgUnit.code)).all()
     return [_unit_ref(u) for u in rows]
+
+
+def record_sign_out(*, session: Session, username: str, at_utc: datetime) -> None:
+    """Remember the sign-out: login cookies issued before it no longer sign anyone in."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is not None:
+        user.signed_out_utc = at_utc
+        session.add(user)
+
+
+def signed_out_utc(*, session: Session, username: str) -> datetime | None:
+    return session.exec(select(User.signed_out_utc).where(User.username == username)).first()
+
+
+def cookie_revoked(exp_date: float, expiry_days: float, signed_out: datetime | None) -> bool:
+    """Whether a login cookie expiring at ``exp_date`` (epoch seconds), issued ``expiry_days``
+    before that, predates the user's last sign-out (naive UTC)."""
+    if signed_out is None:
+        return False
+    issued = datetime.fromtimestamp(exp_date - expiry_days * 86400, timezone.utc).replace(tzinfo=None)
+    return issued <= signed_out

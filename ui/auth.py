@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import streamlit as st
@@ -205,6 +206,8 @@ def authenticator():
             st.session_state["login_locked_until"] = state.until
             return False
         ok = bool(check(username, password))
+        if ok:
+            st.session_state["_form_login"] = True  # this session's cookie is a new one
         state = record_login(username, ok)
         if not ok and state.locked:
             st.session_state["login_locked_until"] = state.until
@@ -217,6 +220,27 @@ def authenticator():
 def login_fields() -> dict[str, str]:
     return {"Form name": t("login.form"), "Username": t("login.username"), "Password": t("login.password"),
             "Login": t("login.submit")}
+
+
+def record_sign_out(username: str) -> None:
+    """The user pressed sign out: cookies issued before now stop working (the browser deletes
+    its cookie after the run, but a reload may come first or the deletion may not happen)."""
+    st.session_state.pop("_form_login", None)
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        users.record_sign_out(session=s, username=username,
+                              at_utc=datetime.now(timezone.utc).replace(tzinfo=None))
+
+
+def cookie_revoked(authenticator, username: str) -> bool:
+    """Whether this session was signed in by a cookie issued before the user's last sign-out."""
+    if st.session_state.get("_form_login"):
+        return False
+    token = authenticator.cookie_controller.get_cookie()
+    if not token or "exp_date" not in token:
+        return False
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        signed_out = users.signed_out_utc(session=s, username=username)
+    return users.cookie_revoked(float(token["exp_date"]), COOKIE_EXPIRY_DAYS, signed_out)
 
 
 def signed_in_username() -> str | None:

@@ -1,5 +1,5 @@
 """unit_rollup: the count rollups per community (city/district/station totals read these);
-household.last_visit_at; indexes for the KPI queries (need.resolved_at, household.registered_on, risk households by grid);
+household.last_visit_at; app_user.signed_out_utc; indexes for the KPI queries (need.resolved_at, household.registered_on, risk households by grid);
 the households rollup with registrations before 2023-01 folded into 2023-01; stored special-group
 compliance at month ends (data_access.snapshots)
 
@@ -46,6 +46,8 @@ def upgrade() -> None:
     op.create_index("ix_need_created_cover", "need", ["created_at"],
                     postgresql_include=["grid_id", "created_month", "counted", "sla_due_at", "sla_ok", "responded_at"])
     op.create_index("ix_household_registered_on", "household", ["registered_on"])
+    with op.batch_alter_table("app_user") as batch:
+        batch.add_column(sa.Column("signed_out_utc", sa.DateTime(), nullable=True))
     with op.batch_alter_table("household") as batch:
         batch.add_column(sa.Column("last_visit_at", sa.DateTime(), nullable=True))
     op.execute("UPDATE household SET last_visit_at = m.t FROM "
@@ -81,6 +83,8 @@ def downgrade() -> None:
     op.drop_index("ix_household_risk_grid", table_name="household")
     with op.batch_alter_table("household") as batch:
         batch.drop_column("last_visit_at")
+    with op.batch_alter_table("app_user") as batch:
+        batch.drop_column("signed_out_utc")
     op.drop_index("ix_household_registered_on", table_name="household")
     op.drop_index("ix_need_created_cover", table_name="need")
     op.drop_index("ix_need_responded_at", table_name="need")

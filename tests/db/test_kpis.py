@@ -19,13 +19,19 @@ from metrics.service import INDICATORS, UnknownPeriod, UnknownUnit, compute_kpis
 AS_OF = date(2024, 5, 15)
 
 
-def build_city(s):
+def two_districts(s):
+    """C → D1 → S1 → CM1 → G1, G2 and C → D2 → S2 → CM2 → G3."""
     c = f.unit(s, "C")
     d1 = f.unit(s, "D1", c)
     s1, cm1, g1 = f.chain(s, d1, "S1", "CM1", "G1")
     g2 = f.unit(s, "G2", cm1)
     d2 = f.unit(s, "D2", c)
     s2, cm2, g3 = f.chain(s, d2, "S2", "CM2", "G3")
+    return c, d1, s1, cm1, g1, g2, d2, s2, cm2, g3
+
+
+def build_city(s):
+    c, d1, s1, cm1, g1, g2, d2, s2, cm2, g3 = two_districts(s)
     o1 = f.officer(s, g1)
     o2 = f.officer(s, g3)
 
@@ -262,12 +268,7 @@ def test_unknown_unit_and_period(session):
 
 
 def test_grid_moved_mid_year_counts_under_its_old_parent(session):
-    c = f.unit(session, "C")
-    d1 = f.unit(session, "D1", c)
-    _, cm1, g1 = f.chain(session, d1, "S1", "CM1", "G1")
-    g2 = f.unit(session, "G2", cm1)
-    d2 = f.unit(session, "D2", c)
-    _, cm2, _ = f.chain(session, d2, "S2", "CM2", "G3")
+    _c, _d1, _s1, _cm1, g1, g2, _d2, _s2, cm2, _g3 = two_districts(session)
     off = f.officer(session, g1)
     h = f.household(session, g2)
     h_other = f.household(session, g1)
@@ -304,12 +305,7 @@ def test_grid_moved_mid_year_counts_under_its_old_parent(session):
 def test_grid_move_recorded_after_the_records_moves_their_counts(session):
     """A move entered late (from April, recorded in June) re-attributes April–June records that were
     already counted under the old community; city totals read the per-community rollups."""
-    c = f.unit(session, "C")
-    d1 = f.unit(session, "D1", c)
-    _, cm1, g1 = f.chain(session, d1, "S1", "CM1", "G1")
-    g2 = f.unit(session, "G2", cm1)
-    d2 = f.unit(session, "D2", c)
-    _, cm2, _ = f.chain(session, d2, "S2", "CM2", "G3")
+    *_, g2, _d2, _s2, cm2, _g3 = two_districts(session)
     h = f.household(session, g2)
     f.check(session, h, date(2024, 3, 10), True)   # stays in D1 (before the move month)
     f.check(session, h, date(2024, 4, 10), False)  # D2 once the move is recorded
