@@ -141,6 +141,12 @@ def login(page, base_url: str, username: str, password: str, path: str = "/") ->
     page.get_by_role("button", name="登录").click()
     page.get_by_test_id("stMetricValue").first.wait_for(timeout=60_000)
     wait_idle(page)
+    # the cookie component stores the login cookie in the browser after the run; a test that
+    # opens another URL right away would start a session without it (and meet the login form)
+    for _ in range(120):
+        if "gridpolice_auth" in [c["name"] for c in page.context.cookies()]:
+            break
+        page.wait_for_timeout(250)
 
 
 def full_page_screenshot(page, path: Path, width: int = 1366, min_height: int = 768) -> None:
