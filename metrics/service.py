@@ -234,8 +234,6 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
 
     want = need if need is not None else set(INDICATORS)
     metrics = _rate_metrics(want, start, end, by_month)
-    year_period = not by_month and m0 % 100 == 1 and m1 == m0 + 11
-    single = by_month or m0 == m1
     if metrics:
         rows = rates if rates is not None else q.rate_counts(session, unit, m0, min(m1, a), as_of, metrics)
         for key, pm, metric, n in rows:
@@ -247,7 +245,7 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
 
     refs = {m: ref_of(m) for m in months} if by_month else {None: ref_of(min(m1, a))}
     if "visit_coverage" in want:
-        if not single and not year_period:
+        if _coverage_metric(start, end, by_month) == "hh_visited":
             for key, n in q.visited_households(session, unit, m0, m1, as_of).items():
                 accs[None].add(key, "hh_visited", n)
         for m, (rm, _) in refs.items():
