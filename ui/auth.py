@@ -207,7 +207,7 @@ def authenticator():
             return False
         ok = bool(check(username, password))
         if ok:
-            st.session_state["_form_login"] = True  # this session's cookie is a new one
+            st.session_state[SIGN_IN_CHECKED] = True  # signed in by the form: its cookie is a new one
         state = record_login(username, ok)
         if not ok and state.locked:
             st.session_state["login_locked_until"] = state.until
@@ -222,25 +222,32 @@ def login_fields() -> dict[str, str]:
             "Login": t("login.submit")}
 
 
+SIGN_IN_CHECKED = "_sign_in_checked"  # session state: this session's sign-in needs no cookie check
+
+
 def record_sign_out(username: str) -> None:
     """The user pressed sign out: cookies issued before now stop working (the browser deletes
     its cookie after the run, but a reload may come first or the deletion may not happen)."""
-    st.session_state.pop("_form_login", None)
+    st.session_state.pop(SIGN_IN_CHECKED, None)
     with session_scope(get_engine(get_settings().database_url)) as s:
         users.record_sign_out(session=s, username=username,
                               at_utc=datetime.now(timezone.utc).replace(tzinfo=None))
 
 
 def cookie_revoked(authenticator, username: str) -> bool:
-    """Whether this session was signed in by a cookie issued before the user's last sign-out."""
-    if st.session_state.get("_form_login"):
+    """Whether this session was signed in by a cookie issued before the user's last sign-out.
+    Checked once per session (a form sign-in needs none), not on every rerun."""
+    if st.session_state.get(SIGN_IN_CHECKED):
         return False
     token = authenticator.cookie_controller.get_cookie()
     if not token or "exp_date" not in token:
         return False
     with session_scope(get_engine(get_settings().database_url)) as s:
         signed_out = users.signed_out_utc(session=s, username=username)
-    return users.cookie_revoked(float(token["exp_date"]), COOKIE_EXPIRY_DAYS, signed_out)
+    revoked = users.cookie_revoked(float(token["exp_date"]), COOKIE_EXPIRY_DAYS, signed_out)
+    if not revoked:
+        st.session_state[SIGN_IN_CHECKED] = True
+    return revoked
 
 
 def signed_in_username() -> str | None:
