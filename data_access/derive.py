@@ -162,3 +162,18 @@ def household_contributions(h) -> list[Contribution]:
 
 def end_of_day(d: date) -> datetime:
     return datetime.combine(d, time.max)
+
+
+def month_start(m: int) -> date:
+    return date(m // 100, m % 100, 1)
+
+
+def month_end(m: int) -> date:
+    y, mo = divmod(m, 100)
+    nxt = date(y + (mo == 12), mo % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def month_end_time(m: int) -> datetime:
+    """The last instant of month ``m`` (YYYYMM)."""
+    return end_of_day(month_end(m))

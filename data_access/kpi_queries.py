@@ -28,7 +28,7 @@ from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from . import snapshots
-from .derive import ENTRY_LIMIT, NEED_SLA, STOCK_FLOOR, month_of
+from .derive import ENTRY_LIMIT, NEED_SLA, STOCK_FLOOR, month_end, month_end_time, month_of, month_start
 from .models import (
     GridAssignment,
     Household,
@@ -96,16 +96,6 @@ def children(session: Session, unit: Unit) -> list[Unit]:
     """Direct children of ``unit`` in the current tree, by code."""
     rows = session.execute(select(OU).where(OU.c.parent_id == unit.id).order_by(OU.c.code)).all()
     return [_unit(r) for r in rows]
-
-
-def month_start(m: int) -> date:
-    return date(m // 100, m % 100, 1)
-
-
-def month_end(m: int) -> date:
-    y, mo = divmod(m, 100)
-    nxt = date(y + (mo == 12), mo % 12 + 1, 1)
-    return nxt - timedelta(days=1)
 
 
 def scope_joins(unit: Unit, grid_col, month_expr):
@@ -361,7 +351,7 @@ def special_compliance_at(session: Session, unit: Unit, refs: Iterable[datetime]
     out: dict[datetime, dict[int | None, tuple[int, int]]] = {r: {} for r in refs}
     if not levels:
         return out
-    ends = {month_of(r): r for r in refs if r == snapshots.month_end_dt(month_of(r))}
+    ends = {month_of(r): r for r in refs if r == month_end_time(month_of(r))}
     stored = snapshots.ensure(session, ends, levels)
     for r in refs:
         if month_of(r) not in stored or ends.get(month_of(r)) != r:

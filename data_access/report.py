@@ -18,13 +18,13 @@ Sections (all aggregated in the database, nothing personal):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from . import kpi_queries as q
-from .derive import month_of
+from .derive import month_end_time, month_of
 from .models import Milestone, Need, OrgUnit
 
 N = Need.__table__
@@ -117,7 +117,7 @@ def last_complete_month(today: date) -> int:
 
 
 def reference_time(month: int, as_of: datetime) -> datetime:
-    return min(datetime.combine(q.month_end(month), time.max), as_of)
+    return min(month_end_time(month), as_of)
 
 
 # --- sections --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from .clock import now_local
+from .derive import month_end_time
 from .models import Household, SpecialSnapshot, SpecialSnapshotMonth, Visit
 
 H = Household.__table__
@@ -48,12 +49,6 @@ def _cfg(levels: dict[str, int]) -> str:
     return json.dumps(sorted(levels.items()))
 
 
-def month_end_dt(m: int) -> datetime:
-    y, mo = divmod(m, 100)
-    nxt = datetime(y + (mo == 12), mo % 12 + 1, 1)
-    return datetime.combine((nxt - timedelta(days=1)).date(), time.max)
-
-
 def recent_visit(levels: dict[str, int], ref: datetime):
     """True for a household (of ``H``) with a visit within its level's interval before ``ref``."""
     v = V.alias("sv")
@@ -68,7 +63,7 @@ def in_population(levels: dict[str, int], ref: datetime):
 
 
 def _per_grid(m: int, levels: dict[str, int], grid_ids: list[int] | None = None):
-    ref = month_end_dt(m)
+    ref = month_end_time(m)
     cond = in_population(levels, ref)
     if grid_ids is not None:
         cond = and_(cond, H.c.grid_id.in_(grid_ids))
@@ -84,7 +79,7 @@ def _insert(dialect: str, table):
 
 
 def storable(m: int) -> bool:
-    return month_end_dt(m) < now_local()
+    return month_end_time(m) < now_local()
 
 
 def has_written(session: Session) -> bool:

@@ -30,7 +30,7 @@ from functools import partial
 from sqlmodel import Session
 
 from data_access import kpi_queries as q
-from data_access.derive import month_of, week_of
+from data_access.derive import month_end_time, month_of, week_of
 
 from . import definitions as d
 
@@ -140,7 +140,7 @@ def months_left(phase_end: date, as_of: datetime) -> int:
     """Months after as_of's month up to the phase end, plus as_of's month if it is not over."""
     a, e = month_of(as_of), month_of(phase_end)
     n = d.month_index(e) - d.month_index(a)
-    if as_of < datetime.combine(q.month_end(a), time.max):
+    if as_of < month_end_time(a):
         n += 1
     return max(n, 0)
 
@@ -287,7 +287,7 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
 
 def _ref_of(m_last: int, as_of: datetime) -> tuple[int, datetime]:
     """Reference (month, time) of a period ending with month ``m_last``: min(its end, as_of)."""
-    ref_dt = min(datetime.combine(q.month_end(m_last), time.max), as_of)
+    ref_dt = min(month_end_time(m_last), as_of)
     return month_of(ref_dt), ref_dt
 
 
@@ -344,7 +344,7 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
     done: list[int] = []
     if phase is not None:
         done = [m for m in _months(month_of(phase[0]), month_of(phase[1]))
-                if datetime.combine(q.month_end(m), time.max) <= as_of][-trend_n:]
+                if month_end_time(m) <= as_of][-trend_n:]
     # the trend only decides the status, so only indicators with a target need one
     with_target = {ind for ind, _uid in tmap}
     # one pass over the count rollups for P and the trend months together

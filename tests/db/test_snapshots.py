@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 import factories as f
 from data_access import kpi_queries as q
 from data_access import records
+from data_access.derive import month_end_time
 from data_access.models import SpecialSnapshot, SpecialSnapshotMonth
-from data_access.snapshots import month_end_dt
 
 INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
-MARCH = month_end_dt(202403)  # 2024-03-31 23:59:59.999999
+MARCH = month_end_time(202403)  # 2024-03-31 23:59:59.999999
 
 
 @pytest.fixture
