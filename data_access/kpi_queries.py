@@ -141,6 +141,11 @@ def _between(col, lo, hi) -> ColumnElement:
 _VISIT_TIME = ("visits", "night", "night_ok", "ratings", "ratings_pos", "hh_year_first", "hh_month_first")
 
 
+def _none(session: Session, table, cond) -> bool:
+    """No row of ``table`` matches ``cond`` (one indexed lookup)."""
+    return session.execute(select(literal(1)).select_from(table).where(cond).limit(1)).first() is None
+
+
 def settled_metrics(session: Session, as_of: datetime, metrics: Iterable[str]) -> set[str]:
     """The metrics among ``metrics`` with no event between ``as_of`` and the end of its month.
 
@@ -155,27 +160,24 @@ def settled_metrics(session: Session, as_of: datetime, metrics: Iterable[str]) -
     metrics = set(metrics)
     out: set[str] = set()
 
-    def none_after(table, cond) -> bool:
-        return session.execute(select(literal(1)).select_from(table).where(cond).limit(1)).first() is None
-
     checks = {"checks", "checks_ok", "rental_checks", "rental_checks_ok"} & metrics
-    if checks and none_after(SC, and_(SC.c.checked_on > as_of.date(), SC.c.checked_on < nxt.date())):
+    if checks and _none(session, SC, and_(SC.c.checked_on > as_of.date(), SC.c.checked_on < nxt.date())):
         out |= checks
     visit_time = set(_VISIT_TIME) & metrics
-    if visit_time and none_after(V, and_(V.c.visited_at > as_of, V.c.visited_at < nxt)):
+    if visit_time and _none(session, V, and_(V.c.visited_at > as_of, V.c.visited_at < nxt)):
         out |= visit_time
     # a compliant visit was entered within 24 h of its visit time
-    if "visits_ok" in metrics and none_after(V, and_(V.c.visited_at > as_of - ENTRY_LIMIT, V.c.visited_at < nxt,
-                                                     V.c.compliant, V.c.entered_at > as_of, V.c.entered_at < nxt)):
+    if "visits_ok" in metrics and _none(session, V, and_(V.c.visited_at > as_of - ENTRY_LIMIT, V.c.visited_at < nxt,
+                                                          V.c.compliant, V.c.entered_at > as_of, V.c.entered_at < nxt)):
         out.add("visits_ok")
-    if "needs" in metrics and none_after(N, and_(N.c.created_at > as_of, N.c.created_at < nxt)):
+    if "needs" in metrics and _none(session, N, and_(N.c.created_at > as_of, N.c.created_at < nxt)):
         out.add("needs")
-    if "needs_resolved" in metrics and none_after(N, and_(N.c.resolved_at > as_of, N.c.resolved_at < nxt)):
+    if "needs_resolved" in metrics and _none(session, N, and_(N.c.resolved_at > as_of, N.c.resolved_at < nxt)):
         out.add("needs_resolved")
     # an in-time response came within 48 h of creation
-    if "needs_sla_ok" in metrics and none_after(N, and_(N.c.created_at > as_of - NEED_SLA, N.c.created_at < nxt,
-                                                        N.c.sla_ok, N.c.responded_at > as_of,
-                                                        N.c.responded_at < nxt)):
+    if "needs_sla_ok" in metrics and _none(session, N, and_(N.c.created_at > as_of - NEED_SLA, N.c.created_at < nxt,
+                                                             N.c.sla_ok, N.c.responded_at > as_of,
+                                                             N.c.responded_at < nxt)):
         out.add("needs_sla_ok")
     return out
 
@@ -328,7 +330,7 @@ def special_compliance(session: Session, unit: Unit, ref: datetime,
     if not levels:
         return {}
     joins, cond, key = scope_joins(unit, H.c.grid_id, month_of(ref))
-    if session.execute(select(literal(1)).select_from(V).where(V.c.visited_at > ref).limit(1)).first() is None:
+    if _none(session, V, V.c.visited_at > ref):
         # nothing visited after ref (a dashboard looking at today): each household's latest visit
         # is its last one before ref, kept on the household row — no probe into the visits
         recent = or_(*[and_(H.c.risk_level == lvl, H.c.last_visit_at >= ref - timedelta(days=dd))
