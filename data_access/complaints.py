@@ -103,9 +103,7 @@ def _step(session: Session, user, complaint_id: int, expected_version: int, now:
     unit = session.get(OrgUnit, c.org_unit_id) if c.org_unit_id else None
     if unit is None or not unit_in_scope(actor, unit):
         raise PermissionDenied(f"complaint.{action}", "scope")
-    session.refresh(c)
-    if c.version != expected_version:
-        raise records.ConcurrentEdit("complaint changed by someone else")
+    records.check_version(session, c, expected_version, "complaint")
     if c.status != src:
         raise InvalidTransition(action, c.status)
     if now < c.received_at:

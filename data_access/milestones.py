@@ -22,7 +22,7 @@ from . import audit
 from .clock import today_local
 from .errors import ValidationError
 from .models import Milestone, OrgUnit, UnitRollup
-from .records import ConcurrentEdit, NotFound
+from .records import ConcurrentEdit, NotFound, check_version
 
 EDITABLE_STATUSES = ("planned", "in_progress", "done")
 EVIDENCE_MAX = 2000
@@ -92,9 +92,7 @@ def update(session: Session, milestone_id: int, expected_version: int, username:
     m = session.get(Milestone, milestone_id)
     if m is None:
         raise NotFound(f"milestone {milestone_id}")
-    session.refresh(m)
-    if m.version != expected_version:
-        raise ConcurrentEdit("milestone changed by someone else")
+    check_version(session, m, expected_version, "milestone")
     before = {"status": m.status, "evidence": m.evidence}
     if status == "done":
         done_on = m.done_on if m.status == "done" and m.done_on else (today or today_local())

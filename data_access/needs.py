@@ -189,9 +189,7 @@ def transition(*, session: Session, user, need_id: int, action: str, expected_ve
     actor = actor_of(session=session, user=user)
     need = _load(session, need_id)
     _check(session, actor, need, action)
-    session.refresh(need)
-    if need.version != expected_version:
-        raise records.ConcurrentEdit("need changed by someone else")
+    records.check_version(session, need, expected_version, "need")
     sources, target = TRANSITIONS[action]
     if need.status not in sources:
         raise InvalidTransition(action, need.status)

@@ -34,6 +34,14 @@ class NotFound(LookupError):
     pass
 
 
+def check_version(session: Session, obj, expected_version: int, what: str) -> None:
+    """Optimistic locking: reload ``obj`` and refuse (ConcurrentEdit) when its version is no longer
+    the one the user saw."""
+    session.refresh(obj)
+    if obj.version != expected_version:
+        raise ConcurrentEdit(f"{what} changed by someone else")
+
+
 class ConcurrentEdit(RuntimeError):
     """The record was changed by someone else since it was read (optimistic locking)."""
 
@@ -192,9 +200,7 @@ def update_need(*, session: Session, need_id: int, expected_version: int, userna
     n = session.get(Need, need_id)
     if n is None:
         raise NotFound(f"need {need_id}")
-    session.refresh(n)
-    if n.version != expected_version:
-        raise ConcurrentEdit("need changed by someone else")
+    check_version(session, n, expected_version, "need")
     before = need_contributions(n)
     probe = Need(**{**n.model_dump(), **changes})
     derive_need(probe)
