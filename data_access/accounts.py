@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from . import audit, passwords
+from . import audit, passwords, rollups
 from .errors import PermissionDenied, ValidationError
 from .models import LEVELS, ROLES, Household, LoginAttempt, OrgUnit, User
 from .records import NotFound
@@ -343,6 +343,9 @@ def set_role(*, session: Session, actor, user_id: int, role: str, scope_id: int,
     old = (u.role, u.scope_id)
     u.role, u.scope_id = role, scope_id
     session.add(u)
+    if old[1] != scope_id:  # the user's officer-weeks now count under the new scope
+        rollups.refresh_unit_weeks(session, rollups.lineage(session, unit_id=old[1])
+                                   ^ rollups.lineage(session, unit_id=scope_id))
     audit.write(session, admin.username, "user.set_role", "app_user", u.id,
                 {"from": {"role": old[0], "scope_id": old[1]}, "to": {"role": role, "scope_id": scope_id}}, at=now)
     return u

@@ -33,12 +33,11 @@ from .models import (
     GridAssignment,
     Household,
     Need,
-    OfficerWeek,
     OrgUnit,
     Rollup,
     SpotCheck,
     UnitRollup,
-    User,
+    UnitWeek,
     VetoEvent,
     Visit,
 )
@@ -51,8 +50,7 @@ V = Visit.__table__
 N = Need.__table__
 SC = SpotCheck.__table__
 H = Household.__table__
-OW = OfficerWeek.__table__
-AU = User.__table__
+UW = UnitWeek.__table__
 VE = VetoEvent.__table__
 
 LEVEL_COL = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id"}
@@ -113,12 +111,12 @@ def scope_joins(unit: Unit, grid_col, month_expr):
 
 
 def rollup_source(unit: Unit):
-    """(table, joins, condition, key) over the count rollups for U: the per-community rows for a
-    city, district or station (their children are whole communities' ancestors), else per grid."""
+    """(table, joins, condition, key) over the count rollups for U: for a city, district or station
+    its children's own rows of ``unit_rollup`` (districts, stations, communities: each a whole
+    unit), for a community or grid the grid rows mapped through the assignments."""
     if unit.level in CHILD_COL:
         c = OU.alias("c")
-        return (UR, [(c, c.c.id == UR.c.community_id)], c.c[LEVEL_COL[unit.level]] == unit.id,
-                c.c[CHILD_COL[unit.level]])
+        return UR, [(c, c.c.id == UR.c.unit_id)], c.c.parent_id == unit.id, UR.c.unit_id
     joins, cond, key = scope_joins(unit, R.c.grid_id, R.c.period_month)
     return R, joins, cond, key
 
@@ -369,21 +367,27 @@ def special_compliance_at(session: Session, unit: Unit, refs: Iterable[datetime]
 
 
 def officer_weeks(session: Session, unit: Unit, wk_lo: int, wk_hi: int) -> list[tuple[int | None, int, int, int]]:
-    """Rows ``(key, week, households, officer_weeks)`` from ``officer_week`` for weeks in
-    ``[wk_lo, wk_hi]`` (yyyyww), for users whose *current* scope unit is U or under U; an
-    officer-week counts when the officer visited at least one household that week."""
-    s = OU.alias("s")
+    """Rows ``(key, week, households, officer_weeks)`` for weeks in ``[wk_lo, wk_hi]`` (yyyyww), of
+    the users whose *current* scope unit is U or under U; an officer-week counts when the officer
+    visited at least one household that week. From ``unit_week``: the children's own rows, and
+    U's row less its children's for the officers scoped on U itself (key None)."""
+    in_weeks = _between(UW.c.week, wk_lo, wk_hi)
+    own = session.execute(select(UW.c.week, UW.c.households, UW.c.officers)
+                          .where(UW.c.unit_id == unit.id, in_weeks)).all()
     if unit.level == "grid":
-        key = s.c.id
-    elif unit.level == "community":
-        key = case((s.c.level == "grid", s.c.id), else_=None)
-    else:
-        key = s.c[CHILD_COL[unit.level]]
-    stmt = (select(key, OW.c.week, func.sum(OW.c.households), func.count())
-            .select_from(OW.join(AU, AU.c.id == OW.c.officer_id).join(s, s.c.id == AU.c.scope_id))
-            .where(s.c.path.like(unit.path + "%"), _between(OW.c.week, wk_lo, wk_hi), OW.c.households > 0)
-            .group_by(key, OW.c.week))
-    return [(k, int(w), int(h), int(n)) for k, w, h, n in session.execute(stmt)]
+        return [(unit.id, int(w), int(h), int(n)) for w, h, n in own if n]
+    rest = {int(w): [int(h), int(n)] for w, h, n in own}
+    c = OU.alias("c")
+    out: list[tuple[int | None, int, int, int]] = []
+    for k, w, h, n in session.execute(select(UW.c.unit_id, UW.c.week, UW.c.households, UW.c.officers)
+                                      .select_from(UW.join(c, c.c.id == UW.c.unit_id))
+                                      .where(c.c.parent_id == unit.id, in_weeks)):
+        if n:
+            out.append((k, int(w), int(h), int(n)))
+            rest[int(w)][0] -= int(h)
+            rest[int(w)][1] -= int(n)
+    out.extend((None, w, h, n) for w, (h, n) in rest.items() if n)
+    return out
 
 
 def veto_paths(session: Session, unit: Unit, d0: date, d1: date) -> list[str]:

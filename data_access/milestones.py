@@ -112,10 +112,6 @@ def update(session: Session, milestone_id: int, expected_version: int, username:
 
 # --- pilot vs rest -------------------------------------------------------------------------------
 
-def _scope_filter(c, scope: OrgUnit):
-    return c.c[_LEVEL_COL[scope.level]] == scope.id
-
-
 def scope_groups(*, session: Session, scope_code: str) -> set[str]:
     """Which groups (pilot / rest) have districts inside the unit ``scope_code`` (a grid: its district)."""
     ou = OrgUnit.__table__
@@ -141,13 +137,15 @@ def pilot_monthly_counts(*, session: Session, scope_code: str, m0: int, m1: int,
     scope = session.execute(select(ou).where(ou.c.code == scope_code)).first()
     if scope is None or scope.level == "grid":
         return []
-    r = UnitRollup.__table__  # per community, mapped through the grid assignments of each month
-    c = ou.alias("c")
+    r = UnitRollup.__table__  # per unit, mapped through the grid assignments of each month
+    u = ou.alias("u")
     d = ou.alias("d")
-    src = r.join(c, c.c.id == r.c.community_id).join(d, d.c.id == c.c.district_id)
+    src = r.join(u, u.c.id == r.c.unit_id).join(d, d.c.id == u.c.district_id)
+    # the city: its districts' rows; a district, station or community: its own rows
+    own = u.c.parent_id == scope.id if scope.level == "city" else u.c.id == scope.id
     stmt = (select(r.c.period_month, d.c.pilot, r.c.metric, func.sum(r.c.n))
             .select_from(src)
-            .where(_scope_filter(c, scope), r.c.period_month >= m0, r.c.period_month <= m1,
+            .where(own, r.c.period_month >= m0, r.c.period_month <= m1,
                    r.c.event_month < before_month, r.c.metric.in_(metrics))
             .group_by(r.c.period_month, d.c.pilot, r.c.metric)
             .order_by(r.c.period_month, d.c.pilot, r.c.metric))

@@ -311,15 +311,14 @@ class Rollup(SQLModel, table=True):
     n: int = 0
 
 
-# The same counts per community (each grid mapped through its assignment valid in the period
-# month), kept in step with ``rollup`` so that city, district and station totals read a few
-# thousand communities' rows instead of every grid's. Not for the ``households`` metric (stock is
-# mapped at the reference month, see kpi_queries.household_stock).
+# The same counts per community, station and district (``unit_id``): each grid mapped through its
+# assignment valid in the period month, then to that community's station and district. A unit's
+# totals per child are then the children's own rows (the city reads 16 districts' rows, not
+# 12,000 grids'). Kept in step with ``rollup`` (see data_access.rollups). Not for the
+# ``households`` metric (stock is mapped at the reference month, see kpi_queries.household_stock).
 class UnitRollup(SQLModel, table=True):
     __tablename__ = "unit_rollup"
-    # covering: the KPI sums read the index only
-    __table_args__ = (Index("ix_unit_rollup_period", "period_month", "metric", "event_month", "community_id", "n"),)
-    community_id: int = Field(foreign_key="org_unit.id", primary_key=True)
+    unit_id: int = Field(foreign_key="org_unit.id", primary_key=True)
     period_month: int = Field(primary_key=True)
     event_month: int = Field(primary_key=True)
     metric: str = Field(primary_key=True, max_length=24)
@@ -348,12 +347,23 @@ class SpecialSnapshotMonth(SQLModel, table=True):
 # Distinct households visited per officer per ISO week.
 class OfficerWeek(SQLModel, table=True):
     __tablename__ = "officer_week"
-    # covering: officer_weekly_visits reads a range of weeks
-    __table_args__ = (Index("ix_officer_week_week", "week", "officer_id", "households"),)
     officer_id: int = Field(foreign_key="app_user.id", primary_key=True)
     week: int = Field(primary_key=True)
     households: int = 0
 
+
+# Officer-weeks per unit and ISO week, for officers whose *current* scope is that unit or under
+# it: ``households`` = the sum of their ``officer_week.households``, ``officers`` = how many of
+# those officer-weeks visited at least one household. officer_weekly_visits of a unit per child
+# reads its children's rows (the city: 16 districts' rows, not every officer's). Kept in step
+# with ``officer_week`` and re-derived when an officer's scope or a grid's community changes
+# (see data_access.rollups).
+class UnitWeek(SQLModel, table=True):
+    __tablename__ = "unit_week"
+    unit_id: int = Field(foreign_key="org_unit.id", primary_key=True)
+    week: int = Field(primary_key=True)
+    households: int = 0
+    officers: int = 0
 
 
 # --- officers' workflow (issue 5) -------------------------------------------------------------

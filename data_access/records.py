@@ -92,9 +92,13 @@ def move_grid(*, session: Session, grid: OrgUnit, community: OrgUnit, from_month
     session.add(GridAssignment(grid_id=grid.id, community_id=community.id, from_month=from_month))
     rollups.refresh_communities(session, [current.community_id if current else None, community.id])
     old = grid.parent_id
+    before = rollups.lineage(session, unit_id=grid.id)
     grid.parent_id = community.id
     _set_lineage(grid, community)
     session.add(grid)
+    session.flush()
+    # officers scoped on the grid now count under the new community, station and district
+    rollups.refresh_unit_weeks(session, before ^ rollups.lineage(session, unit_id=grid.id))
     audit.write(session, username, "grid.move", "org_unit", grid.code,
                 {"from": old, "to": community.id, "from_month": from_month})
 

@@ -19,8 +19,15 @@ Metrics:
                   on their current grid
 
 ``unit_rollup`` holds the same rows summed per community (each grid mapped through the
-assignment valid in the period month; all metrics but ``households``). ``apply`` updates both
-tables; a grid move re-derives the two communities involved (``refresh_communities``).
+assignment valid in the period month; all metrics but ``households``), and per station and
+district (the sums of their communities' rows). ``apply`` updates both tables; a grid move
+re-derives the two communities involved and their stations and districts
+(``refresh_communities``).
+
+``officer_week`` counts the distinct households each officer visited per ISO week;
+``unit_week`` sums it per unit (officers whose current scope is the unit or under it), kept in
+step by ``apply_distinct`` and re-derived for the units an officer or a grid left or joined
+(``refresh_unit_weeks``).
 
 Every write path updates these in the same transaction (``apply``/``visit_added`` …);
 ``rebuild`` recomputes everything with a few GROUP BY statements.
@@ -35,21 +42,20 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from .derive import STOCK_FLOOR, Contribution, month_of, week_of
-from .models import GridAssignment, OfficerWeek, Rollup, UnitRollup, Visit
+from .models import GridAssignment, OfficerWeek, OrgUnit, Rollup, UnitRollup, UnitWeek, User, Visit
 
 
-def _upsert_sql(session: Session, table: str, keys: tuple[str, ...], valcol: str) -> str:
-    cols = ", ".join(keys + (valcol,))
-    params = ", ".join(f":{c}" for c in keys + (valcol,))
-    return (
-        f"INSERT INTO {table} ({cols}) VALUES ({params}) "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {valcol} = {table}.{valcol} + excluded.{valcol}"
-    )
+def _upsert_sql(session: Session, table: str, keys: tuple[str, ...], *valcols: str) -> str:
+    """INSERT … ON CONFLICT that adds the given values to an existing row."""
+    cols = ", ".join(keys + valcols)
+    params = ", ".join(f":{c}" for c in keys + valcols)
+    sets = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in valcols)
+    return f"INSERT INTO {table} ({cols}) VALUES ({params}) ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {sets}"
 
 
 def apply(session: Session, add: Iterable[Contribution] = (), remove: Iterable[Contribution] = ()) -> None:
     """Add +1 for each contribution in ``add`` and −1 for each in ``remove`` (net deltas only),
-    to the grid rows and to the community rows they map to."""
+    to the grid rows and to the community, station and district rows they map to."""
     delta: Counter = Counter()
     for c in add:
         delta[c] += 1
@@ -62,61 +68,87 @@ def apply(session: Session, add: Iterable[Contribution] = (), remove: Iterable[C
         text(_upsert_sql(session, "rollup", ("grid_id", "period_month", "event_month", "metric"), "n")),
         [{"grid_id": g, "period_month": p, "event_month": e, "metric": m, "n": d} for (g, p, e, m), d in delta.items()],
     )
-    per_community: Counter = Counter()
-    owner = _communities(session, {(g, p) for (g, p, _e, m) in delta if m != "households"})
+    per_unit: Counter = Counter()
+    owners = _owners(session, {(g, p) for (g, p, _e, m) in delta if m != "households"})
     for (g, p, e, m), d in delta.items():
-        c = owner.get((g, p))
-        if c is not None and m != "households":
-            per_community[(c, p, e, m)] += d
-    rows = [{"community_id": c, "period_month": p, "event_month": e, "metric": m, "n": d}
-            for (c, p, e, m), d in per_community.items() if d]
+        if m != "households":
+            for u in owners.get((g, p), ()):
+                per_unit[(u, p, e, m)] += d
+    rows = [{"unit_id": u, "period_month": p, "event_month": e, "metric": m, "n": d}
+            for (u, p, e, m), d in per_unit.items() if d]
     if rows:
         session.execute(
-            text(_upsert_sql(session, "unit_rollup", ("community_id", "period_month", "event_month", "metric"), "n")),
+            text(_upsert_sql(session, "unit_rollup", ("unit_id", "period_month", "event_month", "metric"), "n")),
             rows,
         )
 
 
-def _communities(session: Session, grid_months: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """``{(grid, month): community}`` through the assignment valid in that month."""
+def _owners(session: Session, grid_months: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, ...]]:
+    """``{(grid, month): (community, station, district)}``: the community through the assignment
+    valid in that month, and that community's station and district."""
     if not grid_months:
         return {}
     ga = GridAssignment.__table__
-    rows = session.execute(sa_select(ga.c.grid_id, ga.c.community_id, ga.c.from_month, ga.c.to_month)
+    c = OrgUnit.__table__
+    rows = session.execute(sa_select(ga.c.grid_id, ga.c.from_month, ga.c.to_month, c.c.id, c.c.station_id,
+                                      c.c.district_id)
+                           .join_from(ga, c, c.c.id == ga.c.community_id)
                            .where(ga.c.grid_id.in_({g for g, _ in grid_months}))).all()
     out = {}
     for g, p in grid_months:
-        for grid, community, lo, hi in rows:
+        for grid, lo, hi, *units in rows:
             if grid == g and lo <= p and (hi is None or p < hi):
-                out[(g, p)] = community
+                out[(g, p)] = tuple(u for u in units if u is not None)
                 break
     return out
 
 
-_UNIT_SQL = (
-    "INSERT INTO unit_rollup (community_id, period_month, event_month, metric, n) "
+# community rows from the grid rollups; station and district rows from their communities' rows
+_COMMUNITY_SQL = (
+    "INSERT INTO unit_rollup (unit_id, period_month, event_month, metric, n) "
     "SELECT ga.community_id, r.period_month, r.event_month, r.metric, SUM(r.n) FROM rollup r "
     "JOIN grid_assignment ga ON ga.grid_id = r.grid_id AND ga.from_month <= r.period_month "
     "AND (ga.to_month IS NULL OR ga.to_month > r.period_month) "
     "WHERE r.metric <> 'households' {extra}"
     "GROUP BY ga.community_id, r.period_month, r.event_month, r.metric"
 )
+_ANCESTOR_SQL = (
+    "INSERT INTO unit_rollup (unit_id, period_month, event_month, metric, n) "
+    "SELECT c.{col}, u.period_month, u.event_month, u.metric, SUM(u.n) FROM unit_rollup u "
+    "JOIN org_unit c ON c.id = u.unit_id "
+    "WHERE c.level = 'community' AND c.{col} IS NOT NULL {extra}"
+    "GROUP BY c.{col}, u.period_month, u.event_month, u.metric"
+)
+
+
+def _in(col: str, ids: Iterable[int]) -> str:
+    return f"AND {col} IN ({', '.join(str(int(i)) for i in ids)}) "
 
 
 def rebuild_units(session: Session) -> None:
-    """Recompute ``unit_rollup`` from ``rollup`` and the grid assignments."""
+    """Recompute ``unit_rollup`` from ``rollup``, the grid assignments and the org-unit tree."""
     session.execute(delete(UnitRollup))
-    session.execute(text(_UNIT_SQL.format(extra="")))
+    session.execute(text(_COMMUNITY_SQL.format(extra="")))
+    for col in ("station_id", "district_id"):
+        session.execute(text(_ANCESTOR_SQL.format(col=col, extra="")))
 
 
 def refresh_communities(session: Session, community_ids: Iterable[int]) -> None:
-    """Recompute the ``unit_rollup`` rows of these communities (after a grid changed community)."""
+    """Recompute the ``unit_rollup`` rows of these communities and of their stations and districts
+    (after a grid changed community)."""
     ids = sorted({int(c) for c in community_ids if c is not None})
     if not ids:
         return
     session.flush()
-    session.execute(delete(UnitRollup).where(UnitRollup.community_id.in_(ids)))
-    session.execute(text(_UNIT_SQL.format(extra=f"AND ga.community_id IN ({', '.join(map(str, ids))}) ")))
+    ou = OrgUnit.__table__
+    up = session.execute(sa_select(ou.c.station_id, ou.c.district_id).where(ou.c.id.in_(ids))).all()
+    session.execute(delete(UnitRollup).where(UnitRollup.unit_id.in_(ids)))
+    session.execute(text(_COMMUNITY_SQL.format(extra=_in("ga.community_id", ids))))
+    for pos, col in enumerate(("station_id", "district_id")):
+        anc = sorted({r[pos] for r in up if r[pos] is not None})
+        if anc:
+            session.execute(delete(UnitRollup).where(UnitRollup.unit_id.in_(anc)))
+            session.execute(text(_ANCESTOR_SQL.format(col=col, extra=_in(f"c.{col}", anc))))
 
 
 def _first_visit(session: Session, household_id: int, lo: int, hi: int) -> Contribution | None:
@@ -158,10 +190,56 @@ def apply_distinct(session: Session, before: dict, after: dict) -> None:
     officer_id, wk, b = before["officer_week"]
     a = after["officer_week"][2]
     if a != b:
-        session.execute(
-            text(_upsert_sql(session, "officer_week", ("officer_id", "week"), "households")),
+        now = session.execute(
+            text(_upsert_sql(session, "officer_week", ("officer_id", "week"), "households") + " RETURNING households"),
             {"officer_id": officer_id, "week": wk, "households": a - b},
-        )
+        ).scalar_one()
+        was = now - (a - b)
+        rows = [{"unit_id": u, "week": wk, "households": a - b, "officers": (now > 0) - (was > 0)}
+                for u in lineage(session, scope_of=officer_id)]
+        if rows:
+            session.execute(text(_upsert_sql(session, "unit_week", ("unit_id", "week"), "households", "officers")),
+                            rows)
+
+
+_LINEAGE_COLS = ("city_id", "district_id", "station_id", "community_id")
+
+
+def lineage(session: Session, *, unit_id: int | None = None, scope_of: int | None = None) -> set[int]:
+    """A unit and its ancestors (the unit ``unit_id``, or the current scope unit of user ``scope_of``)."""
+    ou = OrgUnit.__table__
+    stmt = sa_select(ou.c.id, *[ou.c[c] for c in _LINEAGE_COLS])
+    if scope_of is not None:
+        au = User.__table__
+        stmt = stmt.join_from(au, ou, ou.c.id == au.c.scope_id).where(au.c.id == scope_of)
+    else:
+        stmt = stmt.where(ou.c.id == unit_id)
+    row = session.execute(stmt).first()
+    return set() if row is None else {u for u in row if u is not None}
+
+
+# officer-weeks summed per unit level (a grid: officers scoped on it; any other unit: on it or under it)
+_WEEK_SQL = (
+    "INSERT INTO unit_week (unit_id, week, households, officers) "
+    "SELECT s.{col}, ow.week, SUM(ow.households), COUNT(*) FROM officer_week ow "
+    "JOIN app_user a ON a.id = ow.officer_id JOIN org_unit s ON s.id = a.scope_id "
+    "WHERE ow.households > 0 AND s.{col} IS NOT NULL {extra}"
+    "GROUP BY s.{col}, ow.week"
+)
+_WEEK_LEVELS = (*((c, "") for c in _LINEAGE_COLS), ("id", "AND s.level = 'grid' "))
+
+
+def refresh_unit_weeks(session: Session, unit_ids: Iterable[int] | None = None) -> None:
+    """Recompute ``unit_week`` for these units (all units when None). After a user's scope or a
+    grid's community changed, pass the units on the old lineage or the new but not both
+    (``lineage(...) ^ lineage(...)``): their officers came or went."""
+    ids = None if unit_ids is None else sorted({int(u) for u in unit_ids if u is not None})
+    if ids == []:
+        return
+    session.flush()
+    session.execute(delete(UnitWeek) if ids is None else delete(UnitWeek).where(UnitWeek.unit_id.in_(ids)))
+    for col, extra in _WEEK_LEVELS:
+        session.execute(text(_WEEK_SQL.format(col=col, extra=extra + (_in(f"s.{col}", ids) if ids else ""))))
 
 
 _REBUILD = [
@@ -237,5 +315,6 @@ def rebuild(session: Session) -> None:
         )
     )
     rebuild_units(session)
+    refresh_unit_weeks(session)
     session.execute(text("UPDATE household SET last_visit_at = NULL WHERE last_visit_at IS NOT NULL"))
     session.execute(text(LAST_VISIT_SQL))

@@ -365,3 +365,42 @@ def test_cli_json(use_db, capsys):
     assert "NOPE" in capsys.readouterr().err
     assert main(["kpis", "--unit", "C", "--period", "2024-13", "--as-of", "2024-05-15", "--json"]) != 0
     assert "2024-13" in capsys.readouterr().err
+
+
+def test_officer_weeks_follow_the_officers_current_scope(session):
+    """officer_weekly_visits counts each officer under their *current* scope unit: when an admin
+    gives an officer another scope, or the officer's grid moves, all their weeks move with them."""
+    from data_access import accounts
+
+    c, d1, _s1, cm1, g1, g2, d2, s2, cm2, _g3 = two_districts(session)
+    admin = f.officer(session, c, role="admin")
+    o1 = f.officer(session, g1)  # moves to S2 by a new scope
+    o2 = f.officer(session, g2)  # moves with G2 to CM2 (D2)
+    h1, h2, h3 = (f.household(session, g) for g in (g1, g1, g2))
+    # ISO week 2024-10 = 4–10 March, week 11 = 11–17 March
+    f.visit(session, h1, o1, datetime(2024, 3, 4, 9))
+    f.visit(session, h2, o1, datetime(2024, 3, 5, 9))
+    f.visit(session, h1, o1, datetime(2024, 3, 6, 9))    # h1 again: still 2 households in week 10
+    f.visit(session, h1, o1, datetime(2024, 3, 12, 9))   # week 11: 1 household
+    f.visit(session, h3, o2, datetime(2024, 3, 13, 9))   # week 11: 1 household
+
+    def weekly(unit_code):
+        got = by_unit(compute_kpis(session, unit_code=unit_code, period="2024-03", as_of=date(2024, 6, 30)))
+        return {u: (got[(u, "officer_weekly_visits")].value, got[(u, "officer_weekly_visits")].n)
+                for (u, ind) in got if ind == "officer_weekly_visits"}
+
+    # o1: (2 + 1) households over 2 officer-weeks; o2: 1 over 1 — all in D1
+    assert weekly("C") == {"C": (4 / 3, 3), "D1": (4 / 3, 3), "D2": (None, 0)}
+    accounts.set_role(session=session, actor=admin, user_id=o1.id, role="officer", scope_id=s2.id,
+                      now=datetime(2024, 6, 1))
+    assert weekly("C") == {"C": (4 / 3, 3), "D1": (1.0, 1), "D2": (1.5, 2)}
+    assert weekly("D2") == {"D2": (1.5, 2), "S2": (1.5, 2)}
+    assert weekly("S2")["S2"] == (1.5, 2)  # o1 is scoped on S2 itself: in S2's total, under no community
+    records.move_grid(session=session, grid=g2, community=cm2, from_month=202405, username="test")
+    assert weekly("C") == {"C": (4 / 3, 3), "D1": (None, 0), "D2": (4 / 3, 3)}
+    assert weekly("CM2") == {"CM2": (1.0, 1), "G2": (1.0, 1), "G3": (None, 0)}
+    assert weekly("CM1") == {"CM1": (None, 0), "G1": (None, 0)}
+    # and the kept-in-step rows equal the rebuilt ones
+    before = weekly("C"), weekly("S2"), weekly("CM2")
+    rollups.rebuild(session)
+    assert (weekly("C"), weekly("S2"), weekly("CM2")) == before

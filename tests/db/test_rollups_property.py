@@ -27,7 +27,7 @@ T0 = datetime(2023, 12, 1)  # records start a month before the pilot phase
 SPAN_MIN = int((datetime(2025, 1, 10) - T0).total_seconds() // 60)
 ASOF_MIN = int((datetime(2024, 12, 31, 23, 59) - datetime(2024, 1, 1)).total_seconds() // 60)
 INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
-OFFICER_SCOPES = ("G1", "G3", "D1")  # two grid officers and one on a district
+OFFICER_SCOPES = ("G1", "G3", "D1", "G2")  # grid officers (one on the grid that moves) and one on a district
 
 
 def minutes(n: int) -> datetime:
@@ -42,7 +42,7 @@ households = st.lists(st.fixed_dictionaries({
 }), min_size=1, max_size=6)
 
 visits = st.lists(st.fixed_dictionaries({
-    "hh": st.integers(0, 5), "officer": st.integers(0, 2),
+    "hh": st.integers(0, 5), "officer": st.integers(0, 3),
     "at": st.integers(0, SPAN_MIN),
     "id_shown": st.booleans(), "bodycam": st.booleans(),
     "entry_h": st.one_of(st.none(), st.integers(0, 60)),
@@ -71,6 +71,9 @@ as_ofs = st.one_of(
 )
 # (month G2 moves from CM1 to CM2, whether the move is made after the records were written)
 moves = st.one_of(st.none(), st.tuples(st.integers(2, 11).map(lambda m: 202400 + m), st.booleans()))
+
+
+TOPS = ("C", "D1", "CM1", "CM2")  # the units compute_kpis is asked for (each with its children)
 
 
 def build(s: Session, data: dict) -> dict:
@@ -118,7 +121,7 @@ def month_of(t) -> int:
 
 
 def reference(s: Session, built: dict, move: int | None, period: str, as_of: datetime) -> dict:
-    """{unit code: {indicator: (value, n)}} for C, D1, D2, CM1 and the grids, per indicators.md."""
+    """{unit code: {indicator: (value, n)}} for C, D1, D2, S1, CM1 and the grids, per indicators.md."""
     u = built["units"]
     if period == "pilot":
         p0, p1 = date(2024, 1, 1), date(2024, 12, 31)
@@ -135,7 +138,7 @@ def reference(s: Session, built: dict, move: int | None, period: str, as_of: dat
 
     def inside(unit: str, grid_code: str, month: int) -> bool:
         cm = community(grid_code, month)
-        return {"C": True, "D1": cm == "CM1", "D2": cm == "CM2", "CM1": cm == "CM1",
+        return {"C": True, "D1": cm == "CM1", "D2": cm == "CM2", "S1": cm == "CM1", "CM1": cm == "CM1",
                 "G1": grid_code == "G1", "G2": grid_code == "G2", "G3": grid_code == "G3"}[unit]
 
     code_of = {x.id: c for c, x in u.items()}
@@ -156,11 +159,14 @@ def reference(s: Session, built: dict, move: int | None, period: str, as_of: dat
             week_ranges.append(monday)
         monday += timedelta(days=7)
     scope_units = {o.id: code for o, code in zip(built["officers"], OFFICER_SCOPES, strict=True)}
-    under = {"C": {"G1", "G3", "D1"}, "D1": {"G1", "D1"}, "D2": {"G3"}, "CM1": {"G1"},
-             "G1": {"G1"}, "G2": set(), "G3": {"G3"}}
+    # officers count under their scope unit's current place: G2's officer follows the move
+    g2 = {"G2"}
+    under = {"C": {"G1", "G3", "D1", "G2"}, "D1": {"G1", "D1"} | (set() if move else g2),
+             "D2": {"G3"} | (g2 if move else set()), "S1": {"G1"} | (set() if move else g2),
+             "CM1": {"G1"} | (set() if move else g2), "G1": {"G1"}, "G2": g2, "G3": {"G3"}}
 
     out = {}
-    for unit in ("C", "D1", "D2", "CM1", "G1", "G2", "G3"):
+    for unit in ("C", "D1", "D2", "S1", "CM1", "G1", "G2", "G3"):
         def g(grid_id):
             return code_of[grid_id]
 
@@ -226,13 +232,14 @@ def reference(s: Session, built: dict, move: int | None, period: str, as_of: dat
     return out
 
 
-def rollup_rows(s: Session) -> tuple[set, set, set]:
+def rollup_rows(s: Session) -> tuple[set, set, set, set]:
     r = {tuple(x) for x in s.execute(text(
         "SELECT grid_id, period_month, event_month, metric, n FROM rollup WHERE n <> 0"))}
     c = {tuple(x) for x in s.execute(text(
-        "SELECT community_id, period_month, event_month, metric, n FROM unit_rollup WHERE n <> 0"))}
+        "SELECT unit_id, period_month, event_month, metric, n FROM unit_rollup WHERE n <> 0"))}
     w = {tuple(x) for x in s.execute(text("SELECT officer_id, week, households FROM officer_week WHERE households <> 0"))}
-    return r, c, w
+    uw = {tuple(x) for x in s.execute(text("SELECT unit_id, week, households, officers FROM unit_week WHERE officers <> 0"))}
+    return r, c, w, uw
 
 
 @settings(max_examples=40, deadline=None,
@@ -249,30 +256,33 @@ def test_rollups_and_kpis_match_raw_records(engine, hh, vis, nd, ck, move, perio
             built = build(s, data)
             as_of_dt = as_of if isinstance(as_of, datetime) else datetime.combine(as_of, time.max)
             expected = reference(s, built, None if move is None else move[0], period, as_of_dt)
+            # each unit as seen from each top it appears under (D1: C's child and itself; S1: D1's child)
             got = {}
-            for top in ("C", "CM1", "CM2"):
+            for top in TOPS:
                 for k in compute_kpis(s, unit_code=top, period=period, as_of=as_of):
-                    got[(k.unit_code, k.indicator)] = k
+                    got.setdefault((k.unit_code, k.indicator), []).append(k)
             for unit, rows in expected.items():
                 if unit == "G2" and move is not None:
                     continue  # moved from CM1 to CM2: as a child it counts only its months there
                 for ind in INDICATORS:
                     value, n = rows[ind]
-                    k = got[(unit, ind)]
-                    assert k.n == n, (unit, ind, k, value, n)
-                    if value is None:
-                        assert k.value is None, (unit, ind, k)
-                    elif ind == "assessment_score":
-                        assert abs(k.value - value) <= 0.05 + 1e-9, (unit, ind, k, value)
-                    else:
-                        assert k.value == pytest.approx(value), (unit, ind, k, value)
+                    for k in got[(unit, ind)]:
+                        assert k.n == n, (unit, ind, k, value, n)
+                        if value is None:
+                            assert k.value is None, (unit, ind, k)
+                        elif ind == "assessment_score":
+                            assert abs(k.value - value) <= 0.05 + 1e-9, (unit, ind, k, value)
+                        else:
+                            assert k.value == pytest.approx(value), (unit, ind, k, value)
 
             # (a) incremental rollups == rebuilt rollups; and the KPIs do not change
             incremental = rollup_rows(s)
             rollups.rebuild(s)
             assert rollup_rows(s) == incremental
-            again = {(k.unit_code, k.indicator): k for top in ("C", "CM1", "CM2")
-                     for k in compute_kpis(s, unit_code=top, period=period, as_of=as_of)}
+            again = {}
+            for top in TOPS:
+                for k in compute_kpis(s, unit_code=top, period=period, as_of=as_of):
+                    again.setdefault((k.unit_code, k.indicator), []).append(k)
             assert again == got
         finally:
             s.rollback()
