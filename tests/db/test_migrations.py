@@ -7,3 +7,43 @@ def test_migrated_schema_has_core_tables(engine):
               "spot_check", "indicator", "phase", "target", "milestone", "audit_log", "rollup", "unit_rollup", "special_snapshot",
               "special_snapshot_month", "unit_week"):
         assert t in names, t
+
+
+def test_migration_0006_fills_unit_rows_and_downgrades(engine):
+    """0006 derives the per-unit rows of an existing database (the same rows the app keeps in step);
+    its downgrade restores 0005's per-community table."""
+    from datetime import datetime
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    import factories as f
+    from data_access import db as dbmod
+
+    with Session(engine, expire_on_commit=False) as s:
+        c = f.unit(s, "C")
+        d1 = f.unit(s, "D1", c)
+        _, cm1, g1 = f.chain(s, d1, "S1", "CM1", "G1")
+        g2 = f.unit(s, "G2", cm1)
+        off, off_d = f.officer(s, g1), f.officer(s, d1)
+        for i, g in enumerate((g1, g1, g2)):
+            h = f.household(s, g)
+            f.visit(s, h, off, datetime(2024, 3, 4 + i, 9))
+            f.visit(s, h, off_d, datetime(2024, 3, 12, 9 + i))
+        s.commit()
+
+    def rows(conn, table):
+        return sorted(tuple(r) for r in conn.execute(text(f"SELECT * FROM {table}")))
+
+    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        kept = rows(conn, "unit_rollup"), rows(conn, "unit_week")
+        assert {r[0] for r in kept[0]} == {cm1.id, cm1.station_id, d1.id}
+        assert {r[0] for r in kept[1]} == {c.id, d1.id, cm1.station_id, cm1.id, g1.id}
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+        assert "unit_week" not in inspect(conn).get_table_names()
+        assert rows(conn, "unit_rollup") == [r for r in kept[0] if r[0] == cm1.id]
+        command.upgrade(cfg, "head")
+        assert (rows(conn, "unit_rollup"), rows(conn, "unit_week")) == kept
