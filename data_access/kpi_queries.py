@@ -33,11 +33,13 @@ from .models import (
     GridAssignment,
     Household,
     Need,
+    OfficerWeek,
     OrgUnit,
     Rollup,
     SpotCheck,
     UnitRollup,
     UnitWeek,
+    User,
     VetoEvent,
     Visit,
 )
@@ -51,6 +53,8 @@ N = Need.__table__
 SC = SpotCheck.__table__
 H = Household.__table__
 UW = UnitWeek.__table__
+OW = OfficerWeek.__table__
+AU = User.__table__
 VE = VetoEvent.__table__
 
 LEVEL_COL = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id"}
@@ -369,25 +373,19 @@ def special_compliance_at(session: Session, unit: Unit, refs: Iterable[datetime]
 def officer_weeks(session: Session, unit: Unit, wk_lo: int, wk_hi: int) -> list[tuple[int | None, int, int, int]]:
     """Rows ``(key, week, households, officer_weeks)`` for weeks in ``[wk_lo, wk_hi]`` (yyyyww), of
     the users whose *current* scope unit is U or under U; an officer-week counts when the officer
-    visited at least one household that week. From ``unit_week``: the children's own rows, and
-    U's row less its children's for the officers scoped on U itself (key None)."""
-    in_weeks = _between(UW.c.week, wk_lo, wk_hi)
-    own = session.execute(select(UW.c.week, UW.c.households, UW.c.officers)
-                          .where(UW.c.unit_id == unit.id, in_weeks)).all()
-    if unit.level == "grid":
-        return [(unit.id, int(w), int(h), int(n)) for w, h, n in own if n]
-    rest = {int(w): [int(h), int(n)] for w, h, n in own}
+    visited at least one household that week. Under a child: that child's ``unit_week`` rows;
+    scoped on U itself (key None; a grid: the grid): their own ``officer_week`` rows."""
     c = OU.alias("c")
-    out: list[tuple[int | None, int, int, int]] = []
-    for k, w, h, n in session.execute(select(UW.c.unit_id, UW.c.week, UW.c.households, UW.c.officers)
-                                      .select_from(UW.join(c, c.c.id == UW.c.unit_id))
-                                      .where(c.c.parent_id == unit.id, in_weeks)):
-        if n:
-            out.append((k, int(w), int(h), int(n)))
-            rest[int(w)][0] -= int(h)
-            rest[int(w)][1] -= int(n)
-    out.extend((None, w, h, n) for w, (h, n) in rest.items() if n)
-    return out
+    kids = (select(UW.c.unit_id, UW.c.week, UW.c.households, UW.c.officers)
+            .select_from(UW.join(c, c.c.id == UW.c.unit_id))
+            .where(c.c.parent_id == unit.id, _between(UW.c.week, wk_lo, wk_hi), UW.c.officers > 0))
+    own = (select(OW.c.week, func.sum(OW.c.households), func.count())
+           .select_from(OW.join(AU, AU.c.id == OW.c.officer_id))
+           .where(AU.c.scope_id == unit.id, _between(OW.c.week, wk_lo, wk_hi), OW.c.households > 0)
+           .group_by(OW.c.week))
+    key = unit.id if unit.level == "grid" else None
+    return ([(k, int(w), int(h), int(n)) for k, w, h, n in session.execute(kids)]
+            + [(key, int(w), int(h), int(n)) for w, h, n in session.execute(own)])
 
 
 def veto_paths(session: Session, unit: Unit, d0: date, d1: date) -> list[str]:

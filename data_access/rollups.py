@@ -66,7 +66,9 @@ def apply(session: Session, add: Iterable[Contribution] = (), remove: Iterable[C
         return
     session.execute(
         text(_upsert_sql(session, "rollup", ("grid_id", "period_month", "event_month", "metric"), "n")),
-        [{"grid_id": g, "period_month": p, "event_month": e, "metric": m, "n": d} for (g, p, e, m), d in delta.items()],
+        # in key order: concurrent writers lock shared rows in the same order (no deadlock)
+        [{"grid_id": g, "period_month": p, "event_month": e, "metric": m, "n": d}
+         for (g, p, e, m), d in sorted(delta.items())],
     )
     per_unit: Counter = Counter()
     owners = _owners(session, {(g, p) for (g, p, _e, m) in delta if m != "households"})
@@ -75,7 +77,7 @@ def apply(session: Session, add: Iterable[Contribution] = (), remove: Iterable[C
             for u in owners.get((g, p), ()):
                 per_unit[(u, p, e, m)] += d
     rows = [{"unit_id": u, "period_month": p, "event_month": e, "metric": m, "n": d}
-            for (u, p, e, m), d in per_unit.items() if d]
+            for (u, p, e, m), d in sorted(per_unit.items()) if d]
     if rows:
         session.execute(
             text(_upsert_sql(session, "unit_rollup", ("unit_id", "period_month", "event_month", "metric"), "n")),
@@ -196,29 +198,34 @@ def apply_distinct(session: Session, before: dict, after: dict) -> None:
         ).scalar_one()
         was = now - (a - b)
         rows = [{"unit_id": u, "week": wk, "households": a - b, "officers": (now > 0) - (was > 0)}
-                for u in lineage(session, scope_of=officer_id)]
+                for u in sorted(lineage(session, scope_of=officer_id))]
         if rows:
             session.execute(text(_upsert_sql(session, "unit_week", ("unit_id", "week"), "households", "officers")),
                             rows)
 
 
-_LINEAGE_COLS = ("city_id", "district_id", "station_id", "community_id")
+_LINEAGE_COLS = ("district_id", "station_id", "community_id")
 
 
 def lineage(session: Session, *, unit_id: int | None = None, scope_of: int | None = None) -> set[int]:
-    """A unit and its ancestors (the unit ``unit_id``, or the current scope unit of user ``scope_of``)."""
+    """A unit and its ancestors below the city (the unit ``unit_id``, or the current scope unit
+    of user ``scope_of``): the units whose ``unit_week`` rows count that unit's officers. The
+    city has none: nothing reads a row of a unit without a parent."""
     ou = OrgUnit.__table__
-    stmt = sa_select(ou.c.id, *[ou.c[c] for c in _LINEAGE_COLS])
+    stmt = sa_select(ou.c.id, ou.c.level, *[ou.c[c] for c in _LINEAGE_COLS])
     if scope_of is not None:
         au = User.__table__
         stmt = stmt.join_from(au, ou, ou.c.id == au.c.scope_id).where(au.c.id == scope_of)
     else:
         stmt = stmt.where(ou.c.id == unit_id)
     row = session.execute(stmt).first()
-    return set() if row is None else {u for u in row if u is not None}
+    if row is None:
+        return set()
+    return {u for u in row[2:] if u is not None} | ({row.id} if row.level != "city" else set())
 
 
-# officer-weeks summed per unit level (a grid: officers scoped on it; any other unit: on it or under it)
+# officer-weeks summed per unit level below the city (a grid: officers scoped on it; a community,
+# station or district: on it or under it)
 _WEEK_SQL = (
     "INSERT INTO unit_week (unit_id, week, households, officers) "
     "SELECT s.{col}, ow.week, SUM(ow.households), COUNT(*) FROM officer_week ow "

@@ -1,7 +1,8 @@
 """Counts per unit, so that a unit's totals per child are its children's own rows (the city
 reads its 16 districts' rows instead of every community's or officer's):
 unit_rollup per community, station and district (``unit_id``); unit_week, the officer-weeks per
-unit (replaces reading officer_week by week range, whose index goes).
+district, station, community and grid (replaces reading officer_week by week range, whose index
+goes).
 
 Revision ID: 0006
 Revises: 0005
@@ -66,7 +67,7 @@ def upgrade() -> None:
         sa.Column("officers", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("unit_id", "week"),
     )
-    for col in ("city_id", "district_id", "station_id", "community_id"):
+    for col in ("district_id", "station_id", "community_id"):
         op.execute(WEEKS.format(col=col, extra=""))
     op.execute(WEEKS.format(col="id", extra="AND s.level = 'grid' "))
     op.drop_index("ix_officer_week_week", table_name="officer_week")
