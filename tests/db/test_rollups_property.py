@@ -1,6 +1,7 @@
 """Property tests on random small datasets (hypothesis), on SQLite and PostgreSQL:
 
-(a) rollups (per grid and per community) maintained incrementally by ``data_access.records``,
+(a) rollups (per grid, per community, station and district, officer-weeks per officer and per
+    unit) maintained incrementally by ``data_access.records``,
     through a grid move made before or after the records, equal ``rollups.rebuild()``;
 (b) the KPIs of ``metrics.service.compute_kpis`` (rollups + raw month) equal the KPIs computed
     here in plain Python straight from the raw records, following indicators.md, for random
