@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, brand
+from ui import auth, brand, errors
 from ui.i18n import init_lang, language_switch, name_of, t
 
 init_lang()  # session state and URL only: nothing is drawn before the page config
@@ -42,4 +42,4 @@ with side_user:
 with side_lang:
     language_switch(side_lang)
 
-auth.navigation(user, authenticator).run()
+errors.run_page(auth.navigation(user, authenticator))

@@ -120,14 +120,13 @@ for code, grows in per_ind.items():
                ("unclear" if not r.significant else ("up" if r.estimate > 0 else "down")))
     table.append({
         t("pilot.col.indicator"): names[code],
-        t("pilot.col.pilot_pre"): fmt.value(r.pilot_pre),
-        t("pilot.col.pilot_post"): fmt.value(r.pilot_post),
-        t("pilot.col.rest_pre"): fmt.value(r.rest_pre),
-        t("pilot.col.rest_post"): fmt.value(r.rest_post),
+        t("pilot.col.pilot"): f"{fmt.value(r.pilot_pre)} → {fmt.value(r.pilot_post)}",
+        t("pilot.col.rest"): f"{fmt.value(r.rest_pre)} → {fmt.value(r.rest_post)}",
         t("pilot.col.estimate"): fmt.signed(r.estimate, "%", lang()),
         t("pilot.col.ci"): fmt.interval(r.low, r.high, ""),
         t("pilot.col.verdict"): t(f"pilot.verdict.{verdict}"),
-        t("pilot.col.n"): " / ".join(fmt.count(n) for _, n in counts),
+        t("pilot.col.n_pilot"): " → ".join(fmt.count(n) for _, n in counts[:2]),  # 2023 → 2024, as the rates
+        t("pilot.col.n_rest"): " → ".join(fmt.count(n) for _, n in counts[2:]),
     })
 st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 st.caption(t("pilot.note"))

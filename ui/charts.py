@@ -210,16 +210,15 @@ def trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: date | da
     return alt.layer(*layers).properties(title=title, height=height, width="container")
 
 
-def _date_rule(data_date, caption: str, above: bool = False) -> list[alt.Chart]:
-    """A vertical rule at the data's date with its caption inside the plot's top edge (``above``:
-    just above the plot); nothing when the date is unknown."""
+def _date_rule(data_date, caption: str) -> list[alt.Chart]:
+    """A vertical rule at the data's date with its caption just above the plot, ending at the
+    rule (inside the plot it would cover lines near the top); nothing when the date is unknown."""
     if data_date is None:
         return []
     when = pd.Timestamp(data_date)
     d = pd.DataFrame({"date": [when], "caption": [caption]})
     rule = alt.Chart(d).mark_rule(color=DATE_RULE_COLOUR, strokeDash=[3, 3]).encode(x="date:T")
-    text = alt.Chart(d).mark_text(align="right" if not above else "left", baseline="bottom" if above else "top",
-                                  dx=-4 if not above else 4, dy=-2 if above else 4, color=DATE_RULE_COLOUR,
+    text = alt.Chart(d).mark_text(align="right", baseline="bottom", dx=2, dy=-3, color=DATE_RULE_COLOUR,
                                   fontSize=11).encode(x="date:T", y=alt.value(0), text="caption:N")
     return [rule, text]
 
@@ -282,7 +281,7 @@ def milestone_timeline(frame: pd.DataFrame, title: str, status_labels: Mapping[s
     )
     late_text = base.transform_filter(alt.datum.late).mark_text(align="left", dx=10, fontWeight="bold").encode(
         text="status_label:N")
-    layers = [points, late_text, *_date_rule(data_date, lab["data_date"], above=True)]
+    layers = [points, late_text, *_date_rule(data_date, lab["data_date"])]
     # One 32 px band per milestone (a step height: the chart grows with the list, never squeezes).
     return alt.layer(*layers).properties(title=title, height=alt.Step(32), width="container")
 

@@ -3,17 +3,24 @@
 ``message(err)`` accepts a ValidationError, PermissionDenied, InvalidTransition, FormInvalid
 (all its errors joined), ConcurrentEdit or NotFound; pages show it with ``st.error`` once.
 ``by_field(err)`` groups a FormInvalid (or a list of ValidationErrors) by field so a form can
-show each message next to its widget.
+show each message next to its widget. ``run_page(page)`` runs the selected page and turns an
+unexpected error into one message in the user's language with a reference to the server log.
 """
 from __future__ import annotations
 
+import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
+
+import streamlit as st
 
 from data_access.errors import FormInvalid, InvalidTransition, PermissionDenied, ValidationError
 from data_access.records import ConcurrentEdit, NotFound
 
 from .i18n import CATALOGUE, lang, t
+
+log = logging.getLogger(__name__)
 
 
 class _Params(dict):
@@ -61,3 +68,16 @@ def by_field(err: FormInvalid | Iterable[ValidationError]) -> dict[str, list[str
         if m not in out[e.field]:
             out[e.field].append(m)
     return dict(out)
+
+
+def run_page(page) -> None:
+    """Run the page ``st.navigation`` selected. An unexpected error shows one message in the
+    user's language with a short reference, and its traceback goes to the server log under that
+    reference (Streamlit's own error box is English and links to web search engines).
+    ``st.stop``/``st.rerun`` are not errors (BaseException) and pass through."""
+    try:
+        page.run()
+    except Exception:
+        ref = secrets.token_hex(4)
+        log.exception("page %r failed; reference %s", getattr(page, "url_path", page), ref)
+        st.error(t("error.page_failed", ref=ref), icon=":material/error:")

@@ -66,5 +66,7 @@ STRINGS: dict[str, dict[str, str]] = {
                               "en": "Someone else changed this record; reload and try again (your input is kept)."},
     "error.not_found": {"zh": "未找到该记录。", "en": "The record was not found."},
     "error.unexpected": {"zh": "操作未完成，请稍后重试。", "en": "That did not work; please try again."},
+    "error.page_failed": {"zh": "页面出错，请稍后重试；如仍出错，请将编号 {ref} 告知系统管理员。",
+                          "en": "This page failed; please try again. If it keeps failing, give the system administrator the reference {ref}."},
     "error.field_prefix": {"zh": "{field}：{message}", "en": "{field}: {message}"},
 }
