@@ -185,7 +185,7 @@ def trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: date | da
     df = frame.copy()
     df["label"] = df["series"].map({ACTUAL: lab[ACTUAL], TARGET: lab[TARGET], PROJECTION: lab[PROJECTION]})
     domain = [lab[ACTUAL], lab[TARGET], lab[PROJECTION]]
-    legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2.5)
+    legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2.5, labelLimit=0)
     colour = alt.Color("label:N", title=None, legend=legend,
                        scale=alt.Scale(domain=domain, range=[SERIES_COLOURS[k] for k in (ACTUAL, TARGET, PROJECTION)]))
     dash = alt.StrokeDash("label:N", title=None, legend=legend,
@@ -262,7 +262,7 @@ def milestone_timeline(frame: pd.DataFrame, title: str, status_labels: Mapping[s
     lo = min([pd.Timestamp(start)] + list(df["due"]))
     hi = max([pd.Timestamp(end)] + list(df["due"]))
     domain = [status_labels.get(s, s) for s in MILESTONE_STATUSES]
-    colour = alt.Color("status_label:N", title=lab["status"], legend=alt.Legend(orient="bottom"),
+    colour = alt.Color("status_label:N", title=lab["status"], legend=alt.Legend(orient="bottom", labelLimit=0),
                        scale=alt.Scale(domain=domain, range=[MILESTONE_COLOURS[s] for s in MILESTONE_STATUSES]))
     fmt = DATE_FORMAT.get(lang, DATE_FORMAT["en"])
     x = alt.X("due:T", title=None, scale=alt.Scale(domain=[lo.isoformat(), hi.isoformat()]),
@@ -372,7 +372,7 @@ def funnel_chart(funnel: Funnel, title: str, data_date: date | datetime | None, 
     y_scale = alt.Scale(zero=False)
     limit_lines = alt.Chart(long).mark_line(color="#7f7f7f").encode(
         x=x, y=alt.Y("value:Q", title=lab["value"], scale=y_scale), detail="side:N",
-        strokeDash=alt.StrokeDash("line:N", title=None, legend=alt.Legend(orient="bottom"),
+        strokeDash=alt.StrokeDash("line:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=0),
                                   scale=alt.Scale(domain=[lab["limit95"], lab["limit998"]], range=[[6, 4], [2, 3]])),
     )
     refs = [{"value": funnel.p0, "what": lab["centre"], "colour": "#1f5fa8"}]
@@ -419,14 +419,14 @@ def group_trend_frame(rows: Iterable[Sequence[Any]], group_labels: Mapping[str, 
 
 def group_trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: date | datetime | None, lang: str,
                       labels: Mapping[str, str] | None = None, *, target: float | None = None,
-                      height: int = 260) -> alt.LayerChart:
+                      height: int = 320) -> alt.LayerChart:
     """One line per group (pilot / rest) with points, the target as a rule, and the data's date."""
     lab = _labels(labels, ("month", "target", "data_date"))
     fmt = DATE_FORMAT.get(lang, DATE_FORMAT["en"])
     lines = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("date:T", title=lab["month"], axis=alt.Axis(format=fmt)),
+        x=alt.X("date:T", title=None, axis=alt.Axis(format=fmt)),  # dates label themselves (as the trend chart)
         y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False)),
-        color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("date:T", format=fmt, title=lab["month"]),
                  alt.Tooltip("value:Q", format=".1f", title=unit), alt.Tooltip("n:Q")])
     layers = [lines]
