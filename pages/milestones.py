@@ -45,6 +45,7 @@ if not rows:
 
 by_code = {r.code: r for r in rows}
 frame = charts.timeline_frame(rows, today, lang())
+frame["owner"] = [fmt.owner(o, lang()) for o in frame["owner"]]  # timeline tooltips and tables
 frame["plan"] = [by_code[c].plan or "—" for c in frame["code"]]
 frame["source"] = [by_code[c].source or "" for c in frame["code"]]
 frame["done_on"] = [fmt.day(by_code[c].done_on) if by_code[c].done_on else "" for c in frame["code"]]
@@ -81,7 +82,7 @@ else:
         t("milestones.col.late"): [t("milestones.late_days", days=(today - d.date()).days) for d in late["due"]],
         t("milestones.col.owner"): late["owner"],
         t("milestones.col.evidence"): late["evidence"],
-        t("milestones.col.note"): [by_code[c].note or "" for c in late["code"]],
+        t("milestones.col.note"): [fmt.bilingual(by_code[c].note, lang()) for c in late["code"]],
     })
     st.dataframe(late_tbl.style.set_properties(**{"color": "#b71c1c", "background-color": "#fdecea"}),
                  hide_index=True, width="stretch")

@@ -27,6 +27,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .format import owner as owner_name
 from .i18n import CATALOGUE
 
 SECTIONS = ("kpis", "gaps", "overdue_units", "overdue", "milestones")
@@ -146,7 +147,7 @@ def milestones_frame(data, lang: str) -> pd.DataFrame:
     for m in data.milestones:
         why = "due_late" if m.due_in_month and m.late else ("late" if m.late else "due")
         rows.append({c["ms_code"]: m.code, c["ms_title"]: m.title_en if lang == "en" else m.title_zh,
-                     c["ms_due"]: m.due, c["owner"]: m.owner, c["status"]: tr(f"report.ms_status.{m.status}", lang),
+                     c["ms_due"]: m.due, c["owner"]: owner_name(m.owner, lang), c["status"]: tr(f"report.ms_status.{m.status}", lang),
                      c["why"]: tr(f"report.why.{why}", lang), c["evidence"]: m.evidence})
     return _frame(rows, list(c.values()))
 

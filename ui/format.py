@@ -62,3 +62,22 @@ def interval(lo: float | None, hi: float | None, unit: str = "%") -> str:
 def day(d: date | None) -> str:
     """ISO date (the same in both languages, unambiguous)."""
     return NONE if d is None else d.isoformat()
+
+
+def owner(text: str | None, lang: str = "zh") -> str:
+    """A milestone's owner as the plans name it (Chinese) in the user's language; an owner the
+    catalogue does not know stays as entered."""
+    from .strings.milestones import OWNERS_EN
+
+    text = (text or "").strip()
+    return OWNERS_EN.get(text, text) if lang == "en" else text
+
+
+def bilingual(text: str | None, lang: str = "zh") -> str:
+    """A reference note written ``中文 / English`` (several joined by ``；``) in one language; a
+    text not written that way stays as it is."""
+    parts = []
+    for part in (text or "").split("；"):
+        zh, sep, en = part.partition(" / ")
+        parts.append((en if lang == "en" else zh).strip() if sep else part.strip())
+    return ("; " if lang == "en" else "；").join(p for p in parts if p)

@@ -140,3 +140,21 @@ def test_pilot_city_roles_compare_and_district_leader_gets_an_explanation(app_en
     at = run(PILOT, "district")
     assert not at.dataframe
     assert "东湖区" in at.info[0].value and zh("pilot.group.pilot") in at.info[0].value
+
+
+def test_english_milestones_screen_has_no_chinese_owner_or_note(app_env):
+    """The plans' owners and notes are Chinese reference data; the English screen shows them in English."""
+    import re
+
+    from pagerun import open_page
+
+    at = open_page(MILESTONES, "district", lang="en")
+    late = at.dataframe[0].value
+    en = {k: v["en"] for k, v in CATALOGUE.items()}
+    owners = list(late[en["milestones.col.owner"]])
+    notes = [n for n in late[en["milestones.col.note"]] if n]
+    assert owners and "Not stated in the plan" in owners
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    assert not [o for o in owners if cjk.search(o)]
+    assert not [n for n in notes if cjk.search(n.replace("实施细则", ""))]
+    assert not [t for t in late[en["milestones.col.title"]] if cjk.search(t)]

@@ -98,3 +98,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "pilot.no_data": {"zh": "尚无完整月份的统计数据（抽查、需求、评价），暂无法比较。",
                       "en": "No complete month of counts (spot checks, needs, ratings) yet; nothing to compare."},
 }
+
+
+# Owners as the source plans name them (reference data, Chinese) → English, for the English screens.
+OWNERS_EN: dict[str, str] = {
+    "各分局": "Every district branch",
+    "各社区": "Every community",
+    "市入户访查工作领导小组": "City household-visit leading group",
+    "市局 / 分局 / 派出所": "City bureau / district branches / police stations",
+    "市局科技部门": "City bureau technology department",
+    "政法委": "Political and legal affairs commission",
+    "未写明": "Not stated in the plan",
+    "试点社区": "Pilot communities",
+}

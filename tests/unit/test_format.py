@@ -1,0 +1,35 @@
+"""Reference texts of the milestones in the user's language (ui.format.owner / bilingual)."""
+from __future__ import annotations
+
+import re
+
+from data_access.reference import MILESTONES, PLAN_MILESTONES
+from ui import format as fmt
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_bilingual_note_in_each_language():
+    note = "源文件只给阶段，日期取阶段末 / derived from the phase end；第一阶段为 2024–2025 年 / phase 1 is 2024–2025"
+    assert fmt.bilingual(note, "zh") == "源文件只给阶段，日期取阶段末；第一阶段为 2024–2025 年"
+    assert fmt.bilingual(note, "en") == "derived from the phase end; phase 1 is 2024–2025"
+    # a text not written "中文 / English" (e.g. typed by a user) stays as it is
+    assert fmt.bilingual("会议纪要已上传", "en") == "会议纪要已上传"
+    assert fmt.bilingual(None, "en") == "" and fmt.bilingual("", "zh") == ""
+
+
+def test_owner_in_each_language_and_unknown_owners_kept():
+    assert fmt.owner("市局科技部门", "zh") == "市局科技部门"
+    assert fmt.owner("市局科技部门", "en") == "City bureau technology department"
+    assert fmt.owner("市局 / 分局 / 派出所", "en") == "City bureau / district branches / police stations"
+    assert fmt.owner("某新单位", "en") == "某新单位"
+    assert fmt.owner(None, "en") == ""
+
+
+def test_every_seeded_owner_and_note_has_english():
+    for row in [*MILESTONES, *PLAN_MILESTONES]:
+        assert not CJK.search(fmt.owner(row[4], "en")), row[0]
+    for row in PLAN_MILESTONES:
+        if row[6]:
+            en = fmt.bilingual(row[6], "en")
+            assert en and not CJK.search(en.replace("实施细则", "")), (row[0], en)  # a document's own name
