@@ -344,6 +344,7 @@ def set_role(*, session: Session, actor, user_id: int, role: str, scope_id: int,
     u.role, u.scope_id = role, scope_id
     session.add(u)
     if old[1] != scope_id:  # the user's officer-weeks now count under the new scope
+        rollups.lock_for_regrouping(session)
         rollups.refresh_unit_weeks(session, rollups.lineage(session, unit_id=old[1])
                                    ^ rollups.lineage(session, unit_id=scope_id))
     audit.write(session, admin.username, "user.set_role", "app_user", u.id,

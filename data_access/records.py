@@ -82,6 +82,7 @@ def move_grid(*, session: Session, grid: OrgUnit, community: OrgUnit, from_month
     """Assign ``grid`` to ``community`` from the first day of ``from_month`` (YYYYMM); history is kept."""
     if grid.level != "grid" or community.level != "community":
         raise RecordError("parent_code", "only a grid can move, and only to a community")
+    rollups.lock_for_regrouping(session)
     current = session.exec(select(GridAssignment).where(
         GridAssignment.grid_id == grid.id, GridAssignment.to_month.is_(None))).first()
     if current is not None:

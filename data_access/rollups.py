@@ -66,7 +66,8 @@ def apply(session: Session, add: Iterable[Contribution] = (), remove: Iterable[C
         return
     session.execute(
         text(_upsert_sql(session, "rollup", ("grid_id", "period_month", "event_month", "metric"), "n")),
-        # in key order: concurrent writers lock shared rows in the same order (no deadlock)
+        # in key order, so that two writers lock the rows they share in the same order (a re-grouping,
+        # ``lock_for_regrouping``, holds the tables instead)
         [{"grid_id": g, "period_month": p, "event_month": e, "metric": m, "n": d}
          for (g, p, e, m), d in sorted(delta.items())],
     )
@@ -133,6 +134,18 @@ def rebuild_units(session: Session) -> None:
     session.execute(text(_COMMUNITY_SQL.format(extra="")))
     for col in ("station_id", "district_id"):
         session.execute(text(_ANCESTOR_SQL.format(col=col, extra="")))
+
+
+def lock_for_regrouping(session: Session) -> None:
+    """Call before a grid moves or a user's scope changes, i.e. before rows are re-derived for the
+    units that lost or gained the grid's records or the officer's weeks. On PostgreSQL this waits
+    for the writes in flight and holds new ones until this transaction ends: a visit written
+    meanwhile would otherwise add to a unit it looked up before the change, after the re-derived
+    rows were computed without it (and its row locks, taken in another order, could deadlock with
+    the re-derivation). Grid moves and scope changes are rare admin actions; SQLite runs one
+    writer at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE rollup, unit_rollup, officer_week, unit_week IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def refresh_communities(session: Session, community_ids: Iterable[int]) -> None:

@@ -86,6 +86,12 @@ def sqlite_url(request, tmp_path):
 
 
 @pytest.fixture
+def pg_url(request, tmp_path):
+    """URL of a fresh, migrated PostgreSQL database (for what only PostgreSQL can show: concurrency)."""
+    return _fresh_url("postgresql", request, tmp_path)
+
+
+@pytest.fixture
 def engine(db_url):
     eng = dbmod.make_engine(db_url)
     yield eng

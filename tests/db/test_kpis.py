@@ -396,9 +396,13 @@ def test_officer_weeks_follow_the_officers_current_scope(session):
     assert weekly("C") == {"C": (4 / 3, 3), "D1": (1.0, 1), "D2": (1.5, 2)}
     assert weekly("D2") == {"D2": (1.5, 2), "S2": (1.5, 2)}
     assert weekly("S2")["S2"] == (1.5, 2)  # o1 is scoped on S2 itself: in S2's total, under no community
+    f.visit(session, h3, o1, datetime(2024, 3, 14, 9))   # week 11 now {h1, h3} = 2, written under S2
+    assert weekly("C") == {"C": (5 / 3, 3), "D1": (1.0, 1), "D2": (2.0, 2)}
     records.move_grid(session=session, grid=g2, community=cm2, from_month=202405, username="test")
-    assert weekly("C") == {"C": (4 / 3, 3), "D1": (None, 0), "D2": (4 / 3, 3)}
-    assert weekly("CM2") == {"CM2": (1.0, 1), "G2": (1.0, 1), "G3": (None, 0)}
+    assert weekly("C") == {"C": (5 / 3, 3), "D1": (None, 0), "D2": (5 / 3, 3)}
+    f.visit(session, h1, o2, datetime(2024, 3, 15, 9))   # o2's week 11 now {h3, h1} = 2, written under CM2
+    assert weekly("C") == {"C": (2.0, 3), "D1": (None, 0), "D2": (2.0, 3)}
+    assert weekly("CM2") == {"CM2": (2.0, 1), "G2": (2.0, 1), "G3": (None, 0)}
     assert weekly("CM1") == {"CM1": (None, 0), "G1": (None, 0)}
     # and the kept-in-step rows equal the rebuilt ones
     before = weekly("C"), weekly("S2"), weekly("CM2")

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 import factories as f
-from data_access import records, rollups
+from data_access import accounts, records, rollups
 from data_access.models import Need, SpotCheck, Visit
 from metrics.service import INDICATORS, compute_kpis
 
@@ -28,7 +28,10 @@ T0 = datetime(2023, 12, 1)  # records start a month before the pilot phase
 SPAN_MIN = int((datetime(2025, 1, 10) - T0).total_seconds() // 60)
 ASOF_MIN = int((datetime(2024, 12, 31, 23, 59) - datetime(2024, 1, 1)).total_seconds() // 60)
 INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
-OFFICER_SCOPES = ("G1", "G3", "D1", "G2")  # grid officers (one on the grid that moves) and one on a district
+# officers on grids (one on the grid that moves), on a district, a station, a community and the city
+OFFICER_SCOPES = ("G1", "G3", "D1", "G2", "S1", "CM2", "C")
+PARENT = {"C": None, "D1": "C", "S1": "D1", "CM1": "S1", "G1": "CM1", "G2": "CM1",
+          "D2": "C", "S2": "D2", "CM2": "S2", "G3": "CM2"}
 
 
 def minutes(n: int) -> datetime:
@@ -43,7 +46,7 @@ households = st.lists(st.fixed_dictionaries({
 }), min_size=1, max_size=6)
 
 visits = st.lists(st.fixed_dictionaries({
-    "hh": st.integers(0, 5), "officer": st.integers(0, 3),
+    "hh": st.integers(0, 5), "officer": st.integers(0, 6),
     "at": st.integers(0, SPAN_MIN),
     "id_shown": st.booleans(), "bodycam": st.booleans(),
     "entry_h": st.one_of(st.none(), st.integers(0, 60)),
@@ -72,6 +75,8 @@ as_ofs = st.one_of(
 )
 # (month G2 moves from CM1 to CM2, whether the move is made after the records were written)
 moves = st.one_of(st.none(), st.tuples(st.integers(2, 11).map(lambda m: 202400 + m), st.booleans()))
+# (officer, new scope unit, after how many visits) an admin changes one officer's scope
+rescopes = st.one_of(st.none(), st.tuples(st.integers(0, 6), st.sampled_from(sorted(PARENT)), st.integers(0, 14)))
 
 
 TOPS = ("C", "D1", "CM1", "CM2")  # the units compute_kpis is asked for (each with its children)
@@ -85,6 +90,15 @@ def build(s: Session, data: dict) -> dict:
     u["D2"] = f.unit(s, "D2", u["C"])
     u["S2"], u["CM2"], u["G3"] = f.chain(s, u["D2"], "S2", "CM2", "G3")
     offs = [f.officer(s, u[code]) for code in OFFICER_SCOPES]
+    admin = f.officer(s, u["C"], role="admin")
+    scopes = list(OFFICER_SCOPES)
+
+    def rescope():
+        i, code, _ = data["rescope"]
+        role = "officer" if code[0] in "SG" or code.startswith("CM") else "coordinator"
+        accounts.set_role(session=s, actor=admin, user_id=offs[i].id, role=role, scope_id=u[code].id,
+                          now=datetime(2025, 2, 1))
+        scopes[i] = code
     hhs = [f.household(s, u[h["grid"]], category=h["category"], risk=h["risk"], registered_on=h["registered"])
            for h in data["households"]]
     def move():
@@ -92,7 +106,9 @@ def build(s: Session, data: dict) -> dict:
 
     if data["move"] is not None and not data["move"][1]:
         move()
-    for v in data["visits"]:
+    for k, v in enumerate(data["visits"]):
+        if data["rescope"] is not None and data["rescope"][2] == k:
+            rescope()  # the officer's weeks so far move; the later visits count under the new scope
         at = minutes(v["at"])
         f.visit(s, hhs[v["hh"] % len(hhs)], offs[v["officer"]], at, id_shown=v["id_shown"], bodycam_on=v["bodycam"],
                 entered_at=None if v["entry_h"] is None else at + timedelta(hours=v["entry_h"]),
@@ -111,8 +127,10 @@ def build(s: Session, data: dict) -> dict:
         f.check(s, hhs[c["hh"] % len(hhs)], date(2023, 12, 1) + timedelta(days=c["day"]), c["accurate"])
     if data["move"] is not None and data["move"][1]:
         move()  # after the records: the per-community rollups must follow the grid
+    if data["rescope"] is not None and data["rescope"][2] >= len(data["visits"]):
+        rescope()
     s.flush()
-    return {"units": u, "officers": offs, "households": hhs}
+    return {"units": u, "officers": offs, "scopes": scopes, "households": hhs}
 
 
 # --- the definitions, straight from the raw records -------------------------------------------
@@ -159,12 +177,17 @@ def reference(s: Session, built: dict, move: int | None, period: str, as_of: dat
         if datetime.combine(monday + timedelta(days=6), time.max) <= as_of:
             week_ranges.append(monday)
         monday += timedelta(days=7)
-    scope_units = {o.id: code for o, code in zip(built["officers"], OFFICER_SCOPES, strict=True)}
-    # officers count under their scope unit's current place: G2's officer follows the move
-    g2 = {"G2"}
-    under = {"C": {"G1", "G3", "D1", "G2"}, "D1": {"G1", "D1"} | (set() if move else g2),
-             "D2": {"G3"} | (g2 if move else set()), "S1": {"G1"} | (set() if move else g2),
-             "CM1": {"G1"} | (set() if move else g2), "G1": {"G1"}, "G2": g2, "G3": {"G3"}}
+    scope_units = {o.id: code for o, code in zip(built["officers"], built["scopes"], strict=True)}
+
+    def lineage(code: str | None) -> set[str]:
+        """The unit and its ancestors now (G2 under CM2 once it moved): an officer's weeks count
+        under the current place of their current scope."""
+        out = set()
+        while code is not None:
+            out.add(code)
+            code = "CM2" if code == "G2" and move is not None else PARENT[code]
+        return out
+
 
     out = {}
     for unit in ("C", "D1", "D2", "S1", "CM1", "G1", "G2", "G3"):
@@ -217,7 +240,7 @@ def reference(s: Session, built: dict, move: int | None, period: str, as_of: dat
 
         weeks = []
         for off in built["officers"]:
-            if scope_units[off.id] not in under[unit]:
+            if unit not in lineage(scope_units[off.id]):
                 continue
             for mon in week_ranges:
                 lo, hi = datetime.combine(mon, time.min), datetime.combine(mon + timedelta(days=6), time.max)
@@ -239,7 +262,8 @@ def rollup_rows(s: Session) -> tuple[set, set, set, set]:
     c = {tuple(x) for x in s.execute(text(
         "SELECT unit_id, period_month, event_month, metric, n FROM unit_rollup WHERE n <> 0"))}
     w = {tuple(x) for x in s.execute(text("SELECT officer_id, week, households FROM officer_week WHERE households <> 0"))}
-    uw = {tuple(x) for x in s.execute(text("SELECT unit_id, week, households, officers FROM unit_week WHERE officers <> 0"))}
+    uw = {tuple(x) for x in s.execute(text(
+        "SELECT unit_id, week, households, officers FROM unit_week WHERE officers <> 0 OR households <> 0"))}
     return r, c, w, uw
 
 
@@ -249,9 +273,9 @@ def rollup_rows(s: Session) -> tuple[set, set, set, set]:
           phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
-@given(hh=households, vis=visits, nd=needs, ck=checks, move=moves, period=periods, as_of=as_ofs)
-def test_rollups_and_kpis_match_raw_records(engine, hh, vis, nd, ck, move, period, as_of):
-    data = {"households": hh, "visits": vis, "needs": nd, "checks": ck, "move": move}
+@given(hh=households, vis=visits, nd=needs, ck=checks, move=moves, rescope=rescopes, period=periods, as_of=as_ofs)
+def test_rollups_and_kpis_match_raw_records(engine, hh, vis, nd, ck, move, rescope, period, as_of):
+    data = {"households": hh, "visits": vis, "needs": nd, "checks": ck, "move": move, "rescope": rescope}
     with Session(engine, expire_on_commit=False) as s:
         try:
             built = build(s, data)
