@@ -7,13 +7,18 @@ the demo officer:
              transaction (validation, visit + answers, need, rollup rows, audit, commit), N times on
              the officer's households;
   - search:  data_access.residents.search_households by exact code, by address fragment and by
-             masked name ("张**"), N times each.
+             masked name ("张**"), N times each;
+  - concurrent submit: four officers submitting at once, each in its own thread and session —
+             first four grid officers of the demo officer's district (they share the district's
+             count rows), then one officer from each of four districts (they share none) —
+             wall time, submissions per second and each submission's latency.
 Nothing here asserts a time: numbers are recorded (median, p95), plus how many visits were written
 (must equal the submissions: a check, not a timing).
 """
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -40,6 +45,71 @@ def _answers(items) -> dict:
             out[i.code] = 1
         else:
             out[i.code] = "正常"
+    return out
+
+
+def _concurrent(eng, crew: list, per_officer: int, answers: dict, now: datetime) -> dict:
+    """``crew``: [(actor, households)]; each officer submits ``per_officer`` visits in a thread."""
+    from data_access import db as dbmod
+    from data_access import visit_form as vf
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    guard = threading.Lock()
+    start = threading.Barrier(len(crew))
+
+    def work(k: int, actor, homes) -> None:
+        start.wait()
+        for n in range(per_officer):
+            h = homes[n % len(homes)]
+            data = vf.VisitInput(household_id=h.id, visited_at=now - timedelta(minutes=120 + k * per_officer + n),
+                                 id_shown=True, bodycam_on=True, satisfaction=4, answers=answers,
+                                 client_token=vf.new_token())
+            t0 = time.perf_counter()
+            try:
+                with dbmod.session_scope(eng) as s:
+                    vf.submit_visit(session=s, user=actor, data=data, now=now)
+            except Exception as e:  # recorded: a deadlock or lost write would show here
+                with guard:
+                    errors.append(repr(e)[:200])
+                continue
+            with guard:
+                latencies.append(time.perf_counter() - t0)
+
+    threads = [threading.Thread(target=work, args=(k, a, h)) for k, (a, h) in enumerate(crew)]
+    t0 = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - t0
+    return {"officers": len(crew), "submitted": len(latencies), "errors": errors, "wall_s": round(wall, 3),
+            "per_second": round(len(latencies) / wall, 1) if wall else None, "submit": _stats(latencies)}
+
+
+def _crew(session, same_district_as, n: int) -> dict[str, list]:
+    """Grid officers with their households: ``same`` the first n in ``same_district_as``'s district,
+    ``spread`` the first of each of n districts."""
+    from sqlmodel import select
+
+    from data_access.accounts import actor_of
+    from data_access.models import Household, OrgUnit, User
+
+    rows = session.exec(select(User, OrgUnit).join(OrgUnit, OrgUnit.id == User.scope_id)
+                        .where(User.role == "officer", User.active, OrgUnit.level == "grid")
+                        .order_by(OrgUnit.district_id, User.id)).all()
+    home_district = next(g.district_id for u, g in rows if u.id == same_district_as.id)
+    same = [u for u, g in rows if g.district_id == home_district][:n]
+    spread, seen = [], set()
+    for u, g in rows:
+        if g.district_id not in seen:
+            seen.add(g.district_id)
+            spread.append(u)
+    out = {}
+    for name, users in (("same_district", same), ("different_districts", spread[:n])):
+        out[name] = [(actor_of(session=session, user=u),
+                      list(session.exec(select(Household).where(Household.grid_id == u.scope_id)
+                                        .order_by(Household.id).limit(50)).all())) for u in users]
     return out
 
 
@@ -97,10 +167,14 @@ def run() -> dict:
         search[kind] = _stats(times)
         hits[kind] = len(res)
     all_search = [v for k in search for v in [search[k]["p95_ms"]]]
+    with Session(eng) as s:
+        crews = _crew(s, officer, 4)
+    concurrent = {name: _concurrent(eng, crew, max(5, repeats // 3), answers, now) for name, crew in crews.items()}
     return {
         **db.info(), "rows": counts,
         "officer_households": len(homes),
         "submit": _stats(submit_t), "submitted": repeats, "visits_written": written,
         "search": search, "search_hits": hits, "search_p95_ms_worst": max(all_search),
+        "concurrent_submit": concurrent,
         "targets": {"submit_p95_ms": 150, "search_p95_ms": 100},
     }

@@ -26,5 +26,7 @@ def test_benchmarks_run_at_small_scale_and_write_json(tmp_path):
     assert kpis["mismatches"] == []  # rollup KPIs == the same KPIs counted from raw records
     officer = json.loads((tmp_path / "officer.json").read_text())
     assert officer["visits_written"] == officer["submitted"] == 1
+    for crew in officer["concurrent_submit"].values():  # four officers at once: nothing lost, nothing refused
+        assert crew["errors"] == [] and crew["officers"] >= 2 and crew["submitted"] == crew["officers"] * 5
     mp = json.loads((tmp_path / "map.json").read_text())
     assert "error" not in mp and mp["city"]["payload_bytes"] > 0
