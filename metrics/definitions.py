@@ -190,3 +190,17 @@ def funnel_curve(p_percent: float, ns: Sequence[int]) -> list[dict]:
             continue
         out.append({"n": n, "lo95": l95[0], "hi95": l95[1], "lo998": l998[0], "hi998": l998[1]})
     return out
+
+
+UNRANKED_STATUSES = ("incomplete",)  # a score with a missing component is shown, not ranked (indicators.md)
+
+
+def rank_by_gap(gaps: Sequence[float | None]) -> list[int | None]:
+    """Rank 1 = the largest gap (most behind target); equal gaps share the best rank ("1, 2, 2, 4");
+    ``None`` (no value or no target) is not ranked. The one ranking of child units on every screen
+    and in the report."""
+    present = sorted((g for g in gaps if g is not None), reverse=True)
+    first: dict[float, int] = {}
+    for pos, g in enumerate(present, start=1):
+        first.setdefault(g, pos)
+    return [None if g is None else first[g] for g in gaps]

@@ -200,11 +200,22 @@ st.caption(t("needs.count", n=len(rows), overdue=clocks.count("overdue"), near=c
 if len(rows) >= LIMIT:
     st.warning(t("needs.truncated", n=len(rows)))
 
+def time_left(dl, k: str) -> str:
+    """Hours left to the 48-hour deadline, or how long it is overdue (days once it is two or more)."""
+    hours = abs(dl.remaining.total_seconds()) / 3600
+    if k == "overdue":
+        return (t("needs.days_over", d=fmt.count(int(hours // 24))) if hours >= 48
+                else t("needs.hours_over", h=fmt.number(hours)))
+    if k in ("near", "running"):
+        return t("needs.hours_left", h=fmt.number(hours))
+    return t(f"needs.clock.{k}")
+
+
 C = {k: t(f"needs.col.{k}") for k in ("code", "category", "household", "address", "grid", "status", "created",
                                         "due", "remaining", "clock")}
 table = pd.DataFrame([{
     C["code"]: r.code, C["status"]: status_label(r.status), C["clock"]: t(f"needs.clock.{k}"),
-    C["remaining"]: fmt.number(r.deadline.remaining.total_seconds() / 3600) if k in URGENCY else fmt.NONE,
+    C["remaining"]: time_left(r.deadline, k) if k in URGENCY else fmt.NONE,
     C["due"]: ts(r.deadline.due_at), C["category"]: category_label(r.category), C["household"]: r.household_code,
     C["address"]: r.address, C["grid"]: r.grid_code, C["created"]: ts(r.created_at),
 } for r, k in zip(rows, clocks, strict=True)])
@@ -249,14 +260,7 @@ show_flash(last_click, need)
 left, right = st.columns([2, 3])
 with left:
     k = clock_key(dl, need.status)
-    hours = abs(dl.remaining.total_seconds()) / 3600
-    if k == "overdue":
-        left_txt = (t("needs.days_over", d=fmt.count(int(hours // 24))) if hours >= 48
-                    else t("needs.hours_over", h=fmt.number(hours)))
-    elif k in ("near", "running"):
-        left_txt = t("needs.hours_left", h=fmt.number(hours))
-    else:
-        left_txt = t(f"needs.clock.{k}")
+    left_txt = time_left(dl, k)
     colour = "red" if k in ("overdue", "late") else "orange" if k == "near" else "green" if k == "met" else "gray"
     facts = [
         (t("needs.f.household"), f"{row.household_code} · {row.address}"),

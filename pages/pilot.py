@@ -118,11 +118,12 @@ for code, grows in per_ind.items():
     r = did(*counts)
     verdict = ("no_data" if r.significant is None else
                ("unclear" if not r.significant else ("up" if r.estimate > 0 else "down")))
+    unit = ind_rows[code].unit if code in ind_rows else "%"  # satisfaction is a 0–100 score: 分, not %
     table.append({
         t("pilot.col.indicator"): names[code],
-        t("pilot.col.pilot"): f"{fmt.value(r.pilot_pre)} → {fmt.value(r.pilot_post)}",
-        t("pilot.col.rest"): f"{fmt.value(r.rest_pre)} → {fmt.value(r.rest_post)}",
-        t("pilot.col.estimate"): fmt.signed(r.estimate, "%", lang()),
+        t("pilot.col.pilot"): f"{fmt.value(r.pilot_pre, unit)} → {fmt.value(r.pilot_post, unit)}",
+        t("pilot.col.rest"): f"{fmt.value(r.rest_pre, unit)} → {fmt.value(r.rest_post, unit)}",
+        t("pilot.col.estimate"): fmt.signed(r.estimate, unit, lang()),
         t("pilot.col.ci"): fmt.interval(r.low, r.high, ""),
         t("pilot.col.verdict"): t(f"pilot.verdict.{verdict}"),
         t("pilot.col.n_pilot"): " → ".join(fmt.count(n) for _, n in counts[:2]),  # 2023 → 2024, as the rates

@@ -50,7 +50,7 @@ if frames["gaps"].empty:
     st.info(t("report.empty.children"))
 else:
     st.caption(t("report.gaps_caption"))
-    report.show_table(frames["gaps"], L, max_rows=15)
+    report.show_table(frames["gaps"], L, max_rows=120)  # a report: every child × indicator row in view
 
 st.markdown(f"#### {t('report.sec.overdue')}")
 st.caption(t("report.overdue_caption", hours=fmt.number(data.sla_hours, 0), n=fmt.count(data.overdue_total)))

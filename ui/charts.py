@@ -369,7 +369,7 @@ def funnel_chart(funnel: Funnel, title: str, data_date: date | datetime | None, 
                           ("lo998", lab["limit998"]), ("hi998", lab["limit998"]))
     ], ignore_index=True)
     x = alt.X("n:Q", title=lab["n"], scale=alt.Scale(type="log"))
-    y_scale = alt.Scale(zero=False)
+    y_scale = alt.Scale(zero=False, padding=8)  # points at 100 % stay whole inside the plot
     limit_lines = alt.Chart(long).mark_line(color="#7f7f7f").encode(
         x=x, y=alt.Y("value:Q", title=lab["value"], scale=y_scale), detail="side:N",
         strokeDash=alt.StrokeDash("line:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=0),
@@ -383,7 +383,7 @@ def funnel_chart(funnel: Funnel, title: str, data_date: date | datetime | None, 
         y="value:Q", color=alt.Color("colour:N", scale=None), tooltip=[alt.Tooltip("what:N", title=" "),
                                                                      alt.Tooltip("value:Q", format=".1f")])
     # centre label at the left above its line, target label mid-width below its line: the two lines
-    # are often a point apart (their labels would overlap) and the date caption sits top right
+    # are often a point apart (their labels would overlap) and the date caption sits above, right
     ref_text = alt.layer(
         alt.Chart(ref_df.iloc[:1]).mark_text(align="left", baseline="bottom", x=4, dy=-2).encode(
             y="value:Q", text="what:N", color=alt.Color("colour:N", scale=None)),
@@ -398,7 +398,9 @@ def funnel_chart(funnel: Funnel, title: str, data_date: date | datetime | None, 
     caption = []
     if data_date is not None:
         caption = [alt.Chart(pd.DataFrame({"caption": [lab["data_date"]]})).mark_text(
-            align="right", baseline="top", x="width", y=2, color=DATE_RULE_COLOUR, fontSize=11).encode(text="caption:N")]
+            # just above the plot's top right corner: inside it, it covered points near 100 %
+            align="right", baseline="bottom", x="width", y=0, dy=-3, color=DATE_RULE_COLOUR,
+            fontSize=11).encode(text="caption:N")]
     return alt.layer(limit_lines, ref_rules, ref_text, points, *caption).properties(
         title=title, height=height, width="container")
 

@@ -27,6 +27,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from metrics.definitions import UNRANKED_STATUSES, rank_by_gap
+
 from .format import owner as owner_name
 from .i18n import CATALOGUE
 
@@ -100,8 +102,8 @@ def kpi_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
 def gap_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
     """Direct children × headline indicators (long form): actual, target, gap, status, needed gain, rank.
 
-    Rank among the children by actual value, highest first (ties share the better rank; no data: no rank).
-    Rows: indicators in registry order, within one by rank (units without data last, by code).
+    Rank among the children by gap, largest first (``metrics.definitions.rank_by_gap``, as the gaps
+    screen). Rows: indicators in registry order, within one by rank (unranked last, by code).
     """
     c = {k: tr(f"report.col.{k}", lang) for k in ("indicator", "unit", "code", "value", "target", "gap", "status",
                                                     "required_gain", "rank")}
@@ -111,15 +113,15 @@ def gap_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
         if not ind.headline:
             continue
         group = [k for k in kids if k.indicator == ind.code]
-        values = [k.value for k in group if k.value is not None]
-        for k in group:
-            rank = None if k.value is None else 1 + sum(1 for v in values if round(v, 6) > round(k.value, 6))
+        ranks = rank_by_gap([None if k.status in UNRANKED_STATUSES or k.gap is None else round(k.gap, 6)
+                             for k in group])
+        for k, rank in zip(group, ranks, strict=True):
             gain = k.required_gain if k.required_gain is not None and k.required_gain > 0 else None
             rows.append({c["indicator"]: _name(ind, lang), c["unit"]: _unit_name(k, lang), c["code"]: k.unit_code,
                          c["value"]: _r1(k.value), c["target"]: _r1(k.target), c["gap"]: _r1(k.gap),
                          c["status"]: _status(k.status, lang), c["required_gain"]: _r1(gain), c["rank"]: rank})
     order = {_name(i, lang): n for n, i in enumerate(indicators)}
-    rows.sort(key=lambda r: (order[r[c["indicator"]]], r[c["rank"]] is None, r[c["rank"]] or 0))
+    rows.sort(key=lambda r: (order[r[c["indicator"]]], r[c["rank"]] is None, r[c["rank"]] or 0, r[c["code"]]))
     return _frame(rows, list(c.values()), ints=(c["rank"],))
 
 

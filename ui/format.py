@@ -47,6 +47,14 @@ def signed(v: float | None, unit: str = "%", lang: str = "zh", ascii_minus: bool
     return f"{s} {suffix}".rstrip()
 
 
+def points(v: float | None, unit: str = "%", lang: str = "zh") -> str:
+    """A distance in points without a sign: "3.5 pp" / "1.2 个百分点" ("分"/"pts" for scores)."""
+    if v is None:
+        return NONE
+    suffix = _PP[lang] if unit == "%" else (_PTS[lang] if unit == "score" else "")
+    return f"{_num(abs(v))} {suffix}".rstrip()
+
+
 def gap(v: float | None, unit: str = "%", lang: str = "zh") -> str:
     """``target − actual`` (positive = behind), signed, in points."""
     return signed(v, unit, lang)

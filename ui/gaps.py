@@ -18,6 +18,7 @@ from data_access.db import get_engine, session_scope
 from data_access.models import OrgUnit
 from data_access.settings import get_settings
 from data_access.users import UnitRef, in_scope
+from metrics.definitions import UNRANKED_STATUSES, rank_by_gap
 
 from . import charts, kpi
 from . import format as fmt
@@ -27,21 +28,10 @@ DEFAULT_INDICATOR = "info_accuracy"
 # Indicators that are a share k/n (percent, or satisfaction's 0–100 share): a funnel plot applies.
 FUNNEL_INDICATORS = ("info_accuracy", "rental_accuracy", "need_resolution", "need_response_48h", "satisfaction",
                      "process_compliance", "night_visit_compliance", "visit_coverage", "special_visit_compliance")
-UNRANKED_STATUSES = ("incomplete",)  # a score with a missing component is shown, not ranked (indicators.md)
 GAP_COLUMNS = ["code", "name_zh", "name_en", "value", "target", "gap", "n", "status", "required_gain", "rank"]
 
 
 # --- pure builders --------------------------------------------------------------------------------
-
-def rank_by_gap(gaps: Sequence[float | None]) -> list[int | None]:
-    """Rank 1 = the largest gap (most behind target); equal gaps share the best rank ("1, 2, 2, 4");
-    ``None`` (no value or no target) is not ranked."""
-    present = sorted((g for g in gaps if g is not None), reverse=True)
-    first = {}
-    for pos, g in enumerate(present, start=1):
-        first.setdefault(g, pos)
-    return [None if g is None else first[g] for g in gaps]
-
 
 def gap_frame(kpis: Sequence, indicator: str) -> pd.DataFrame:
     """One row per direct child for ``indicator``: ``GAP_COLUMNS``, sorted by rank (unranked last,

@@ -74,13 +74,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "overview.no_kpis": {"zh": "本阶段该单位暂无任何指标数据。",
                          "en": "No indicator data for this unit in this phase yet."},
     "overview.no_phase": {"zh": "尚未配置任何阶段。", "en": "No phases are configured."},
-    "overview.legend": {"zh": "状态颜色：绿色已达标，蓝色按期可达，橙色有风险，红色偏离目标，灰色数据不足。",
-                        "en": "Status colours: green met, blue on track, orange at risk, red off track, "
-                              "grey too early or no data."},
+    "overview.legend": {"zh": "状态颜色：绿色已达标，蓝色按期可达，橙色有风险，红色偏离目标；灰色为时尚早"
+                              "（本阶段已结束的月份不足 3 个，还看不出趋势）或无数据。",
+                        "en": "Status colours: green met, blue on track, orange at risk, red off track; grey too "
+                              "early (fewer than 3 finished months in this phase, no trend yet) or no data."},
     # --- KPI card ---
     "kpi.target": {"zh": "目标", "en": "Target"},
     "kpi.baseline": {"zh": "基线", "en": "Baseline"},
-    "kpi.gap": {"zh": "差距", "en": "Gap"},
+    "kpi.vetoed_note": {"zh": "本阶段内本单位或下级单位有经确认的一票否决事件（如隐私泄露）。",
+                        "en": "A confirmed one-vote veto event (e.g. a privacy breach) in this unit or below "
+                              "during this phase."},
+    "kpi.gap_behind": {"zh": "还差 {gap}", "en": "{gap} to go"},
+    "kpi.gap_ahead": {"zh": "超出 {gap}", "en": "{gap} ahead"},
+    "kpi.gap_none": {"zh": "恰好达到", "en": "exactly on target"},
     "kpi.vs_target": {"zh": "较目标", "en": "vs target"},
     "kpi.n": {"zh": "样本量", "en": "n"},
     "kpi.ci": {"zh": "95% 区间", "en": "95% interval"},
@@ -96,7 +102,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "status.on_track": {"zh": "按期可达", "en": "On track"},
     "status.at_risk": {"zh": "有风险", "en": "At risk"},
     "status.off_track": {"zh": "偏离目标", "en": "Off track"},
-    "status.too_early": {"zh": "数据不足", "en": "Too early"},
+    "status.too_early": {"zh": "为时尚早", "en": "Too early"},
     "status.no_data": {"zh": "无数据", "en": "No data"},
     "status.no_target": {"zh": "无目标", "en": "No target"},
     "status.not_started": {"zh": "未开始", "en": "Not started"},

@@ -100,8 +100,11 @@ def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict |
                   delta_description=t("kpi.vs_target") if delta else None, help=name_of(ind, "note"))
         lines = []
         if k.target is not None:
-            lines.append(f"{t('kpi.target')} {fmt.value(k.target, ind.unit)} · "
-                         f"{t('kpi.gap')} {fmt.gap(k.gap, ind.unit, L)}")
+            line = f"{t('kpi.target')} {fmt.value(k.target, ind.unit)}"
+            if k.gap is not None:  # in words: a signed gap beside the signed delta above read as a contradiction
+                key = "kpi.gap_behind" if k.gap > 0 else ("kpi.gap_ahead" if k.gap < 0 else "kpi.gap_none")
+                line += " · " + t(key, gap=fmt.points(k.gap, ind.unit, L))
+            lines.append(line)
         else:
             lines.append(t("kpi.no_target"))
         if k.n and ind.code != SCORE:
@@ -123,6 +126,8 @@ def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict |
                 comp.append(f"{name_of(indicators[code])} {fmt.number(pts)}/{fmt.number(w, 0)}")
             lines.append(f"{t('kpi.components')}：" if L == "zh" else f"{t('kpi.components')}: ")
             lines[-1] += " · ".join(comp)
+        if "vetoed" in (k.flags or ()):
+            lines.append(t("kpi.vetoed_note"))
         st.caption("  \n".join(lines))
         if k.value is None:
             st.caption(t_opt(f"empty.{ind.code}", "empty.default"))

@@ -77,8 +77,8 @@ def test_officer_sees_only_their_grids_needs_most_urgent_first(needs_env):
     assert listed(at) == ["NA", "NB"]  # G1 only; sorted by raise time = due time
     table = at.dataframe[0].value.set_index("编号")
     # hours left computed by hand from the raise times: due 03-15 08:00 and 20:00, now 10:00
-    assert table.loc["NA", "剩余（小时）"] == "−2.0"  # U+2212 minus (ui.format)
-    assert table.loc["NB", "剩余（小时）"] == "10.0"
+    assert table.loc["NA", "剩余时间"] == "已逾期 2.0 小时"
+    assert table.loc["NB", "剩余时间"] == "剩余 10.0 小时"
     assert table.loc["NA", "时限状态"] == "逾期" and table.loc["NB", "时限状态"] == "临近"
 
 

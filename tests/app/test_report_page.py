@@ -94,10 +94,10 @@ def test_city_leader_sees_every_district_in_the_gap_table(app_env):
     assert kpi_cell(at, "信息准确率", "实际") == pct("G1", "G1B", "G2")  # 5/7 = 71.4
     gaps = at.dataframe[0].value
     acc = gaps[gaps["指标"] == "信息准确率"].set_index("编码")
-    assert list(acc.index) == ["D2", "D1"]  # by rank: 100.0 before 60.0
+    assert list(acc.index) == ["D1", "D2"]  # by gap, largest first (as the gaps screen): 60.0 before 100.0
     assert acc.loc["D1", "实际"] == pct("G1", "G1B")
     assert acc.loc["D2", "实际"] == pct("G2")
-    assert acc.loc["D2", "排名"] == "1" and acc.loc["D1", "排名"] == "2"
+    assert acc.loc["D1", "差距排名"] == "1" and acc.loc["D2", "差距排名"] == "2"
 
 
 @pytest.mark.parametrize("username", ["officer"])

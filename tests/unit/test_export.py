@@ -117,16 +117,16 @@ def test_kpi_sheet_headers_follow_the_language(lang, headers):
     assert rows[3][2] is None and rows[3][3] is None  # satisfaction: no data, no target
 
 
-def test_gap_frame_ranks_children_by_actual_value():
+def test_gap_frame_ranks_children_by_gap_as_the_gaps_screen():
     kpis = [kpi("D", True, "info_accuracy", 70.0),
             kpi("S1", False, "info_accuracy", 60.0, target=95.0), kpi("S2", False, "info_accuracy", 80.0, target=95.0),
             kpi("S3", False, "info_accuracy", None, target=95.0), kpi("S4", False, "info_accuracy", 80.0, target=95.0)]
     df = export.gap_frame(kpis, INDICATORS[:1], "en")
-    got = {r["Code"]: (r["Gap"], None if pd.isna(r["Rank"]) else int(r["Rank"])) for _, r in df.iterrows()}
-    assert got["S2"] == (15.0, 1) and got["S4"] == (15.0, 1)  # a tie shares the better rank
-    assert got["S1"] == (35.0, 3)
+    got = {r["Code"]: (r["Gap"], None if pd.isna(r["Rank by gap"]) else int(r["Rank by gap"])) for _, r in df.iterrows()}
+    assert got["S1"] == (35.0, 1)  # the largest gap first
+    assert got["S2"] == (15.0, 2) and got["S4"] == (15.0, 2)  # a tie shares the better rank
     assert pd.isna(got["S3"][0]) and got["S3"][1] is None
-    assert list(df["Code"]) == ["S2", "S4", "S1", "S3"]  # by rank, no data last
+    assert list(df["Code"]) == ["S1", "S2", "S4", "S3"]  # by rank, no data last
 
 
 def test_unit_names_in_cells_are_neutralised_too():

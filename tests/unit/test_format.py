@@ -33,3 +33,9 @@ def test_every_seeded_owner_and_note_has_english():
         if row[6]:
             en = fmt.bilingual(row[6], "en")
             assert en and not CJK.search(en.replace("实施细则", "")), (row[0], en)  # a document's own name
+
+
+def test_points_is_a_distance_without_sign():
+    assert fmt.points(-3.84, "%", "zh") == "3.8 个百分点"
+    assert fmt.points(2.0, "score", "en") == "2.0 pts"
+    assert fmt.points(None) == "—"

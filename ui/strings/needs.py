@@ -24,9 +24,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "needs.truncated": {"zh": "仅显示最早提出的 {n} 条，请缩小筛选范围（单位、状态、时限或类别）。",
                         "en": "Only the {n} raised first are shown; narrow the filters (unit, status, deadline or "
                               "category)."},
-    "needs.legend": {"zh": "剩余时间为距 48 小时响应时限的小时数；红色已逾期，橙色 12 小时内到期。",
-                     "en": "Time left is the hours until the 48-hour response deadline; red is overdue, "
-                           "amber is due within 12 hours."},
+    "needs.legend": {"zh": "剩余时间指距 48 小时响应时限还有多久，或已逾期多久；红色已逾期，橙色 12 小时内到期。",
+                     "en": "Time left is how long until the 48-hour response deadline, or how long it is "
+                           "overdue; red is overdue, amber is due within 12 hours."},
     "needs.col.code": {"zh": "编号", "en": "Code"},
     "needs.col.category": {"zh": "类别", "en": "Category"},
     "needs.col.household": {"zh": "住户", "en": "Household"},
@@ -35,7 +35,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "needs.col.status": {"zh": "状态", "en": "Status"},
     "needs.col.created": {"zh": "提出时间", "en": "Raised"},
     "needs.col.due": {"zh": "响应时限", "en": "Respond by"},
-    "needs.col.remaining": {"zh": "剩余（小时）", "en": "Hours left"},
+    "needs.col.remaining": {"zh": "剩余时间", "en": "Time left"},
     "needs.col.clock": {"zh": "时限状态", "en": "Deadline"},
     "needs.clock.overdue": {"zh": "逾期", "en": "Overdue"},
     "needs.clock.near": {"zh": "临近", "en": "Due soon"},

@@ -59,7 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.col.required_gain": {"zh": "每月需提升", "en": "Needed / month"},
     "report.col.unit": {"zh": "单位", "en": "Unit"},
     "report.col.code": {"zh": "编码", "en": "Code"},
-    "report.col.rank": {"zh": "排名", "en": "Rank"},
+    "report.col.rank": {"zh": "差距排名", "en": "Rank by gap"},
     "report.col.overdue_n": {"zh": "逾期需求数", "en": "Overdue needs"},
     "report.col.need_code": {"zh": "需求编号", "en": "Need"},
     "report.col.category": {"zh": "类别", "en": "Category"},
