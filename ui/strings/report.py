@@ -23,8 +23,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.sec.milestones": {"zh": "里程碑", "en": "Milestones"},
     "report.kpis_caption": {"zh": "本单位本月各项指标（差距 = 目标 − 实际，正数表示落后）。",
                             "en": "The unit's indicators this month (gap = target − actual; positive means behind)."},
-    "report.gaps_caption": {"zh": "下级单位核心指标；排名按实际值从高到低。",
-                            "en": "Headline indicators of the units below; rank by actual value, highest first."},
+    "report.gaps_caption": {"zh": "下级单位核心指标（差距 = 目标 − 实际）；差距排名 1 为差距最大，与差距分析页相同。",
+                            "en": "Headline indicators of the units below (gap = target − actual); rank 1 is the "
+                                  "largest gap, as on the gaps screen."},
     "report.overdue_caption": {
         "zh": "超过 {hours} 小时仍未响应的群众需求（不含已撤回、重复），共 {n} 条。",
         "en": "Residents' needs not responded to within {hours} hours (withdrawn and duplicates excluded): {n}."},
