@@ -46,6 +46,10 @@ OUTLINE_LINE = [33, 33, 33, 230]
 COLOUR_BY = ("status", "value", "gap")
 GRID_LAYER_ID = "grids"
 OUTLINE_LAYER_ID = "outlines"
+LABEL_LAYER_ID = "labels"
+LABEL_COLOUR = [27, 36, 48, 255]
+LABEL_BACKGROUND = [255, 255, 255, 190]
+MAX_LABELS = 80  # beyond that the names overlap into noise; the tooltip still names each unit
 
 
 def hex_colour(rgb: Sequence[int]) -> str:
@@ -158,6 +162,19 @@ def outline_data(features: Iterable[Any], lang: str = "zh") -> list[dict]:
     for f in features:
         for poly in geo.polygons(f.geometry):
             rows.append({"id": f.id, "name": f.name(lang), "path": poly[0]})
+    return rows
+
+
+def label_data(features: Sequence[Any], lang: str = "zh", max_labels: int = MAX_LABELS) -> list[dict]:
+    """Rows for the name ``TextLayer``: ``name`` at each unit's centroid ``position`` — none when
+    more than ``max_labels`` units are drawn."""
+    if len(features) > max_labels:
+        return []
+    rows = []
+    for f in features:
+        c = geo.centroid(f.geometry)
+        if c is not None:
+            rows.append({"id": f.id, "name": f.name(lang), "position": [round(c[0], 6), round(c[1], 6)]})
     return rows
 
 
@@ -289,10 +306,11 @@ class OfflineDeck(pdk.Deck):
 
 def build_deck(layers_data: list[dict], view_state: pdk.ViewState | tuple[float, float, float, float] | None,
                outline_data: list[dict] | None = None, *, tooltip_spec: dict | None = None,
-               width: int = 800, height: int = 600) -> OfflineDeck:
+               width: int = 800, height: int = 600, labels: list[dict] | None = None) -> OfflineDeck:
     """Deck with a pickable ``PolygonLayer`` (id ``grids``) of ``grid_layer_data`` rows and, when
-    given, a ``PathLayer`` (id ``outlines``) of district/community borders; no basemap at all.
-    ``view_state``: a ``pdk.ViewState`` or bounds to fit (``None``: fitted to the rows)."""
+    given, a ``PathLayer`` (id ``outlines``) of district/community borders and a ``TextLayer`` (id
+    ``labels``) of ``label_data`` rows; no basemap at all. ``view_state``: a ``pdk.ViewState`` or
+    bounds to fit (``None``: fitted to the rows)."""
     if view_state is None or isinstance(view_state, tuple):
         bounds = view_state
         if bounds is None:
@@ -309,6 +327,16 @@ def build_deck(layers_data: list[dict], view_state: pdk.ViewState | tuple[float,
         layers.append(pdk.Layer(
             "PathLayer", data=outline_data, id=OUTLINE_LAYER_ID, get_path="path", get_color=OUTLINE_LINE,
             width_min_pixels=2, pickable=False,
+        ))
+    if labels:
+        # glyphs drawn by the browser from a system font ("auto": the characters in the data), no font fetched
+        layers.append(pdk.Layer(
+            "TextLayer", data=labels, id=LABEL_LAYER_ID, get_position="position", get_text="name",
+            # pydeck sends a string as an expression: literals are quoted
+            get_size=12, size_units="'pixels'", get_color=LABEL_COLOUR, font_family="'sans-serif'",
+            character_set="'auto'",
+            background=True, get_background_color=LABEL_BACKGROUND, background_padding=[3, 1, 3, 1],
+            pickable=False,
         ))
     # map_provider=None and map_style left at pydeck's sentinel: no basemap (see module docstring).
     return OfflineDeck(layers=layers, initial_view_state=view_state, map_provider=None,

@@ -182,9 +182,12 @@ def build(data: MapData, indicator: str, colour_by: str, *, lang: str, text_of, 
     outline = umap.outline_data(data.outlines, lang)
     # fit the view to the drawn units (an outline, e.g. the district around one grid, may be larger)
     bounds = geo.bounds([f.geometry for f in data.features]) if data.features else None
-    # fitted for a narrower box than the chart (about 900 px wide at 1366 px) with a wide margin
-    view = umap.view_state_for_bounds(bounds, width=700, height=height, padding=0.12)
-    deck = umap.build_deck(rows, view, outline, tooltip_spec=umap.tooltip(officer_label), height=height)
+    # fitted for a narrower box than the chart (about 900 px wide at 1366 px) with a wide margin; one or
+    # two units (an officer's grid) with a wider one, so they read as places on a map, not as a shape
+    view = umap.view_state_for_bounds(bounds, width=700, height=height,
+                                      padding=0.3 if len(data.features) <= 2 else 0.12)
+    deck = umap.build_deck(rows, view, outline, tooltip_spec=umap.tooltip(officer_label), height=height,
+                           labels=umap.label_data(data.features, lang))
     return deck, rows
 
 

@@ -184,3 +184,19 @@ def test_deck_without_outlines_has_only_the_grid_layer():
 def test_tooltip_is_text_not_html():
     spec = m.tooltip("民警 {x}")
     assert "html" not in spec and spec["text"] == "{name}\n民警 (x): {officer}\n{value_text}"
+
+
+def test_labels_at_centroids_and_none_when_crowded():
+    from types import SimpleNamespace
+
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]]}
+    f1 = SimpleNamespace(id=1, geometry=square, name=lambda lang: "网格一" if lang == "zh" else "Grid 1")
+    rows = m.label_data([f1], "zh")
+    assert rows == [{"id": 1, "name": "网格一", "position": [1.0, 1.0]}]
+    assert m.label_data([f1], "en")[0]["name"] == "Grid 1"
+    assert m.label_data([f1] * 3, "zh", max_labels=2) == []
+    deck = m.build_deck([], (0.0, 0.0, 2.0, 2.0), labels=rows)
+    spec = deck.to_json()
+    assert '"@@type":"TextLayer"' in spec and "http" not in spec.lower()
+    # plain literals, not expressions (pydeck turns an unquoted string into one)
+    assert '"characterSet":"auto"' in spec and '"fontFamily":"sans-serif"' in spec and '"sizeUnits":"pixels"' in spec
