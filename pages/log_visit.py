@@ -16,7 +16,7 @@ from data_access.records import ConcurrentEdit, NotFound
 from ui import visit_form as form
 from ui.auth import require, roles_for
 from ui.errors import by_field, message
-from ui.i18n import t
+from ui.i18n import risk_label, t
 
 user = require(roles=roles_for("log_visit"))  # officers only; stops here otherwise
 
@@ -217,7 +217,7 @@ if hit is None:
     for h in hits:
         c1, c2, c3 = st.columns([5, 3, 1.4], vertical_alignment="center")
         c1.markdown(f"**{h.code}** · {h.address}")
-        c2.markdown(f"{form.risk_label(h.risk_level)} · {'、'.join(h.residents) or '—'}")
+        c2.markdown(f"{risk_label(h.risk_level)} · {'、'.join(h.residents) or '—'}")
         c3.button(t("logv.choose"), key=f"lv_pick_{h.id}", on_click=choose, args=(h.code,), width="stretch")
     st.stop()
 
@@ -233,7 +233,7 @@ errors: dict[str, list[str]] = ss.get("lv_errors") or {}
 err = form.field_errors
 
 top = st.columns([6, 1.6], vertical_alignment="center")
-top[0].markdown(f"#### {hit.code} · {hit.address}  \n{form.risk_label(hit.risk_level)} · "
+top[0].markdown(f"#### {hit.code} · {hit.address}  \n{risk_label(hit.risk_level)} · "
                 f"{'、'.join(hit.residents) or t('logv.no_residents')}")
 top[1].button(t("logv.change_household"), on_click=choose, args=(None,), width="stretch")
 if lv.get("resumed") and not lv.get("fresh"):
@@ -291,7 +291,7 @@ with c[0]:
     st.text_input(t("logv.address"), key=P("addr"), max_chars=200, on_change=changed)
     err(errors, "household.address")
 with c[1]:
-    cat_labels = {c: t(f"logv.hh_cat.{c}") for c in CATEGORIES}
+    cat_labels = {c: t(f"hh_cat.{c}") for c in CATEGORIES}
     st.selectbox(t("logv.category"), list(cat_labels), key=P("cat"), on_change=changed, format_func=cat_labels.get)
     err(errors, "household.category")
 err(errors, "household_version")

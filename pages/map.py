@@ -21,7 +21,7 @@ from ui import kpi
 from ui import map as umap
 from ui import map_data as md
 from ui.auth import require, roles_for
-from ui.i18n import CATALOGUE, lang, name_of, t, t_opt
+from ui.i18n import CATALOGUE, lang, name_of, risk_label, t, t_opt
 from ui.pickers import phase_picker, unit_picker
 
 user = require(roles=roles_for("map"))  # stops here unless signed in with an allowed role
@@ -115,14 +115,14 @@ def _render_detail(d: GridDetail) -> None:
         risks, cats = d.risks(), d.categories()
         rows = []
         for c in cats:
-            row = {t("map.col.category"): _label("map.cat", c)}
+            row = {t("map.col.category"): _label("hh_cat", c)}
             for r in risks:
-                row[_label("map.risk", r)] = d.households.get((c, r), 0)
+                row[risk_label(r)] = d.households.get((c, r), 0)
             row[t("map.total")] = d.by_category()[c]
             rows.append(row)
         total = {t("map.col.category"): t("map.total")}
         for r in risks:
-            total[_label("map.risk", r)] = d.by_risk()[r]
+            total[risk_label(r)] = d.by_risk()[r]
         total[t("map.total")] = d.households_total
         rows.append(total)
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -148,7 +148,7 @@ def _render_detail(d: GridDetail) -> None:
         else:
             st.dataframe(pd.DataFrame([{
                 t("map.col.code"): n.code,
-                t("map.col.need_category"): _label("map.need_cat", n.category),
+                t("map.col.need_category"): _label("need_cat", n.category),
                 t("map.col.status"): _label("map.need_status", n.status),
                 t("map.col.created"): n.created_at.strftime("%Y-%m-%d %H:%M"),
                 t("map.col.due"): n.due_at.strftime("%Y-%m-%d %H:%M"),

@@ -42,7 +42,7 @@ def status_label(s: str) -> str:
 
 
 def category_label(c: str) -> str:
-    return t(f"needs.cat.{c}") if c in svc.CATEGORIES else c
+    return t(f"need_cat.{c}") if c in svc.CATEGORIES else c
 
 
 def clock_key(d: svc.Deadline, status: str) -> str:

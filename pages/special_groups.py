@@ -37,7 +37,7 @@ def ts(v: datetime | None) -> str:
 
 
 def level_label(level: str | None) -> str:
-    return t(f"special.level.{level or 'none'}")
+    return t(f"risk.{level or 'none'}")
 
 
 @st.cache_data(ttl=5, show_spinner=False)

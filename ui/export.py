@@ -136,7 +136,7 @@ def overdue_units_frame(data, lang: str) -> pd.DataFrame:
 
 def overdue_frame(data, lang: str) -> pd.DataFrame:
     c = {k: tr(f"report.col.{k}", lang) for k in ("need_code", "category", "grid", "created", "due", "hours_overdue")}
-    rows = [{c["need_code"]: n.code, c["category"]: tr_opt(f"report.cat.{n.category}", lang, n.category),
+    rows = [{c["need_code"]: n.code, c["category"]: tr_opt(f"need_cat.{n.category}", lang, n.category),
              c["grid"]: _name(n, lang, "grid_name_zh", "grid_name_en", "grid_code"), c["created"]: n.created_at,
              c["due"]: n.due_at, c["hours_overdue"]: n.hours_overdue} for n in data.overdue]
     return _frame(rows, list(c.values()))

@@ -204,6 +204,13 @@ def name_of(row: Any, field: str = "name") -> str:
     return get(f"{field}_zh") or ""
 
 
+def risk_label(level: str | None) -> str:
+    """A household's risk level standing alone ("红色风险", "无风险等级"); an unknown code as it is."""
+    if not level or level == "none":
+        return t("risk.alone_none")
+    return t("risk.alone", level=t(f"risk.{level}")) if f"risk.{level}" in CATALOGUE else str(level)
+
+
 def language_switch(container=None) -> None:
     """Radio in the sidebar (or ``container``) switching the language; its label follows the language."""
     box = container if container is not None else st.sidebar

@@ -155,15 +155,11 @@ def render_section(items: list[Item], section: str, prefix: str, on_change: Call
 
 # --- data for the officer screens (cached briefly: a write must show within 5 s) ---------------
 
-def risk_label(level: str | None) -> str:
-    return t(f"logv.risk.{level or 'none'}") if f"logv.risk.{level}" in CATALOGUE else str(level)
-
-
 def need_category_label(code: str | None) -> str:
     """Tracker category code → its name; free-text categories are shown as typed."""
     if not code:
         return "—"
-    key = f"logv.need_cat.{code}"
+    key = f"need_cat.{code}"
     return t(key) if key in CATALOGUE else code
 
 

@@ -39,3 +39,18 @@ def test_points_is_a_distance_without_sign():
     assert fmt.points(-3.84, "%", "zh") == "3.8 个百分点"
     assert fmt.points(2.0, "score", "en") == "2.0 pts"
     assert fmt.points(None) == "—"
+
+
+def test_one_name_per_data_code_on_every_screen():
+    """Need categories, household categories and risk levels have one catalogue family each (they
+    had four, two and three, with different words for the same code)."""
+    from data_access.models import CATEGORIES, RISK_LEVELS
+    from data_access.needs import CATEGORIES as NEED_CATEGORIES
+    from ui.i18n import CATALOGUE
+
+    for prefix, codes in (("need_cat", NEED_CATEGORIES), ("hh_cat", CATEGORIES), ("risk", RISK_LEVELS)):
+        for code in codes:
+            assert f"{prefix}.{code}" in CATALOGUE, (prefix, code)
+    stale = [k for k in CATALOGUE if k.split(".")[0] in {"logv", "map", "needs", "report", "special"}
+             and k.split(".")[1] in {"need_cat", "cat", "hh_cat", "risk", "level"}]
+    assert stale == []
