@@ -156,7 +156,9 @@ def load_detail(username: str, need_id: int):
 st.title(t("needs.title"))
 last_click = st.session_state.pop(FLASH, None)
 now = now_local().replace(second=0)
-c_unit, c_status, c_deadline, c_cat = st.columns([3, 4, 2, 3], vertical_alignment="bottom")
+# two rows: the multiselects need the width to show every chosen status (at 1366 px a fourth chip hid)
+c_unit, c_deadline = st.columns([3, 2], vertical_alignment="bottom")
+c_status, c_cat = st.columns([1, 1], vertical_alignment="bottom")
 with c_unit:
     unit = unit_picker(user)
 with c_status:

@@ -184,12 +184,14 @@ def trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: date | da
     lab = _labels(labels, TREND_LABEL_KEYS)
     df = frame.copy()
     df["label"] = df["series"].map({ACTUAL: lab[ACTUAL], TARGET: lab[TARGET], PROJECTION: lab[PROJECTION]})
-    domain = [lab[ACTUAL], lab[TARGET], lab[PROJECTION]]
+    # the legend lists only the series drawn (no projection line when there is too little to project)
+    series = [k for k in (ACTUAL, TARGET, PROJECTION) if k != PROJECTION or (df["series"] == PROJECTION).any()]
+    domain = [lab[k] for k in series]
     legend = alt.Legend(orient="bottom", symbolType="stroke", symbolStrokeWidth=2.5, labelLimit=0)
     colour = alt.Color("label:N", title=None, legend=legend,
-                       scale=alt.Scale(domain=domain, range=[SERIES_COLOURS[k] for k in (ACTUAL, TARGET, PROJECTION)]))
+                       scale=alt.Scale(domain=domain, range=[SERIES_COLOURS[k] for k in series]))
     dash = alt.StrokeDash("label:N", title=None, legend=legend,
-                          scale=alt.Scale(domain=domain, range=[SERIES_DASH[k] for k in (ACTUAL, TARGET, PROJECTION)]))
+                          scale=alt.Scale(domain=domain, range=[SERIES_DASH[k] for k in series]))
     x = alt.X("date:T", title=None, axis=alt.Axis(format=DATE_FORMAT.get(lang, DATE_FORMAT["en"])))
     y = alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False))
     tooltip = [alt.Tooltip("label:N", title=" "), alt.Tooltip("date:T", title=lab["month"],

@@ -229,3 +229,16 @@ def test_group_trend_frame_rates_and_skips_empty_months():
                                 {"pilot": "试点", "rest": "其他"})
     assert list(zip(frame["label"], frame["value"], strict=True)) == [("试点", 80.0), ("其他", 70.0)]
     _assert_offline(_spec(c.group_trend_chart(frame, "t", "%", date(2024, 2, 1), "zh", target=88.0)))
+
+
+def test_trend_legend_lists_the_projection_only_when_it_is_drawn():
+    with_proj = c.trend_frame({202401: 84.0, 202402: 85.0, 202403: 86.5}, TARGETS, PHASES, 82.4)
+    assert not _rows(with_proj, "projection").empty
+    without = c.trend_frame({202410: 80.0, 202411: 81.0, 202412: 82.0}, TARGETS, PHASES, 82.4,
+                            projection_phase="rollout")
+    assert _rows(without, "projection").empty
+    for frame, listed in ((with_proj, True), (without, False)):
+        spec = c.trend_chart(frame, "t", "%", None, "zh", TREND_LABELS).to_dict()
+        domains = [layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
+                   if "color" in layer.get("encoding", {})] or [spec["encoding"]["color"]["scale"]["domain"]]
+        assert all((TREND_LABELS["projection"] in d) == listed for d in domains)

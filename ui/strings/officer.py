@@ -37,8 +37,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "mywork.appointment_at": {"zh": "预约走访 {at}", "en": "Booked visit {at}"},
     "mywork.night": {"zh": "夜间", "en": "night"},
     "mywork.never": {"zh": "从未走访", "en": "never visited"},
-    "mywork.visit_detail": {"zh": "{risk} · 上次走访 {last} · 应访日期 {due}",
-                            "en": "{risk} · last visit {last} · due {due}"},
+    # two lines (a markdown line break): in one line the dates broke at their hyphens
+    "mywork.visit_detail": {"zh": "应访日期 {due} · {risk}  \n上次走访 {last}",
+                            "en": "Due {due} · {risk}  \nLast visit {last}"},
     # --- log a visit ---
     "logv.title": {"zh": "走访登记", "en": "Log a visit"},
     "logv.find": {"zh": "查找住户", "en": "Find the household"},
