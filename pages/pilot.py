@@ -11,6 +11,7 @@ from data_access import milestones as ms
 from data_access.catalog import phase_containing
 from data_access.clock import today_local
 from data_access.db import get_engine, session_scope
+from data_access.kpi_queries import phases as phase_rows
 from data_access.kpi_queries import targets
 from data_access.settings import get_settings
 from metrics.pilot_effect import did
@@ -28,7 +29,8 @@ PRE_YEAR, POST_YEAR = 2023, 2024
 @st.cache_data(ttl=5, show_spinner=False)
 def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> dict:
     """``groups`` in the scope, monthly ``rows`` (YYYYMM, group, metric, n) up to ``last_month``
-    (the last complete month) and the current phase's city ``targets`` per indicator."""
+    (the last complete month), the current phase's city ``targets`` per indicator, and every
+    phase's (``phase_targets`` {indicator: {phase: target}}) with the ``baselines``, for the step line."""
     a = charts.month_of(as_of)
     last = charts.month_of(date(as_of.year, as_of.month, 1) - timedelta(days=1))
     with session_scope(get_engine(get_settings().database_url)) as s:
@@ -37,9 +39,14 @@ def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> dict:
         if groups == {ms.PILOT, ms.REST}:
             rows = ms.pilot_monthly_counts(session=s, scope_code=scope_code, m0=FIRST_MONTH, m1=last, before_month=a)
         tmap = targets(s, phase_code) if phase_code else {}
+        by_phase = {code: targets(s, code) for code, _start, _end in phase_rows(s)}
     tg = {ind: tmap[(ind, None)][0] for ind in ms.PILOT_INDICATORS if (ind, None) in tmap}
+    steps = {ind: {code: t[(ind, None)][0] for code, t in by_phase.items() if (ind, None) in t}
+             for ind in ms.PILOT_INDICATORS}
+    base = {ind: next((t[(ind, None)][1] for t in by_phase.values() if (ind, None) in t and t[(ind, None)][1]
+                       is not None), None) for ind in ms.PILOT_INDICATORS}
     return {"groups": set(groups), "rows": list(rows), "last_month": last if last >= FIRST_MONTH else None,
-            "targets": tg}
+            "targets": tg, "phase_targets": steps, "baselines": base}
 
 
 def group_rows(rows, indicator: str) -> list[tuple[int, str, int, int]]:
@@ -102,10 +109,13 @@ for tab, code in zip(tabs, ms.PILOT_INDICATORS, strict=True):
         if frame.empty:
             st.info(t("pilot.no_monthly", name=names[code]))
             continue
+        # the target as the overview draws it: 2023 baseline, then each phase's city target, as steps
+        steps = charts.trend_frame({}, data["phase_targets"].get(code, {}), phases, data["baselines"].get(code))
+        steps = steps[(steps["series"] == charts.TARGET) & (steps["month"] <= data["last_month"])]
         chart = charts.group_trend_chart(
             frame, names[code], axis_of(code), data_day, lang(),
             {"month": t("pilot.month"), "target": t("pilot.target"), "data_date": data_date_text},
-            target=data["targets"].get(code))
+            target_steps=steps[["date", "value"]])
         st.altair_chart(chart, width="stretch")
 
 # --- difference in differences ----------------------------------------------------------------

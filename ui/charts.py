@@ -422,9 +422,11 @@ def group_trend_frame(rows: Iterable[Sequence[Any]], group_labels: Mapping[str, 
 
 
 def group_trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: date | datetime | None, lang: str,
-                      labels: Mapping[str, str] | None = None, *, target: float | None = None,
+                      labels: Mapping[str, str] | None = None, *, target_steps: pd.DataFrame | None = None,
                       height: int = 320) -> alt.LayerChart:
-    """One line per group (pilot / rest) with points, the target as a rule, and the data's date."""
+    """One line per group (pilot / rest) with points, the target as a dashed step line over time
+    (``target_steps``: ``date, value``, e.g. the target rows of ``trend_frame``; in the legend) and
+    the data's date."""
     lab = _labels(labels, ("month", "target", "data_date"))
     fmt = DATE_FORMAT.get(lang, DATE_FORMAT["en"])
     lines = alt.Chart(frame).mark_line(point=True).encode(
@@ -434,9 +436,16 @@ def group_trend_chart(frame: pd.DataFrame, title: str, unit: str, data_date: dat
         tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("date:T", format=fmt, title=lab["month"]),
                  alt.Tooltip("value:Q", format=".1f", title=unit), alt.Tooltip("n:Q")])
     layers = [lines]
-    if target is not None:
-        t = pd.DataFrame({"value": [float(target)], "what": [lab["target"]]})
-        layers.append(alt.Chart(t).mark_rule(color=SERIES_COLOURS[TARGET], strokeDash=[6, 4]).encode(
-            y="value:Q", tooltip=[alt.Tooltip("what:N", title=" "), alt.Tooltip("value:Q", format=".1f")]))
+    if target_steps is not None and target_steps["value"].notna().any():
+        steps = target_steps.dropna(subset=["value"]).assign(what=lab["target"])
+        legend = alt.Legend(orient="bottom", title=None, symbolType="stroke", symbolStrokeWidth=2,
+                            symbolStrokeColor=SERIES_COLOURS[TARGET], labelLimit=0)
+        layers.append(alt.Chart(steps).mark_line(interpolate="step-after", color=SERIES_COLOURS[TARGET],
+                                                 strokeWidth=1.5).encode(
+            x="date:T", y="value:Q",
+            strokeDash=alt.StrokeDash("what:N", legend=legend,
+                                      scale=alt.Scale(domain=[lab["target"]], range=[SERIES_DASH[TARGET]])),
+            tooltip=[alt.Tooltip("what:N", title=" "), alt.Tooltip("date:T", format=fmt, title=lab["month"]),
+                     alt.Tooltip("value:Q", format=".1f")]))
     layers.extend(_date_rule(data_date, lab["data_date"]))
     return alt.layer(*layers).properties(title=title, height=height, width="container")

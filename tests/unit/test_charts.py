@@ -228,7 +228,18 @@ def test_group_trend_frame_rates_and_skips_empty_months():
     frame = c.group_trend_frame([(202401, "pilot", 8, 10), (202401, "rest", 7, 10), (202402, "pilot", 0, 0)],
                                 {"pilot": "试点", "rest": "其他"})
     assert list(zip(frame["label"], frame["value"], strict=True)) == [("试点", 80.0), ("其他", 70.0)]
-    _assert_offline(_spec(c.group_trend_chart(frame, "t", "%", date(2024, 2, 1), "zh", target=88.0)))
+    _assert_offline(_spec(c.group_trend_chart(frame, "t", "%", date(2024, 2, 1), "zh")))
+
+
+def test_group_trend_target_is_a_step_line_in_the_legend():
+    frame = c.group_trend_frame([(202312, "pilot", 8, 10), (202401, "rest", 7, 10)], {"pilot": "试点", "rest": "其他"})
+    steps = c.trend_frame({}, TARGETS, PHASES, 82.4)
+    steps = steps[(steps["series"] == c.TARGET) & (steps["month"] <= 202402)][["date", "value"]]
+    assert list(steps["value"])[-3:] == [82.4, 88.0, 88.0]  # 2023-12 baseline, then the pilot target (TARGETS)
+    spec = c.group_trend_chart(frame, "t", "%", date(2024, 2, 1), "zh", {"target": "目标"}, target_steps=steps).to_dict()
+    (step,) = [layer for layer in spec["layer"] if layer["mark"].get("interpolate") == "step-after"]
+    assert step["encoding"]["strokeDash"]["scale"]["domain"] == ["目标"]  # listed in the legend
+    _assert_offline(json.dumps(spec, ensure_ascii=False))
 
 
 def test_trend_legend_lists_the_projection_only_when_it_is_drawn():
