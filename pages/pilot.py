@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from data_access import milestones as ms
-from data_access.catalog import phase_containing
 from data_access.clock import today_local
 from data_access.db import get_engine, session_scope
 from data_access.kpi_queries import phases as phase_rows
@@ -27,10 +26,10 @@ PRE_YEAR, POST_YEAR = 2023, 2024
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> dict:
+def load_pilot(scope_code: str, as_of: date) -> dict:
     """``groups`` in the scope, monthly ``rows`` (YYYYMM, group, metric, n) up to ``last_month``
-    (the last complete month), the current phase's city ``targets`` per indicator, and every
-    phase's (``phase_targets`` {indicator: {phase: target}}) with the ``baselines``, for the step line."""
+    (the last complete month), and every phase's city target (``phase_targets`` {indicator:
+    {phase: target}}) with the ``baselines``, for the step line."""
     a = charts.month_of(as_of)
     last = charts.month_of(date(as_of.year, as_of.month, 1) - timedelta(days=1))
     with session_scope(get_engine(get_settings().database_url)) as s:
@@ -38,15 +37,13 @@ def load_pilot(scope_code: str, as_of: date, phase_code: str | None) -> dict:
         rows = []
         if groups == {ms.PILOT, ms.REST}:
             rows = ms.pilot_monthly_counts(session=s, scope_code=scope_code, m0=FIRST_MONTH, m1=last, before_month=a)
-        tmap = targets(s, phase_code) if phase_code else {}
         by_phase = {code: targets(s, code) for code, _start, _end in phase_rows(s)}
-    tg = {ind: tmap[(ind, None)][0] for ind in ms.PILOT_INDICATORS if (ind, None) in tmap}
     steps = {ind: {code: t[(ind, None)][0] for code, t in by_phase.items() if (ind, None) in t}
              for ind in ms.PILOT_INDICATORS}
     base = {ind: next((t[(ind, None)][1] for t in by_phase.values() if (ind, None) in t and t[(ind, None)][1]
                        is not None), None) for ind in ms.PILOT_INDICATORS}
     return {"groups": set(groups), "rows": list(rows), "last_month": last if last >= FIRST_MONTH else None,
-            "targets": tg, "phase_targets": steps, "baselines": base}
+            "phase_targets": steps, "baselines": base}
 
 
 def group_rows(rows, indicator: str) -> list[tuple[int, str, int, int]]:
@@ -73,11 +70,10 @@ def axis_of(code: str) -> str:
 today = today_local()
 st.title(t("pilot.title"))
 phases, indicators = kpi.reference()
-phase = phase_containing(list(phases), today)
 st.caption(t("pilot.scope", unit=name_of(user.scope)))
 
 with st.spinner(t("pilot.loading")):
-    data = load_pilot(user.scope_code, today, phase.code if phase else None)
+    data = load_pilot(user.scope_code, today)
 
 group_names = {ms.PILOT: t("pilot.group.pilot"), ms.REST: t("pilot.group.rest")}
 if data["groups"] != {ms.PILOT, ms.REST}:

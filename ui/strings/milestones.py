@@ -64,7 +64,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "pilot.group.rest": {"zh": "其余单位", "en": "Other units"},
     "pilot.data_date": {"zh": "数据截至 {date}（完整月份）", "en": "Data as of {date} (complete months)"},
     "pilot.month": {"zh": "月份", "en": "Month"},
-    "pilot.target": {"zh": "当前阶段目标", "en": "Current phase target"},
+    "pilot.target": {"zh": "目标（各阶段）", "en": "Target (by phase)"},
     "pilot.indicator": {"zh": "指标", "en": "Indicator"},
     "pilot.trends": {"zh": "月度走势", "en": "Monthly values"},
     "pilot.no_monthly": {"zh": "{name}：尚无完整月份的数据。", "en": "{name}: no complete month with data yet."},
