@@ -117,7 +117,8 @@ def trend_frame(series: Mapping[int, Any] | Iterable[Sequence[Any]],
     """Tidy frame ``month, date, value, n, series, phase`` of one indicator for the trend chart.
 
     - ``actual``: the monthly values (``series``: ``{YYYYMM: value}`` or ``[(YYYYMM, value, n)]``,
-      e.g. ``metrics.service.monthly_series``); months without a value are left out.
+      e.g. ``metrics.service.monthly_series``); a month without a value between two with one gets
+      an empty row (value NaN), where the chart's line breaks.
     - ``target``: one row per month from January of the baseline year (the year before the first
       phase) to the last phase's end: the ``baseline`` in the baseline year, then the phase's
       target from ``targets_by_phase`` (``None`` where a phase has no target): drawn as a step.
@@ -132,6 +133,12 @@ def trend_frame(series: Mapping[int, Any] | Iterable[Sequence[Any]],
 
     for month, value, n in actual:
         rows.append({"month": month, "value": value, "n": n, "series": ACTUAL, "phase": _phase_of(month, spans)})
+    if actual:  # a month without data between two with: an empty row, so the line breaks there (not bridged)
+        have = {m for m, _v, _n in actual}
+        for month in months_between(actual[0][0], actual[-1][0]):
+            if month not in have:
+                rows.append({"month": month, "value": None, "n": None, "series": ACTUAL,
+                             "phase": _phase_of(month, spans)})
 
     if spans:
         base_year = spans[0].start.year - 1

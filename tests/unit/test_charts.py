@@ -54,12 +54,15 @@ def test_phase_without_target_leaves_a_gap():
     assert target.loc[202601, "value"] == 90.0
 
 
-def test_actuals_skip_months_without_value_and_keep_n():
-    frame = c.trend_frame([(202401, 84.0, 10), (202402, None, 0), (202403, 86.5, 9)], TARGETS, PHASES, 82.4)
-    actual = _rows(frame, "actual")
-    assert list(actual.index) == [202401, 202403]
-    assert actual.loc[202403, "n"] == 9
+def test_a_month_without_value_is_an_empty_row_so_the_line_breaks():
+    frame = c.trend_frame([(202401, 84.0, 10), (202402, None, 0), (202404, 86.5, 9)], TARGETS, PHASES, 82.4)
+    actual = _rows(frame, "actual").sort_index()
+    assert list(actual.index) == [202401, 202402, 202403, 202404]  # Feb (no value) and Mar (no row) are empty
+    assert actual["value"].isna().tolist() == [False, True, True, False]
+    assert actual.loc[202404, "n"] == 9
     assert actual.loc[202401, "date"] == pd.Timestamp(2024, 1, 1)
+    # nothing before the first or after the last value
+    assert list(_rows(c.trend_frame({202403: 80.0}, TARGETS, PHASES, 82.4), "actual").index) == [202403]
 
 
 def test_projection_is_least_squares_to_phase_end():
