@@ -232,7 +232,9 @@ def paint(row: pd.Series) -> list[str]:
 
 st.dataframe(table.style.apply(paint, axis=1), hide_index=True,
              width="stretch", height=min(36 + 35 * len(rows), 387),
-             column_config={C["address"]: st.column_config.TextColumn(width="medium")})
+             # the need's code stays in view when the wide table scrolls sideways
+             column_config={C["code"]: st.column_config.TextColumn(pinned=True),
+                            C["address"]: st.column_config.TextColumn(width="medium")})
 st.caption(t("needs.legend"))
 
 # --- one need: detail, history, steps -------------------------------------------------------------

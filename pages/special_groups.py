@@ -169,7 +169,11 @@ def paint(row: pd.Series) -> list[str]:
 
 
 st.dataframe(table.style.apply(paint, axis=1), hide_index=True, width="stretch",
-             height=min(36 + 35 * len(rows), 387))
+             height=min(36 + 35 * len(rows), 387),
+             # the household stays in view when the wide table scrolls sideways; long text gets a fixed width
+             column_config={C["household"]: st.column_config.TextColumn(pinned=True),
+                            C["reason"]: st.column_config.TextColumn(width="medium"),
+                            C["address"]: st.column_config.TextColumn(width="medium")})
 st.caption(t("special.legend", red=ivl.get("red", 7), yellow=ivl.get("yellow", 30)))
 
 # --- one household ----------------------------------------------------------------------------------
