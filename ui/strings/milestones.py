@@ -43,7 +43,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "milestones.edit_evidence": {"zh": "佐证材料（文件名、文号、会议纪要等）",
                                  "en": "Evidence (file name, document number, minutes …)"},
     "milestones.edit_submit": {"zh": "保存", "en": "Save"},
-    "milestones.edit_hint": {"zh": "保存会记入审计日志。", "en": "Saving is recorded in the audit log."},
+    "milestones.edit_hint": {"zh": "“逾期”不需要选：过了截止日期仍未完成即自动显示为逾期。保存会记入审计日志。",
+                             "en": "There is no \"late\" to pick: a milestone past its due date and not done shows "
+                                   "as late by itself. Saving is recorded in the audit log."},
     "milestones.saved": {"zh": "已保存：{title}", "en": "Saved: {title}"},
     "milestones.conflict": {"zh": "保存失败：该里程碑刚被其他人修改过。您填写的内容仍保留在表单中，请核对最新状态后再保存。",
                             "en": "Not saved: someone else changed this milestone a moment ago. Your text is still in "
