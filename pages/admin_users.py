@@ -141,7 +141,9 @@ with tab_manage:
         with c_status:
             st.markdown(f"**{t('admin.users.status')}**")
             if target.active:
-                if st.button(t("admin.users.deactivate"), key=f"au_deactivate_{uid}"):
+                own = target.username == user.username  # the service refuses it too ("self")
+                if st.button(t("admin.users.deactivate"), key=f"au_deactivate_{uid}", disabled=own,
+                             help=t("admin.users.no_self_deactivate") if own else None):
                     if run_write(lambda s: accounts.set_active(session=s, actor=user.username, user_id=uid,
                                                               active=False, now=now_local()),
                                  "admin.users.deactivated", target.username, "au"):

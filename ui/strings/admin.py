@@ -55,6 +55,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "admin.users.save_role": {"zh": "保存角色和辖区", "en": "Save role and scope"},
     "admin.users.status": {"zh": "账号状态", "en": "Account status"},
     "admin.users.deactivate": {"zh": "停用账号", "en": "Deactivate"},
+    "admin.users.no_self_deactivate": {"zh": "不能停用自己的账号；请由另一位管理员操作。",
+                                       "en": "You cannot deactivate your own account; ask another admin."},
     "admin.users.activate": {"zh": "启用账号", "en": "Reactivate"},
     "admin.users.unlock": {"zh": "解除锁定", "en": "Unlock"},
     "admin.users.reset": {"zh": "重置密码", "en": "Reset password"},
