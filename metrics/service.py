@@ -312,8 +312,10 @@ def _score(values: dict, weights: dict, vetoed: bool) -> d.Score:
     return d.assessment_score({k: values.get(k, (None,))[0] for k in weights}, weights, vetoed)
 
 
-def _target_for(tmap: dict, indicator: str, unit: q.Unit) -> tuple[float | None, float | None]:
-    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
+def _target_for(tmap: dict, indicator: str, unit: q.Unit | None) -> tuple[float | None, float | None]:
+    """(target, baseline) of ``unit``: its own row, else the nearest ancestor's, else the city
+    default (the city default only when ``unit`` is None)."""
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x] if unit is not None else []
     for uid in reversed(ids):
         if (indicator, uid) in tmap:
             return tmap[(indicator, uid)]
@@ -458,4 +460,27 @@ def monthly_series(session: Session, *, unit_code: str, indicator: str, start: d
         else:
             v, n, _ = vals[indicator]
             out.append((m, v, n))
+    return out
+
+
+def phase_targets(session: Session, *, indicators, unit_code: str | None = None
+                  ) -> dict[str, tuple[dict[str, float | None], float | None]]:
+    """Per indicator ``({phase: target}, baseline)`` — the step line of the trend charts: the
+    target of ``unit_code`` in each phase (own, nearest ancestor's or the city default; the city
+    default when None), and the baseline of the first phase that has one, else the city default's."""
+    unit = None
+    if unit_code is not None:
+        unit = q.get_unit(session, unit_code)
+        if unit is None:
+            raise UnknownUnit(f"unknown org unit {unit_code!r}")
+    by_phase = {code: q.targets(session, code) for code, _start, _end in q.phases(session)}
+    defaults = q.baselines(session)
+    out = {}
+    for ind in indicators:
+        targets, baseline = {}, None
+        for code, tmap in by_phase.items():
+            targets[code], base = _target_for(tmap, ind, unit)
+            if baseline is None and base is not None:
+                baseline = base
+        out[ind] = (targets, baseline if baseline is not None else defaults.get(ind))
     return out

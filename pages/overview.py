@@ -23,8 +23,7 @@ def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date) -> 
     """Monthly values of one indicator for a unit inside ``scope_code`` (None outside it):
     ``series`` [(YYYYMM, value, n)] from 2023-01 to as_of's month, ``targets`` phase code → the
     unit's target (own, nearest ancestor's or the city default) and the ``baseline``."""
-    from data_access import kpi_queries as q
-    from metrics.service import monthly_series
+    from metrics.service import monthly_series, phase_targets
 
     with session_scope(get_engine(get_settings().database_url)) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
@@ -33,19 +32,7 @@ def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date) -> 
             return None
         series = monthly_series(s, unit_code=unit_code, indicator=indicator, start=date(2023, 1, 1), end=as_of,
                                 as_of=as_of)
-        unit_row = q.get_unit(s, unit_code)
-        ids = [int(x) for x in unit_row.path.strip("/").split("/") if x]
-        targets, baseline = {}, None
-        for code, _start, _end in q.phases(s):
-            tmap = q.targets(s, code)
-            # the unit's own target, else the nearest ancestor's, else the city default
-            hit = next((tmap[(indicator, i)] for i in reversed(ids) if (indicator, i) in tmap),
-                       tmap.get((indicator, None)))
-            targets[code] = hit[0] if hit else None
-            if baseline is None and hit and hit[1] is not None:
-                baseline = hit[1]
-        if baseline is None:
-            baseline = q.baselines(s).get(indicator)
+        targets, baseline = phase_targets(s, indicators=[indicator], unit_code=unit_code)[indicator]
     return {"series": list(series), "targets": targets, "baseline": baseline}
 
 

@@ -10,10 +10,9 @@ import streamlit as st
 from data_access import milestones as ms
 from data_access.clock import today_local
 from data_access.db import get_engine, session_scope
-from data_access.kpi_queries import phases as phase_rows
-from data_access.kpi_queries import targets
 from data_access.settings import get_settings
 from metrics.pilot_effect import did
+from metrics.service import phase_targets
 from ui import charts, kpi
 from ui import format as fmt
 from ui.auth import require, roles_for
@@ -28,8 +27,8 @@ PRE_YEAR, POST_YEAR = 2023, 2024
 @st.cache_data(ttl=5, show_spinner=False)
 def load_pilot(scope_code: str, as_of: date) -> dict:
     """``groups`` in the scope, monthly ``rows`` (YYYYMM, group, metric, n) up to ``last_month``
-    (the last complete month), and every phase's city target (``phase_targets`` {indicator:
-    {phase: target}}) with the ``baselines``, for the step line."""
+    (the last complete month), and per indicator every phase's city target with the baseline
+    (``targets``: ``metrics.service.phase_targets``), for the step line."""
     a = charts.month_of(as_of)
     last = charts.month_of(date(as_of.year, as_of.month, 1) - timedelta(days=1))
     with session_scope(get_engine(get_settings().database_url)) as s:
@@ -37,13 +36,9 @@ def load_pilot(scope_code: str, as_of: date) -> dict:
         rows = []
         if groups == {ms.PILOT, ms.REST}:
             rows = ms.pilot_monthly_counts(session=s, scope_code=scope_code, m0=FIRST_MONTH, m1=last, before_month=a)
-        by_phase = {code: targets(s, code) for code, _start, _end in phase_rows(s)}
-    steps = {ind: {code: t[(ind, None)][0] for code, t in by_phase.items() if (ind, None) in t}
-             for ind in ms.PILOT_INDICATORS}
-    base = {ind: next((t[(ind, None)][1] for t in by_phase.values() if (ind, None) in t and t[(ind, None)][1]
-                       is not None), None) for ind in ms.PILOT_INDICATORS}
+        steps = phase_targets(s, indicators=ms.PILOT_INDICATORS)  # the city defaults
     return {"groups": set(groups), "rows": list(rows), "last_month": last if last >= FIRST_MONTH else None,
-            "phase_targets": steps, "baselines": base}
+            "targets": steps}
 
 
 def group_rows(rows, indicator: str) -> list[tuple[int, str, int, int]]:
@@ -106,7 +101,8 @@ for tab, code in zip(tabs, ms.PILOT_INDICATORS, strict=True):
             st.info(t("pilot.no_monthly", name=names[code]))
             continue
         # the target as the overview draws it: 2023 baseline, then each phase's city target, as steps
-        steps = charts.trend_frame({}, data["phase_targets"].get(code, {}), phases, data["baselines"].get(code))
+        tg, baseline = data["targets"][code]
+        steps = charts.trend_frame({}, tg, phases, baseline)
         steps = steps[(steps["series"] == charts.TARGET) & (steps["month"] <= data["last_month"])]
         chart = charts.group_trend_chart(
             frame, names[code], axis_of(code), data_day, lang(),

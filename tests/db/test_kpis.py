@@ -14,7 +14,15 @@ import pytest
 
 import factories as f
 from data_access import records, rollups
-from metrics.service import INDICATORS, UnknownPeriod, UnknownUnit, compute_kpis, monthly_series, period_bounds
+from metrics.service import (
+    INDICATORS,
+    UnknownPeriod,
+    UnknownUnit,
+    compute_kpis,
+    monthly_series,
+    period_bounds,
+    phase_targets,
+)
 
 AS_OF = date(2024, 5, 15)
 
@@ -408,3 +416,19 @@ def test_officer_weeks_follow_the_officers_current_scope(session):
     before = weekly("C"), weekly("S2"), weekly("CM2")
     rollups.rebuild(session)
     assert (weekly("C"), weekly("S2"), weekly("CM2")) == before
+
+
+def test_phase_targets_for_the_trend_step_lines(session):
+    """Each phase's target of a unit (own, nearest ancestor's, city default) and the baseline; the
+    seeded city defaults (reference data): info accuracy 88 / 92 / 95 from 82.4, rental accuracy
+    only a deepening target of 90 from 75."""
+    build_city(session)  # D1 has its own pilot info-accuracy target of 70
+    inds = ["info_accuracy", "rental_accuracy"]
+    s1 = phase_targets(session, indicators=inds, unit_code="S1")
+    assert s1["info_accuracy"] == ({"pilot": 70.0, "rollout": 92.0, "deepening": 95.0}, 82.4)  # D1's, inherited
+    assert s1["rental_accuracy"] == ({"pilot": None, "rollout": None, "deepening": 90.0}, 75.0)
+    city = phase_targets(session, indicators=inds)
+    assert city["info_accuracy"] == ({"pilot": 88.0, "rollout": 92.0, "deepening": 95.0}, 82.4)
+    assert phase_targets(session, indicators=inds, unit_code="D2") == city
+    with pytest.raises(UnknownUnit):
+        phase_targets(session, indicators=inds, unit_code="NOPE")
