@@ -34,6 +34,10 @@ def count(n: int | None) -> str:
     return NONE if n is None else f"{int(n):,}"
 
 
+def _points_suffix(unit: str, lang: str) -> str:
+    return _PP[lang] if unit == "%" else (_PTS[lang] if unit == "score" else "")
+
+
 def signed(v: float | None, unit: str = "%", lang: str = "zh", ascii_minus: bool = False) -> str:
     """A signed difference in points: "+3.5 pp" / "−1.2 个百分点" ("分"/"pts" for scores)."""
     if v is None:
@@ -43,16 +47,14 @@ def signed(v: float | None, unit: str = "%", lang: str = "zh", ascii_minus: bool
         s = "-" + s[1:]
     if v > 0 and s.strip("0.,"):
         s = "+" + s
-    suffix = _PP[lang] if unit == "%" else (_PTS[lang] if unit == "score" else "")
-    return f"{s} {suffix}".rstrip()
+    return f"{s} {_points_suffix(unit, lang)}".rstrip()
 
 
 def points(v: float | None, unit: str = "%", lang: str = "zh") -> str:
     """A distance in points without a sign: "3.5 pp" / "1.2 个百分点" ("分"/"pts" for scores)."""
     if v is None:
         return NONE
-    suffix = _PP[lang] if unit == "%" else (_PTS[lang] if unit == "score" else "")
-    return f"{_num(abs(v))} {suffix}".rstrip()
+    return f"{_num(abs(v))} {_points_suffix(unit, lang)}".rstrip()
 
 
 def gap(v: float | None, unit: str = "%", lang: str = "zh") -> str:
