@@ -142,7 +142,7 @@ def touch(session: Session, grid_ids: Iterable[int | None], from_month: int = 0)
         return
     session.flush()
     for m, cfg in stored:
-        levels = {lvl: int(d) for lvl, d in json.loads(cfg)}
+        levels = levels_of(dict(json.loads(cfg)))
         session.execute(delete(SS).where(SS.c.month == m, SS.c.grid_id.in_(grids)))
         session.execute(_insert(dialect, SS).from_select(["month", "grid_id", "ok", "n"], _per_grid(m, levels, grids))
                         .on_conflict_do_nothing())

@@ -16,7 +16,7 @@ from data_access.records import ConcurrentEdit, NotFound
 from ui import visit_form as form
 from ui.auth import require, roles_for
 from ui.errors import by_field, message
-from ui.i18n import risk_label, t
+from ui.i18n import need_category_label, risk_label, t
 
 user = require(roles=roles_for("log_visit"))  # officers only; stops here otherwise
 
@@ -192,7 +192,7 @@ result = ss.get("lv_result")
 if result:
     lines = [t("logv.done_again" if not result["created"] else "logv.done", code=result["code"],
                household=result["household"])]
-    lines += [t("logv.done_need", code=c, category=form.need_category_label(cat), due=due.strftime("%Y-%m-%d %H:%M"))
+    lines += [t("logv.done_need", code=c, category=need_category_label(cat), due=due.strftime("%Y-%m-%d %H:%M"))
               for c, cat, due in result["needs"]]
     (st.success if result["created"] else st.info)("  \n".join(lines))
 
@@ -303,7 +303,7 @@ form.render_section(items, "hazard", lv["prefix"], changed, errors)
 # --- part 3: residents' needs (form items, then any number of needs for the tracker)
 st.subheader(t("logv.part.need"))
 form.render_section(items, "need", lv["prefix"], changed, errors)
-need_labels = {c: form.need_category_label(c) for c in NEED_CATS}
+need_labels = {c: need_category_label(c) for c in NEED_CATS}
 for i, rid in enumerate(lv["needs"]):
     c = st.columns([1.6, 4, 0.9], vertical_alignment="bottom")
     with c[0]:

@@ -21,7 +21,7 @@ from ui import kpi
 from ui import map as umap
 from ui import map_data as md
 from ui.auth import require, roles_for
-from ui.i18n import CATALOGUE, lang, name_of, risk_label, t, t_opt
+from ui.i18n import CATALOGUE, lang, name_of, need_category_label, risk_label, t, t_opt
 from ui.pickers import phase_picker, unit_picker
 
 user = require(roles=roles_for("map"))  # stops here unless signed in with an allowed role
@@ -148,7 +148,7 @@ def _render_detail(d: GridDetail) -> None:
         else:
             st.dataframe(pd.DataFrame([{
                 t("map.col.code"): n.code,
-                t("map.col.need_category"): _label("need_cat", n.category),
+                t("map.col.need_category"): need_category_label(n.category),
                 t("map.col.status"): _label("map.need_status", n.status),
                 t("map.col.created"): n.created_at.strftime("%Y-%m-%d %H:%M"),
                 t("map.col.due"): n.due_at.strftime("%Y-%m-%d %H:%M"),

@@ -9,8 +9,8 @@ from data_access.clock import now_local
 from data_access.worklist import BUCKETS, summary
 from ui import format as fmt
 from ui.auth import require, roles_for
-from ui.i18n import lang, risk_label, t
-from ui.visit_form import load_work, need_category_label
+from ui.i18n import lang, need_category_label, risk_label, t
+from ui.visit_form import load_work
 
 user = require(roles=roles_for("my_work"))  # officers only; stops here otherwise
 

@@ -19,7 +19,7 @@ from data_access.records import ConcurrentEdit, NotFound
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
-from ui.i18n import lang, t, t_opt
+from ui.i18n import lang, need_category_label, t, t_opt
 from ui.kpi import STATUS_BG
 from ui.pickers import unit_picker
 
@@ -39,10 +39,6 @@ def ts(v: datetime | None) -> str:
 
 def status_label(s: str) -> str:
     return t_opt(f"needs.status.{s}", "status.unknown")
-
-
-def category_label(c: str) -> str:
-    return t(f"need_cat.{c}") if c in svc.CATEGORIES else c
 
 
 def clock_key(d: svc.Deadline, status: str) -> str:
@@ -173,7 +169,7 @@ with c_deadline:
                             key=f"needs_deadline_{lang()}")
 with c_cat:
     categories = st.multiselect(t("needs.filter.category"), svc.CATEGORIES, default=url_list("category", svc.CATEGORIES),
-                                format_func=category_label, key=f"needs_cat_{lang()}",
+                                format_func=need_category_label, key=f"needs_cat_{lang()}",
                                 placeholder=t("needs.filter.any"))
 status_param = "" if set(statuses) == set(svc.NON_FINAL) else (",".join(statuses) or "all")
 for param, value in (("status", status_param), ("deadline", deadline), ("category", ",".join(categories))):
@@ -218,7 +214,7 @@ C = {k: t(f"needs.col.{k}") for k in ("code", "category", "household", "address"
 table = pd.DataFrame([{
     C["code"]: r.code, C["status"]: status_label(r.status), C["clock"]: t(f"needs.clock.{k}"),
     C["remaining"]: time_left(r.deadline, k) if k in URGENCY else fmt.NONE,
-    C["due"]: ts(r.deadline.due_at), C["category"]: category_label(r.category), C["household"]: r.household_code,
+    C["due"]: ts(r.deadline.due_at), C["category"]: need_category_label(r.category), C["household"]: r.household_code,
     C["address"]: r.address, C["grid"]: r.grid_code, C["created"]: ts(r.created_at),
 } for r, k in zip(rows, clocks, strict=True)])
 
@@ -244,7 +240,7 @@ ids = list(by_id)
 want = st.query_params.get("need")
 first = next((i for i, r in enumerate(rows) if r.code == want), 0)
 need_id = st.selectbox(t("needs.pick"), ids, index=first, key=f"needs_pick_{lang()}",
-                       format_func=lambda i: f"{by_id[i].code} · {category_label(by_id[i].category)} · "
+                       format_func=lambda i: f"{by_id[i].code} · {need_category_label(by_id[i].category)} · "
                                              f"{status_label(by_id[i].status)}")
 st.query_params["need"] = by_id[need_id].code
 if want and want not in {r.code for r in rows}:
@@ -268,7 +264,7 @@ with left:
     colour = "red" if k in ("overdue", "late") else "orange" if k == "near" else "green" if k == "met" else "gray"
     facts = [
         (t("needs.f.household"), f"{row.household_code} · {row.address}"),
-        (t("needs.f.category"), category_label(need.category)),
+        (t("needs.f.category"), need_category_label(need.category)),
         (t("needs.f.status"), f"{status_label(need.status)} · {t('needs.f.version', v=need.version)}"),
         (t("needs.f.created"), ts(need.created_at)),
         (t("needs.f.due"), f"{ts(dl.due_at)} · :{colour}-badge[{left_txt}]"),

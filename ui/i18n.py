@@ -211,6 +211,14 @@ def risk_label(level: str | None) -> str:
     return t("risk.alone", level=t(f"risk.{level}")) if f"risk.{level}" in CATALOGUE else str(level)
 
 
+def need_category_label(code: str | None) -> str:
+    """Tracker category code → its name; free-text categories are shown as typed."""
+    if not code:
+        return "—"
+    key = f"need_cat.{code}"
+    return t(key) if key in CATALOGUE else code
+
+
 def language_switch(container=None) -> None:
     """Radio in the sidebar (or ``container``) switching the language; its label follows the language."""
     box = container if container is not None else st.sidebar

@@ -26,7 +26,7 @@ from data_access.models import Appointment, FormItem
 from data_access.settings import get_settings
 from data_access.visit_form import item_options
 
-from .i18n import CATALOGUE, lang, t
+from .i18n import lang, t
 
 YES, NO = "yes", "no"
 
@@ -154,14 +154,6 @@ def render_section(items: list[Item], section: str, prefix: str, on_change: Call
 
 
 # --- data for the officer screens (cached briefly: a write must show within 5 s) ---------------
-
-def need_category_label(code: str | None) -> str:
-    """Tracker category code → its name; free-text categories are shown as typed."""
-    if not code:
-        return "—"
-    key = f"need_cat.{code}"
-    return t(key) if key in CATALOGUE else code
-
 
 @st.cache_data(ttl=5, show_spinner=False)
 def load_work(username: str, scope_code: str, now: datetime) -> list:
