@@ -24,7 +24,7 @@ TABLES = ("org_unit", "app_user", "household", "resident", "risk_change", "visit
 @contextmanager
 def _bench_key():
     """A throwaway encryption key, so the bench never touches a real key file."""
-    from data_access.settings import reset_settings
+    from data_access.core.settings import reset_settings
 
     old = os.environ.get("APP_SECRET_KEY")
     if not old:
@@ -49,8 +49,8 @@ def _summary(backend: str, res, fraction: float = 1.0) -> dict:
 
 
 def run_sqlite(scale: str) -> dict:
-    from data_access import db as dbmod
-    from data_access.demo import generate
+    from data_access.core import db as dbmod
+    from data_access.demo.city import generate
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-demo-"))
     try:
@@ -68,8 +68,8 @@ def run_sqlite(scale: str) -> dict:
 
 
 def run_pg_l(fraction: float) -> dict:
-    from data_access import db as dbmod
-    from data_access.demo import generate
+    from data_access.core import db as dbmod
+    from data_access.demo.city import generate
     from pg import PgCluster  # tests/pg.py (bench/__main__ puts tests/ on sys.path)
 
     cluster = PgCluster().start()

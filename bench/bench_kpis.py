@@ -98,7 +98,7 @@ def run() -> dict:
     from sqlmodel import Session
 
     from bench.common import demo_db, repeats
-    from data_access import kpi_queries as q
+    from data_access.analytics import kpi_queries as q
     from metrics.service import compute_kpis, period_bounds
 
     db = demo_db()

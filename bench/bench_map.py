@@ -50,7 +50,7 @@ def _view(session, unit, as_of: date, repeats: int) -> dict:
 
 
 def _all_grids(session, city) -> dict:
-    from data_access import map_queries as mq
+    from data_access.analytics import map_queries as mq
     from ui import map_data as md
 
     t0 = time.perf_counter()
@@ -66,7 +66,7 @@ def run() -> dict:
     from sqlmodel import Session
 
     from bench.common import demo_db, repeats
-    from data_access import users
+    from data_access.org import users
 
     db = demo_db()
     n = repeats(3)

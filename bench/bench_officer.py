@@ -3,10 +3,10 @@ for a submission including the rollup update, p95 ≤ 100 ms for a search).
 
 Starts a throwaway PostgreSQL cluster, generates the demo city at BENCH_SCALE (default L), then, as
 the demo officer:
-  - submit:  data_access.visit_form.submit_visit of a complete visit with one need, each in its own
+  - submit:  data_access.fieldwork.visit_form.submit_visit of a complete visit with one need, each in its own
              transaction (validation, visit + answers, need, rollup rows, audit, commit), N times on
              the officer's households;
-  - search:  data_access.residents.search_households by exact code, by address fragment and by
+  - search:  data_access.fieldwork.residents.search_households by exact code, by address fragment and by
              masked name ("张**"), N times each;
   - concurrent submit: four officers submitting at once, each in its own thread and session —
              first four grid officers of the demo officer's district (they share the district's
@@ -31,7 +31,7 @@ def _stats(times: list[float]) -> dict:
 
 
 def _answers(items) -> dict:
-    from data_access.visit_form import item_options
+    from data_access.fieldwork.visit_form import item_options
 
     out = {}
     for i in items:
@@ -50,8 +50,8 @@ def _answers(items) -> dict:
 
 def _concurrent(eng, crew: list, per_officer: int, answers: dict, now: datetime) -> dict:
     """``crew``: [(actor, households)]; each officer submits ``per_officer`` visits in a thread."""
-    from data_access import db as dbmod
-    from data_access import visit_form as vf
+    from data_access.core import db as dbmod
+    from data_access.fieldwork import visit_form as vf
 
     latencies: list[float] = []
     errors: list[str] = []
@@ -92,8 +92,9 @@ def _crew(session, same_district_as, n: int) -> dict[str, list]:
     ``spread`` the first of each of n districts."""
     from sqlmodel import select
 
-    from data_access.accounts import actor_of
-    from data_access.models import Household, OrgUnit, User
+    from data_access.fieldwork.models import Household
+    from data_access.org.accounts import actor_of
+    from data_access.org.models import OrgUnit, User
 
     rows = session.exec(select(User, OrgUnit).join(OrgUnit, OrgUnit.id == User.scope_id)
                         .where(User.role == "officer", User.active, OrgUnit.level == "grid")
@@ -119,11 +120,12 @@ def run() -> dict:
 
     from bench.common import demo_db
     from bench.common import repeats as bench_repeats
-    from data_access import db as dbmod
-    from data_access import residents
-    from data_access import visit_form as vf
-    from data_access.accounts import actor_of
-    from data_access.models import Household, OrgUnit, User
+    from data_access.core import db as dbmod
+    from data_access.fieldwork import residents
+    from data_access.fieldwork import visit_form as vf
+    from data_access.fieldwork.models import Household
+    from data_access.org.accounts import actor_of
+    from data_access.org.models import OrgUnit, User
 
     db = demo_db()
     repeats = bench_repeats(60)

@@ -32,7 +32,7 @@ class DemoDb:
 
     @property
     def engine(self) -> Engine:
-        from data_access import db as dbmod
+        from data_access.core import db as dbmod
 
         return dbmod.get_engine(self.url)
 
@@ -57,9 +57,9 @@ def demo_db() -> DemoDb:
     global _DB
     if _DB is not None:
         return _DB
-    from data_access import db as dbmod
-    from data_access.demo import cli_demo
-    from data_access.settings import reset_settings
+    from data_access.core import db as dbmod
+    from data_access.core.settings import reset_settings
+    from data_access.demo.city import cli_demo
     from pg import PgCluster
 
     scale = os.environ.get("BENCH_SCALE", "L")
@@ -89,8 +89,8 @@ def demo_db() -> DemoDb:
 
 
 def _scale_of(url: str) -> str:
-    from data_access import db as dbmod
-    from data_access.demo import SCALES
+    from data_access.core import db as dbmod
+    from data_access.demo.city import SCALES
 
     with dbmod.get_engine(url).connect() as c:
         grids = c.execute(text("SELECT COUNT(*) FROM org_unit WHERE level = 'grid'")).scalar_one()

@@ -25,34 +25,34 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("verify-audit", help="check the audit log hash chain")
     args = p.parse_args(argv)
 
-    from .db import migrate
+    from data_access.core.db import migrate
 
     migrate()
     if args.cmd == "migrate":
         return 0
     if args.cmd == "import":
-        from .interchange import cli_import
+        from data_access.interchange.files import cli_import
 
         return cli_import(args.dir)
     if args.cmd == "export":
-        from .interchange import cli_export
+        from data_access.interchange.files import cli_export
 
         return cli_export(args.dir, with_id_numbers=args.with_id_numbers, user=args.user)
     if args.cmd == "demo":
-        from .demo import cli_demo
+        from data_access.demo.city import cli_demo
 
         return cli_demo(scale=args.scale, seed=args.seed, as_of=args.as_of, if_empty=args.if_empty)
     if args.cmd == "rebuild-rollups":
-        from . import rollups
-        from .db import session_scope
+        from data_access.analytics import rollups
+        from data_access.core.db import session_scope
 
         with session_scope() as s:
             rollups.rebuild(s)
         print("rollups rebuilt")
         return 0
     if args.cmd == "verify-audit":
-        from . import audit
-        from .db import session_scope
+        from data_access.core import audit
+        from data_access.core.db import session_scope
 
         with session_scope() as s:
             r = audit.verify(s)

@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--json", action="store_true", help="print a JSON list (default: a table)")
     args = p.parse_args(argv)
 
-    from data_access.clock import today_local
-    from data_access.db import get_engine, migrate, session_scope
+    from data_access.core.clock import today_local
+    from data_access.core.db import get_engine, migrate, session_scope
 
     from .service import UnknownPeriod, UnknownUnit, compute_kpis
 

@@ -2,7 +2,7 @@
 
 ``compute_kpis`` returns, for an org unit U and a period P at an ``as_of`` time, every indicator
 of ``shared/spec/indicators.md`` plus the assessment score, for U itself and each direct child.
-Counts come from ``data_access.kpi_queries`` (aggregated in the database: rollups for whole
+Counts come from ``data_access.analytics.kpi_queries`` (aggregated in the database: rollups for whole
 months before as_of's month, raw records for the rest); the arithmetic is in
 ``metrics.definitions``.
 
@@ -29,8 +29,8 @@ from functools import partial
 
 from sqlmodel import Session
 
-from data_access import kpi_queries as q
-from data_access.derive import month_end_time, month_of, week_of
+from data_access.analytics import kpi_queries as q
+from data_access.fieldwork.derive import month_end_time, month_of, week_of
 
 from . import definitions as d
 

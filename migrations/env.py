@@ -2,9 +2,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from data_access import models  # noqa: F401  (registers the tables)
-from data_access.db import make_engine
-from data_access.settings import get_settings
+from data_access import schema  # noqa: F401  (registers the tables)
+from data_access.core.db import make_engine
+from data_access.core.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,15 +1,16 @@
 """我的账号 Account (every role): who I am (role, scope), my recent sign-ins, and changing my own
-password (data_access.accounts.change_password: old password, new one typed twice, the policy)."""
+password (data_access.org.accounts.change_password: old password, new one typed twice, the policy)."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from data_access import accounts, audit
-from data_access.clock import now_local
-from data_access.db import session_scope
-from data_access.errors import PermissionDenied, ValidationError
-from data_access.records import NotFound
+from data_access.core import audit
+from data_access.core.clock import now_local
+from data_access.core.db import session_scope
+from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.fieldwork.records import NotFound
+from data_access.org import accounts
 from ui import admin_forms as forms
 from ui import auth
 from ui.auth import require, roles_for

@@ -1,17 +1,17 @@
 """用户管理 Users (admin): list and filter accounts, create users, change role/scope, deactivate or
-reactivate, reset passwords and lift login locks. Every write goes through data_access.accounts
+reactivate, reset passwords and lift login locks. Every write goes through data_access.org.accounts
 (validated and audited there); the form checks the same rules first so mistakes show before a write."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from data_access import accounts
-from data_access.clock import now_local
-from data_access.db import session_scope
-from data_access.errors import PermissionDenied, ValidationError
-from data_access.models import ROLES
-from data_access.records import NotFound
+from data_access.core.clock import now_local
+from data_access.core.db import session_scope
+from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.fieldwork.records import NotFound
+from data_access.org import accounts
+from data_access.org.models import ROLES
 from ui import admin_forms as forms
 from ui import auth
 from ui.auth import require, roles_for, scope_units

@@ -11,9 +11,9 @@ from datetime import datetime, time, timedelta
 import pandas as pd
 import streamlit as st
 
-from data_access import audit
-from data_access.clock import now_local, today_local
-from data_access.db import session_scope
+from data_access.core import audit
+from data_access.core.clock import now_local, today_local
+from data_access.core.db import session_scope
 from ui import admin_forms as forms
 from ui.auth import require, roles_for
 from ui.i18n import CATALOGUE, lang, t

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from data_access.clock import today_local
+from data_access.core.clock import today_local
 from ui import charts, kpi
 from ui import format as fmt
 from ui import gaps as g

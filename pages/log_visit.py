@@ -5,14 +5,14 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from data_access import needs as needs_mod
-from data_access import visit_form as vf
-from data_access.clock import now_local
-from data_access.db import session_scope
-from data_access.derive import is_night
-from data_access.errors import FormInvalid, PermissionDenied, ValidationError
-from data_access.models import CATEGORIES
-from data_access.records import ConcurrentEdit, NotFound
+from data_access.core.clock import now_local
+from data_access.core.db import session_scope
+from data_access.core.errors import FormInvalid, PermissionDenied, ValidationError
+from data_access.fieldwork import needs as needs_mod
+from data_access.fieldwork import visit_form as vf
+from data_access.fieldwork.derive import is_night
+from data_access.fieldwork.models import CATEGORIES
+from data_access.fieldwork.records import ConcurrentEdit, NotFound
 from ui import visit_form as form
 from ui.auth import require, roles_for
 from ui.errors import by_field, message

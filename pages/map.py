@@ -9,12 +9,12 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from data_access import users
-from data_access.clock import now_local, today_local
-from data_access.db import get_engine, session_scope
-from data_access.grid_detail import GridDetail, grid_detail
-from data_access.models import OrgUnit
-from data_access.settings import get_settings
+from data_access.core.clock import now_local, today_local
+from data_access.core.db import get_engine, session_scope
+from data_access.core.settings import get_settings
+from data_access.fieldwork.grid_detail import GridDetail, grid_detail
+from data_access.org import users
+from data_access.org.models import OrgUnit
 from metrics.service import INDICATORS
 from ui import format as fmt
 from ui import kpi

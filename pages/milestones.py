@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_access import milestones as ms
-from data_access.clock import today_local
-from data_access.db import get_engine, session_scope
-from data_access.errors import ValidationError
-from data_access.records import ConcurrentEdit, NotFound
-from data_access.settings import get_settings
+from data_access.core.clock import today_local
+from data_access.core.db import get_engine, session_scope
+from data_access.core.errors import ValidationError
+from data_access.core.settings import get_settings
+from data_access.fieldwork.records import ConcurrentEdit, NotFound
+from data_access.programme import milestones as ms
 from ui import charts
 from ui import format as fmt
 from ui.auth import require, roles_for

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access.clock import now_local
-from data_access.worklist import BUCKETS, summary
+from data_access.core.clock import now_local
+from data_access.fieldwork.worklist import BUCKETS, summary
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.i18n import lang, need_category_label, risk_label, t

@@ -10,12 +10,13 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from data_access import needs as svc
-from data_access.clock import now_local
-from data_access.db import session_scope
-from data_access.errors import InvalidTransition, PermissionDenied, ValidationError
-from data_access.models import Need, OrgUnit, User
-from data_access.records import ConcurrentEdit, NotFound
+from data_access.core.clock import now_local
+from data_access.core.db import session_scope
+from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from data_access.fieldwork import needs as svc
+from data_access.fieldwork.models import Need
+from data_access.fieldwork.records import ConcurrentEdit, NotFound
+from data_access.org.models import OrgUnit, User
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message

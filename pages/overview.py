@@ -5,10 +5,10 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from data_access import users
-from data_access.clock import today_local
-from data_access.db import get_engine, session_scope
-from data_access.settings import get_settings
+from data_access.core.clock import today_local
+from data_access.core.db import get_engine, session_scope
+from data_access.core.settings import get_settings
+from data_access.org import users
 from ui import charts, kpi
 from ui import format as fmt
 from ui.auth import require, roles_for

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from data_access import milestones as ms
-from data_access.clock import today_local
-from data_access.db import get_engine, session_scope
-from data_access.settings import get_settings
+from data_access.core.clock import today_local
+from data_access.core.db import get_engine, session_scope
+from data_access.core.settings import get_settings
+from data_access.programme import milestones as ms
 from metrics.pilot_effect import did
 from metrics.service import phase_targets
 from ui import charts, kpi

@@ -10,13 +10,14 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from data_access import residents as svc
-from data_access import worklist
-from data_access.clock import now_local
-from data_access.db import session_scope
-from data_access.errors import PermissionDenied, ValidationError
-from data_access.models import RISK_LEVELS, Household, User
-from data_access.records import ConcurrentEdit, NotFound
+from data_access.core.clock import now_local
+from data_access.core.db import session_scope
+from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.fieldwork import residents as svc
+from data_access.fieldwork import worklist
+from data_access.fieldwork.models import RISK_LEVELS, Household
+from data_access.fieldwork.records import ConcurrentEdit, NotFound
+from data_access.org.models import User
 from ui.auth import require, roles_for
 from ui.errors import message
 from ui.i18n import lang, t

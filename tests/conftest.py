@@ -28,8 +28,8 @@ os.environ.pop("DATABASE_URL", None)
 
 from sqlmodel import Session  # noqa: E402
 
-from data_access import db as dbmod  # noqa: E402
-from data_access.settings import reset_settings  # noqa: E402
+from data_access.core import db as dbmod  # noqa: E402
+from data_access.core.settings import reset_settings  # noqa: E402
 
 reset_settings()
 _counter = itertools.count()

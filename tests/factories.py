@@ -1,4 +1,4 @@
-"""Tiny builders for small test datasets, written through ``data_access.records`` so that
+"""Tiny builders for small test datasets, written through ``data_access.fieldwork.records`` so that
 derived columns and rollups are maintained exactly as in the app."""
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from data_access import records
-from data_access.models import Household, Need, OrgUnit, SpotCheck, Target, User, VetoEvent, Visit
+from data_access.fieldwork import records
+from data_access.fieldwork.models import Household, Need, SpotCheck, Visit
+from data_access.org.models import OrgUnit, User
+from data_access.programme.models import Target, VetoEvent
 
 _seq = itertools.count(1)
 

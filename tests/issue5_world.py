@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 import factories as f
-from data_access.models import Household, OrgUnit, User
+from data_access.fieldwork.models import Household
+from data_access.org.models import OrgUnit, User
 
 NOW = datetime(2025, 6, 10, 10, 0)  # a Tuesday in the rollout phase
 

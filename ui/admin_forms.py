@@ -6,8 +6,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from data_access import accounts
-from data_access.errors import ValidationError
+from data_access.core.errors import ValidationError
+from data_access.org import accounts
 
 from . import format as fmt
 from .errors import message
@@ -58,7 +58,7 @@ def password_errors(field: str, pw: str, again: str) -> list[str]:
 
 
 def user_errors(username: str, display_name: str) -> list[str]:
-    """The new-user rules of data_access.accounts, checked before the write."""
+    """The new-user rules of data_access.org.accounts, checked before the write."""
     out = []
     name = (username or "").strip().lower()
     if not name:

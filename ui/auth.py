@@ -17,12 +17,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from data_access import users
-from data_access.clock import now_local
-from data_access.db import get_engine, migrate, session_scope
-from data_access.models import ROLES
-from data_access.settings import get_settings, key_file, reset_settings
-from data_access.users import UnitRef, UserInfo, in_scope
+from data_access.core.clock import now_local
+from data_access.core.db import get_engine, migrate, session_scope
+from data_access.core.settings import get_settings, key_file, reset_settings
+from data_access.org import users
+from data_access.org.models import ROLES
+from data_access.org.users import UnitRef, UserInfo, in_scope
 
 from .i18n import t
 
@@ -121,7 +121,7 @@ _SECRET_ENV = {"cookie_key": "COOKIE_KEY", "app_secret_key": "APP_SECRET_KEY", "
 
 
 def apply_secrets() -> None:
-    """Copy ``.streamlit/secrets.toml`` values into the environment (env wins) for data_access.settings."""
+    """Copy ``.streamlit/secrets.toml`` values into the environment (env wins) for data_access.core.settings."""
     try:
         secrets = {k.lower(): v for k, v in st.secrets.to_dict().items()}
     except Exception:  # no secrets file: environment and key files only
@@ -172,7 +172,7 @@ def forget_users() -> None:
 
 
 def _lock_state(username: str):
-    from data_access import accounts
+    from data_access.org import accounts
 
     with session_scope() as s:
         return accounts.lock_state(session=s, username=username, now=now_local())
@@ -180,7 +180,7 @@ def _lock_state(username: str):
 
 def record_login(username: str, ok: bool):
     """Record a form login attempt (audited; the 5th failure in 15 minutes locks the account)."""
-    from data_access import accounts
+    from data_access.org import accounts
 
     with session_scope() as s:
         return accounts.record_login_attempt(session=s, username=username, ok=ok, now=now_local())

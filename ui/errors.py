@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from data_access.errors import FormInvalid, InvalidTransition, PermissionDenied, ValidationError
-from data_access.records import ConcurrentEdit, NotFound
+from data_access.core.errors import FormInvalid, InvalidTransition, PermissionDenied, ValidationError
+from data_access.fieldwork.records import ConcurrentEdit, NotFound
 
 from .i18n import CATALOGUE, lang, t
 

@@ -13,11 +13,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from data_access.catalog import IndicatorRow
-from data_access.db import get_engine, session_scope
-from data_access.models import OrgUnit
-from data_access.settings import get_settings
-from data_access.users import UnitRef, in_scope
+from data_access.core.db import get_engine, session_scope
+from data_access.core.settings import get_settings
+from data_access.org.models import OrgUnit
+from data_access.org.users import UnitRef, in_scope
+from data_access.programme.catalog import IndicatorRow
 from metrics.definitions import UNRANKED_STATUSES, rank_by_gap
 
 from . import charts, kpi
@@ -108,7 +108,7 @@ def own_kpi(kpis: Sequence, indicator: str):
 @st.cache_data(ttl=60, show_spinner=False)
 def ancestors(unit_code: str) -> tuple[UnitRef, ...]:
     """``unit_code`` and every unit above it (from the materialised path), top first."""
-    from data_access import users
+    from data_access.org import users
 
     with session_scope(get_engine(get_settings().database_url)) as s:
         unit = users.unit_by_code(session=s, code=unit_code)

@@ -8,10 +8,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from data_access import catalog, users
-from data_access.catalog import IndicatorRow, PhaseRow
-from data_access.db import get_engine, session_scope
-from data_access.settings import get_settings
+from data_access.core.db import get_engine, session_scope
+from data_access.core.settings import get_settings
+from data_access.org import users
+from data_access.programme import catalog
+from data_access.programme.catalog import IndicatorRow, PhaseRow
 
 from . import format as fmt
 from .i18n import lang, name_of, t, t_opt
@@ -47,7 +48,7 @@ def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> 
     Keyed by the user's scope as well as the unit, so one user's entry never serves another
     scope; a 5-second ttl keeps new records visible within seconds.
     """
-    from data_access.kpi_queries import setting
+    from data_access.analytics.kpi_queries import setting
     from metrics.definitions import DEFAULT_WEIGHTS
     from metrics.service import compute_kpis
 

@@ -24,7 +24,7 @@ from typing import Any
 import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
-from data_access import geometry as geo
+from data_access.org import geometry as geo
 
 RGB = tuple[int, int, int]
 
@@ -140,7 +140,7 @@ def grid_layer_data(features: Iterable[Any], values: Mapping[int, CellValue], co
     """Rows for the grid ``PolygonLayer``: one per polygon (a MultiPolygon gives several rows with
     the same id), with ``id, code, name, officer, value_text, polygon, fill``.
 
-    ``features``: ``data_access.map_queries.MapFeature`` (or anything with ``id, code, geometry,
+    ``features``: ``data_access.analytics.map_queries.MapFeature`` (or anything with ``id, code, geometry,
     officer`` and ``name(lang)``); ``values``: feature id → :class:`CellValue` (missing = no data);
     ``colour_by``: ``status`` | ``value`` | ``gap``. ``missing`` is shown for an unknown officer.
     """

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from data_access import geometry as geo
-from data_access import map_queries as mq
-from data_access.models import LEVELS, OrgUnit
+from data_access.analytics import map_queries as mq
+from data_access.org import geometry as geo
+from data_access.org.models import LEVELS, OrgUnit
 from metrics.service import compute_kpis
 
 from . import map as umap
@@ -147,7 +147,7 @@ def load_map(session: Session, unit: Any, level: str, period: str, as_of: date |
         grids = mq.fetch_features(session=session, scope=unit, level="grid", tolerance=TOLERANCE["grid"],
                                   with_officers=False)
         if grids:
-            from data_access import users
+            from data_access.org import users
 
             units = {u.id: u for u in users.units_under(session=session, root=unit, max_level=level)}
             feats = umap.aggregate_features(grids, level, [], units)

@@ -13,8 +13,8 @@ from datetime import date
 
 import streamlit as st
 
-from data_access.catalog import PhaseRow, phase_containing
-from data_access.users import UnitRef
+from data_access.org.users import UnitRef
+from data_access.programme.catalog import PhaseRow, phase_containing
 
 from . import format as fmt
 from .auth import CurrentUser, assert_in_scope, resolve_unit, scope_units

@@ -6,11 +6,8 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from data_access import audit, users
-from data_access.clock import now_local
-from data_access.db import get_engine, session_scope
-from data_access.kpi_queries import month_start as _month_start
-from data_access.report import (
+from data_access.analytics.kpi_queries import month_start as _month_start
+from data_access.analytics.report import (
     ReportData,
     UnknownMonth,
     last_complete_month,
@@ -18,7 +15,11 @@ from data_access.report import (
     monthly_report,
     parse_month,
 )
-from data_access.settings import get_settings
+from data_access.core import audit
+from data_access.core.clock import now_local
+from data_access.core.db import get_engine, session_scope
+from data_access.core.settings import get_settings
+from data_access.org import users
 
 from . import export
 from . import format as fmt

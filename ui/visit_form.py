@@ -3,7 +3,7 @@
 Widgets are keyed ``<prefix>a_<item code>`` and their values live in ``st.session_state``:
 ``seed`` puts a draft's answers (or blanks) there before the widgets are drawn, the widgets are
 drawn without their own default (no double source of truth), and ``read_answers`` turns the
-widget values back into the ``answers`` dict of ``data_access.visit_form.VisitInput``.
+widget values back into the ``answers`` dict of ``data_access.fieldwork.visit_form.VisitInput``.
 
 Kinds: bool → yes/no radio, choice → radio of the item's options, number → number input
 (min/max from the options), text → text input (max length from the options). Required items
@@ -18,13 +18,13 @@ from datetime import datetime
 import streamlit as st
 from sqlmodel import select
 
-from data_access import residents, worklist
-from data_access import visit_form as vf
-from data_access.accounts import actor_of
-from data_access.db import session_scope
-from data_access.models import Appointment, FormItem
-from data_access.settings import get_settings
-from data_access.visit_form import item_options
+from data_access.core.db import session_scope
+from data_access.core.settings import get_settings
+from data_access.fieldwork import residents, worklist
+from data_access.fieldwork import visit_form as vf
+from data_access.fieldwork.models import Appointment, FormItem
+from data_access.fieldwork.visit_form import item_options
+from data_access.org.accounts import actor_of
 
 from .i18n import lang, t
 

@@ -12,7 +12,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from data_access.reference import load_reference
+    from data_access.programme.reference import load_reference
 
     load_reference(op.get_bind())
 

@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from data_access.reference import load_reference
+    from data_access.programme.reference import load_reference
 
     load_reference(op.get_bind())
 
@@ -26,7 +26,7 @@ def downgrade() -> None:
     # Removes the seed 001–004 registry rows and their targets (city default and per unit).
     # Reported values entered for these indicators are kept, so the downgrade fails on the
     # foreign key rather than silently deleting data someone entered.
-    from data_access.reference import PLAN_INDICATORS, PLAN_MILESTONES
+    from data_access.programme.reference import PLAN_INDICATORS, PLAN_MILESTONES
 
     conn = op.get_bind()
     codes = [row[0] for row in PLAN_INDICATORS]

@@ -1,7 +1,7 @@
 """unit_rollup: the count rollups per community (city/district/station totals read these);
 household.last_visit_at; app_user.signed_out_utc; indexes for the KPI queries (need.resolved_at, household.registered_on, risk households by grid);
 the households rollup with registrations before 2023-01 folded into 2023-01; stored special-group
-compliance at month ends (data_access.snapshots)
+compliance at month ends (data_access.analytics.snapshots)
 
 Revision ID: 0005
 Revises: 0004

@@ -15,7 +15,7 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-# the statements of data_access.rollups at this revision (a migration must not change with the code)
+# the statements of data_access.analytics.rollups at this revision (a migration must not change with the code)
 COMMUNITIES = (
     "INSERT INTO unit_rollup (unit_id, period_month, event_month, metric, n) "
     "SELECT ga.community_id, r.period_month, r.event_month, r.metric, SUM(r.n) FROM rollup r "

@@ -5,8 +5,8 @@ import pytest
 import streamlit as st
 from tiny_city import TODAY, build_city
 
-from data_access import db as dbmod
-from data_access.settings import reset_settings
+from data_access.core import db as dbmod
+from data_access.core.settings import reset_settings
 
 
 @pytest.fixture

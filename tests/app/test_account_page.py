@@ -9,9 +9,11 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 from tiny_city import PASSWORD, TODAY
 
-from data_access import accounts, audit, passwords
-from data_access.db import make_engine, session_scope
-from data_access.models import AuditLog, User
+from data_access.core import audit
+from data_access.core.db import make_engine, session_scope
+from data_access.core.models import AuditLog
+from data_access.org import accounts, passwords
+from data_access.org.models import User
 from ui.i18n import CATALOGUE
 
 ACCOUNT = str(Path(__file__).resolve().parents[2] / "pages" / "account.py")

@@ -16,9 +16,11 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 from tiny_city import TODAY, USERS
 
-from data_access import accounts, audit, passwords
-from data_access.db import make_engine, session_scope
-from data_access.models import AuditLog, OrgUnit, User
+from data_access.core import audit
+from data_access.core.db import make_engine, session_scope
+from data_access.core.models import AuditLog
+from data_access.org import accounts, passwords
+from data_access.org.models import OrgUnit, User
 from ui.i18n import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -375,7 +377,7 @@ def test_english_screens_have_no_chinese_labels(app_env, script):
 
 
 def test_audit_queries_filter_count_and_page_in_the_database(session):
-    """data_access.audit.count / search / distinct on both backends (the screen's queries)."""
+    """data_access.core.audit.count / search / distinct on both backends (the screen's queries)."""
     t0 = datetime(2026, 3, 1, 9, 0)
     rows = [("admin", "user.create", t0), ("admin", "login", t0 + timedelta(days=1)),
             ("district", "login", t0 + timedelta(days=2)), ("district", "login_failed", t0 + timedelta(days=3)),

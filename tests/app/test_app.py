@@ -240,8 +240,8 @@ def _submit(at: AppTest, username: str, password: str) -> AppTest:
 def _audit_actions(url: str) -> list[tuple[str, str]]:
     from sqlmodel import Session, select
 
-    from data_access.db import make_engine
-    from data_access.models import AuditLog
+    from data_access.core.db import make_engine
+    from data_access.core.models import AuditLog
 
     eng = make_engine(url)
     with Session(eng) as s:

@@ -6,7 +6,7 @@ import stat
 
 import streamlit as st
 
-from data_access.settings import reset_settings
+from data_access.core.settings import reset_settings
 from ui import auth
 
 

@@ -17,9 +17,11 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from tiny_city import TODAY
 
-from data_access import complaints as svc
-from data_access.db import make_engine
-from data_access.models import AuditLog, OrgUnit, PrivacyComplaint
+from data_access.core.db import make_engine
+from data_access.core.models import AuditLog
+from data_access.fieldwork import complaints as svc
+from data_access.fieldwork.models import PrivacyComplaint
+from data_access.org.models import OrgUnit
 from ui.i18n import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]

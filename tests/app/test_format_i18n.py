@@ -75,7 +75,7 @@ def test_every_literal_key_used_in_the_code_is_catalogued():
 
 
 def test_keys_built_from_data_are_catalogued():
-    from data_access.models import LEVELS, ROLES
+    from data_access.org.models import LEVELS, ROLES
     from metrics.definitions import STATUSES
 
     for role in ROLES:

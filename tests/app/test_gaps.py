@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, select
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS, UNITS
 
-from data_access.models import Target
-from data_access.users import UnitRef
+from data_access.org.users import UnitRef
+from data_access.programme.models import Target
 from metrics.service import Kpi
 from ui import gaps as g
 from ui.i18n import CATALOGUE
@@ -76,7 +76,7 @@ def test_gap_frame_does_not_rank_an_incomplete_score():
 
 
 def test_gap_matrix_children_by_headline_indicator():
-    from data_access.catalog import IndicatorRow
+    from data_access.programme.catalog import IndicatorRow
 
     inds = [IndicatorRow("info_accuracy", "信息准确率", "Info", "%", "up", True, 1, None, None),
             IndicatorRow("visit_coverage", "走访覆盖率", "Cov", "%", "up", False, 2, None, None)]

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, update
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS, UNITS
 
-from data_access.models import OrgUnit
+from data_access.org.models import OrgUnit
 from ui.map import GRID_LAYER_ID, OUTLINE_LAYER_ID, VALUE_SCALE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from tiny_city import TODAY
 
-from data_access import needs as svc
-from data_access.db import make_engine
-from data_access.models import AuditLog, Household, Need, NeedEvent
+from data_access.core.db import make_engine
+from data_access.core.models import AuditLog
+from data_access.fieldwork import needs as svc
+from data_access.fieldwork.models import Household, Need, NeedEvent
 from ui.i18n import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]

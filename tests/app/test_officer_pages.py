@@ -14,9 +14,9 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS, TODAY
 
-from data_access import db as dbmod
-from data_access.models import FormItem, Household, Need, Visit, VisitDraft
-from data_access.visit_form import item_options
+from data_access.core import db as dbmod
+from data_access.fieldwork.models import FormItem, Household, Need, Visit, VisitDraft
+from data_access.fieldwork.visit_form import item_options
 from ui.i18n import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -57,9 +57,10 @@ def test_month_in_progress_is_not_drawn(app_env):
 
     from sqlmodel import select
 
-    from data_access import db as dbmod
-    from data_access import records
-    from data_access.models import Household, OrgUnit, SpotCheck
+    from data_access.core import db as dbmod
+    from data_access.fieldwork import records
+    from data_access.fieldwork.models import Household, SpotCheck
+    from data_access.org.models import OrgUnit
 
     eng = dbmod.make_engine(app_env)
     with dbmod.session_scope(eng) as s:

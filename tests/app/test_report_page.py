@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS, UNITS
 
-from data_access.db import make_engine
-from data_access.models import AuditLog
+from data_access.core.db import make_engine
+from data_access.core.models import AuditLog
 from ui.i18n import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,8 +20,8 @@ from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 from tiny_city import CHECKS, TODAY, UNITS, USERS, build_city
 
-from data_access import db as dbmod
-from data_access.settings import reset_settings
+from data_access.core import db as dbmod
+from data_access.core.settings import reset_settings
 from ui.auth import PAGES
 from ui.i18n import CATALOGUE
 
@@ -143,7 +143,7 @@ def test_anonymous_and_deactivated_on_page(matrix_env, page_key):
 
 
 def test_the_matrix_covers_every_role_and_page():
-    from data_access.models import ROLES
+    from data_access.org.models import ROLES
 
     assert set(ROLE_USER) == set(ROLES)  # the tiny city has a user for every role
     assert {k for k, _r in CASES} == {p.key for p in PAGES}

@@ -19,9 +19,11 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 from tiny_city import TODAY
 
-from data_access import records, residents
-from data_access.db import make_engine
-from data_access.models import AuditLog, Household, RiskChange, User, Visit
+from data_access.core.db import make_engine
+from data_access.core.models import AuditLog
+from data_access.fieldwork import records, residents
+from data_access.fieldwork.models import Household, RiskChange, Visit
+from data_access.org.models import User
 from ui.i18n import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[2]

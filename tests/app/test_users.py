@@ -1,10 +1,11 @@
-"""data_access.users on SQLite and PostgreSQL: credentials, user + scope, units under a scope."""
+"""data_access.org.users on SQLite and PostgreSQL: credentials, user + scope, units under a scope."""
 from __future__ import annotations
 
 from sqlmodel import select
 
-from data_access import records, users
-from data_access.models import OrgUnit, User
+from data_access.fieldwork import records
+from data_access.org import users
+from data_access.org.models import OrgUnit, User
 
 
 def _tree(session):

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from data_access import db as dbmod
-from data_access import records
-from data_access.models import Household, SpotCheck, User
-from data_access.passwords import hash_password
+from data_access.core import db as dbmod
+from data_access.fieldwork import records
+from data_access.fieldwork.models import Household, SpotCheck
+from data_access.org.models import User
+from data_access.org.passwords import hash_password
 
 TODAY = "2026-03-15T10:00:00"
 CHECKS = {"G1": (4, 3), "G1B": (1, 0), "G2": (2, 2)}  # grid: (checks, accurate)

@@ -7,10 +7,11 @@ import pytest
 from issue5_world import NOW, build
 from sqlmodel import select
 
-from data_access import accounts, passwords
-from data_access.accounts import AccountLocked, AuthFailed
-from data_access.errors import PermissionDenied, ValidationError
-from data_access.models import AuditLog, User
+from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.core.models import AuditLog
+from data_access.org import accounts, passwords
+from data_access.org.accounts import AccountLocked, AuthFailed
+from data_access.org.models import User
 
 M = timedelta(minutes=1)
 PW = "Secret2025"

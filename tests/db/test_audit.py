@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from data_access import audit
-from data_access import db as dbmod
 from data_access.__main__ import main
-from data_access.models import AuditLog
+from data_access.core import audit
+from data_access.core import db as dbmod
+from data_access.core.models import AuditLog
 
 
 def write_rows(session: Session, n: int = 4) -> list[int]:

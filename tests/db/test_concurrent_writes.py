@@ -11,9 +11,11 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 import factories as f
-from data_access import accounts, rollups
-from data_access import db as dbmod
-from data_access.models import Household, User
+from data_access.analytics import rollups
+from data_access.core import db as dbmod
+from data_access.fieldwork.models import Household
+from data_access.org import accounts
+from data_access.org.models import User
 
 
 def unit_weeks(s: Session) -> set[tuple]:

@@ -1,4 +1,4 @@
-"""The demo city generator (data_access.demo) at scale S.
+"""The demo city generator (data_access.demo.city) at scale S.
 
 One S city is generated per module on SQLite (and one on PostgreSQL); the tests read it.
 Expected values come from the raw rows or from the rules written here, never from the
@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from data_access import crypto, demo, rollups
-from data_access import db as dbmod
-from data_access.demo_logins import DEMO_LOGINS
-from data_access.models import LEVELS
-from data_access.passwords import verify_password
-from data_access.settings import reset_settings
+from data_access.analytics import rollups
+from data_access.core import crypto
+from data_access.core import db as dbmod
+from data_access.core.settings import reset_settings
+from data_access.demo import city as demo
+from data_access.demo.logins import DEMO_LOGINS
+from data_access.org.models import LEVELS
+from data_access.org.passwords import verify_password
 
 pytestmark = pytest.mark.xdist_group(name="demo")
 
@@ -435,7 +437,7 @@ def test_a_failed_generation_leaves_the_database_as_it_was(sqlite_template, tmp_
 # --- recent activity for the officers' screens -------------------------------------------------
 
 def test_need_categories_are_the_trackers_codes(city):
-    from data_access.needs import CATEGORIES
+    from data_access.fieldwork.needs import CATEGORIES
 
     eng, _ = city
     got = {c for (c,) in rows(eng, "SELECT DISTINCT category FROM need")}
@@ -469,8 +471,8 @@ def test_recent_visits_have_form_answers_and_booked_night_visits(city):
 
 
 def test_privacy_complaints_include_an_overdue_one(city):
-    from data_access.complaints import clock
-    from data_access.models import PrivacyComplaint
+    from data_access.fieldwork.complaints import clock
+    from data_access.fieldwork.models import PrivacyComplaint
 
     eng, _ = city
     now = datetime.combine(AS_OF, datetime.min.time())

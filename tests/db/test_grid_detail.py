@@ -1,4 +1,4 @@
-"""data_access.grid_detail on SQLite and PostgreSQL: households by category × risk, last visits,
+"""data_access.fieldwork.grid_detail on SQLite and PostgreSQL: households by category × risk, last visits,
 unresolved and overdue needs (48 h) at ``as_of``, the grid's officers. Expectations are counted
 by hand from the records written below."""
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import factories as f
-from data_access.grid_detail import grid_detail
+from data_access.fieldwork.grid_detail import grid_detail
 
 AS_OF = datetime(2026, 3, 10, 12, 0)
 

@@ -15,24 +15,16 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import Session
 
-from data_access import audit, crypto
-from data_access import db as dbmod
 from data_access.__main__ import main
-from data_access.interchange import COLUMNS, export_dir, import_dir
-from data_access.models import (
-    AuditLog,
-    GridAssignment,
-    Household,
-    Need,
-    OrgUnit,
-    Resident,
-    Rollup,
-    SpotCheck,
-    Target,
-    User,
-    Visit,
-)
-from data_access.passwords import verify_password
+from data_access.analytics.models import Rollup
+from data_access.core import audit, crypto
+from data_access.core import db as dbmod
+from data_access.core.models import AuditLog
+from data_access.fieldwork.models import Household, Need, Resident, SpotCheck, Visit
+from data_access.interchange.files import COLUMNS, export_dir, import_dir
+from data_access.org.models import GridAssignment, OrgUnit, User
+from data_access.org.passwords import verify_password
+from data_access.programme.models import Target
 
 SMALL = Path(__file__).resolve().parent.parent / "data" / "interchange_small"
 DATA_TABLES = ("org_unit", "grid_assignment", "app_user", "household", "resident", "visit", "need",

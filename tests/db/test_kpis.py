@@ -13,7 +13,8 @@ from datetime import date, datetime
 import pytest
 
 import factories as f
-from data_access import records, rollups
+from data_access.analytics import rollups
+from data_access.fieldwork import records
 from metrics.service import (
     INDICATORS,
     UnknownPeriod,
@@ -347,7 +348,7 @@ def test_household_stock_before_and_after_the_rollup_floor(session):
 def test_cli_json(use_db, capsys):
     from sqlmodel import Session
 
-    from data_access.db import get_engine
+    from data_access.core.db import get_engine
     from metrics.__main__ import main
 
     with Session(get_engine()) as s:
@@ -378,7 +379,7 @@ def test_cli_json(use_db, capsys):
 def test_officer_weeks_follow_the_officers_current_scope(session):
     """officer_weekly_visits counts each officer under their *current* scope unit: when an admin
     gives an officer another scope, or the officer's grid moves, all their weeks move with them."""
-    from data_access import accounts
+    from data_access.org import accounts
 
     c, d1, _s1, cm1, g1, g2, d2, s2, cm2, _g3 = two_districts(session)
     admin = f.officer(session, c, role="admin")

@@ -1,11 +1,11 @@
-"""data_access.map_queries on SQLite and PostgreSQL: scope, simplification, officers."""
+"""data_access.analytics.map_queries on SQLite and PostgreSQL: scope, simplification, officers."""
 from __future__ import annotations
 
 import json
 
-from data_access.map_queries import fetch_features, officers_by_grid
-from data_access.models import User
-from data_access.records import add_org_unit
+from data_access.analytics.map_queries import fetch_features, officers_by_grid
+from data_access.fieldwork.records import add_org_unit
+from data_access.org.models import User
 
 
 def _square(x: float, y: float, size: float = 0.01, midpoint: bool = False) -> str:

@@ -19,7 +19,7 @@ def test_migration_0006_fills_unit_rows_and_downgrades(engine):
     from sqlmodel import Session
 
     import factories as f
-    from data_access import db as dbmod
+    from data_access.core import db as dbmod
 
     with Session(engine, expire_on_commit=False) as s:
         c = f.unit(s, "C")

@@ -1,4 +1,4 @@
-"""data_access.milestones on SQLite and PostgreSQL: optimistic-locked, audited updates and the
+"""data_access.programme.milestones on SQLite and PostgreSQL: optimistic-locked, audited updates and the
 pilot-vs-rest monthly counts from the rollups (hand-built tiny data)."""
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from data_access import milestones as ms
-from data_access.errors import ValidationError
-from data_access.models import AuditLog, Milestone, SpotCheck
-from data_access.records import ConcurrentEdit, add_check, add_org_unit, move_grid
+from data_access.core.errors import ValidationError
+from data_access.core.models import AuditLog
+from data_access.fieldwork.models import SpotCheck
+from data_access.fieldwork.records import ConcurrentEdit, add_check, add_org_unit, move_grid
+from data_access.programme import milestones as ms
+from data_access.programme.models import Milestone
 from factories import household
 
 

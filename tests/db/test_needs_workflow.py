@@ -9,10 +9,11 @@ from issue5_world import NOW, build
 from sqlmodel import Session, func, select
 
 import factories as f
-from data_access import needs
-from data_access.errors import InvalidTransition, PermissionDenied, ValidationError
-from data_access.models import AuditLog, Need, NeedEvent
-from data_access.records import ConcurrentEdit
+from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from data_access.core.models import AuditLog
+from data_access.fieldwork import needs
+from data_access.fieldwork.models import Need, NeedEvent
+from data_access.fieldwork.records import ConcurrentEdit
 
 H = timedelta(hours=1)
 

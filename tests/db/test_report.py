@@ -1,4 +1,4 @@
-"""Monthly report data (data_access.report) on a small hand-made city, SQLite and PostgreSQL.
+"""Monthly report data (data_access.analytics.report) on a small hand-made city, SQLite and PostgreSQL.
 
 The city: C → D1 → S1 → CM1 → {G1, G2} and C → D2 → S2 → CM2 → G3. The report month is March
 2024; as_of 2024-05-15 (so the month is judged at its end, T = 2024-03-31 24:00). Every
@@ -11,8 +11,7 @@ from datetime import date, datetime
 import pytest
 
 import factories as f
-from data_access.models import Milestone
-from data_access.report import (
+from data_access.analytics.report import (
     UnknownMonth,
     last_complete_month,
     month_label,
@@ -20,6 +19,7 @@ from data_access.report import (
     parse_month,
     reference_time,
 )
+from data_access.programme.models import Milestone
 
 AS_OF = date(2024, 5, 15)
 MARCH = 202403

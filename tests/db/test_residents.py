@@ -7,9 +7,10 @@ import pytest
 from issue5_world import NOW, build
 from sqlmodel import func, select
 
-from data_access import records, residents
-from data_access.errors import PermissionDenied, ValidationError
-from data_access.models import AuditLog, Household, Resident
+from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.core.models import AuditLog
+from data_access.fieldwork import records, residents
+from data_access.fieldwork.models import Household, Resident
 
 ID1 = "110101199003071234"
 PHONE1 = "13812345678"
@@ -135,8 +136,8 @@ def test_search_households_by_code_address_and_name(session, world):
 
 
 def test_risk_level_change_keeps_history_and_audits_levels_only(session, world):
-    from data_access.models import RiskChange
-    from data_access.records import ConcurrentEdit
+    from data_access.fieldwork.models import RiskChange
+    from data_access.fieldwork.records import ConcurrentEdit
 
     h = world.hh["h1"]
     with pytest.raises(PermissionDenied):

@@ -1,7 +1,7 @@
 """Property tests on random small datasets (hypothesis), on SQLite and PostgreSQL:
 
 (a) rollups (per grid, per community, station and district, officer-weeks per officer and per
-    unit) maintained incrementally by ``data_access.records``,
+    unit) maintained incrementally by ``data_access.fieldwork.records``,
     through a grid move made before or after the records, equal ``rollups.rebuild()``;
 (b) the KPIs of ``metrics.service.compute_kpis`` (rollups + raw month) equal the KPIs computed
     here in plain Python straight from the raw records, following indicators.md, for random
@@ -20,8 +20,10 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 import factories as f
-from data_access import accounts, records, rollups
-from data_access.models import Need, SpotCheck, Visit
+from data_access.analytics import rollups
+from data_access.fieldwork import records
+from data_access.fieldwork.models import Need, SpotCheck, Visit
+from data_access.org import accounts
 from metrics.service import INDICATORS, compute_kpis
 
 T0 = datetime(2023, 12, 1)  # records start a month before the pilot phase

@@ -1,4 +1,4 @@
-"""Stored special-group compliance at month ends (data_access.snapshots): computed on first use,
+"""Stored special-group compliance at month ends (data_access.analytics.snapshots): computed on first use,
 kept right by every write that can change it, never stored for a month that has not ended.
 Each expected value is worked out by hand below and also checked against the live count."""
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 import factories as f
-from data_access import kpi_queries as q
-from data_access import records
-from data_access.derive import month_end_time
-from data_access.models import SpecialSnapshot, SpecialSnapshotMonth
+from data_access.analytics import kpi_queries as q
+from data_access.analytics.models import SpecialSnapshot, SpecialSnapshotMonth
+from data_access.fieldwork import records
+from data_access.fieldwork.derive import month_end_time
 
 INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
 MARCH = month_end_time(202403)  # 2024-03-31 23:59:59.999999
@@ -98,7 +98,7 @@ def test_uncommitted_writes_are_counted_live_and_nothing_is_stored(session, city
 
 
 def test_rebuild_drops_stored_months(session, city):
-    from data_access import rollups
+    from data_access.analytics import rollups
 
     at_march(session, city["c"])
     rollups.rebuild(session)

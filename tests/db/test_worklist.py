@@ -7,9 +7,9 @@ import pytest
 from issue5_world import NOW, build
 
 import factories as f
-from data_access import needs, worklist
-from data_access.errors import ValidationError
-from data_access.models import Household
+from data_access.core.errors import ValidationError
+from data_access.fieldwork import needs, worklist
+from data_access.fieldwork.models import Household
 
 D = timedelta(days=1)
 H = timedelta(hours=1)
@@ -130,7 +130,7 @@ def test_phase_end_makes_ordinary_households_due(session):
 def test_special_intervals_come_from_settings(session):
     import json
 
-    from data_access.models import Setting
+    from data_access.core.models import Setting
 
     w = build(session)
     h = f.household(session, w.units["G1"], code="R1", risk="red", registered_on=date(2025, 6, 1))
@@ -151,7 +151,7 @@ def test_book_appointment_rules(session):
     with pytest.raises(ValidationError):
         worklist.book_appointment(session=session, user=w.users["off1"], household_id=w.hh["h1"].id,
                                   scheduled_at=NOW - H, now=NOW)
-    from data_access.errors import PermissionDenied
+    from data_access.core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         worklist.book_appointment(session=session, user=w.users["off2"], household_id=w.hh["h1"].id,

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from data_access.demo_logins import DEMO_LOGINS
+from data_access.demo.logins import DEMO_LOGINS
 from tests.e2e.e2e_server import (
     ROOT,
     ExternalRequests,

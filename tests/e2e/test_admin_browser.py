@@ -7,9 +7,9 @@ from e2e_server import new_context, settle, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
-from data_access import audit
-from data_access.demo_logins import DEMO_LOGINS
-from data_access.models import AuditLog
+from data_access.core import audit
+from data_access.core.models import AuditLog
+from data_access.demo.logins import DEMO_LOGINS
 from tests.e2e.e2e_server import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]

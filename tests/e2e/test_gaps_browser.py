@@ -8,9 +8,9 @@ from e2e_server import login, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from data_access import users
-from data_access.demo_logins import DEMO_LOGINS
-from data_access.models import OrgUnit
+from data_access.demo.logins import DEMO_LOGINS
+from data_access.org import users
+from data_access.org.models import OrgUnit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

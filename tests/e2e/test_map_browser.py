@@ -8,7 +8,7 @@ import pytest
 from e2e_server import login, wait_idle
 from PIL import Image
 
-from data_access.demo_logins import DEMO_LOGINS
+from data_access.demo.logins import DEMO_LOGINS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

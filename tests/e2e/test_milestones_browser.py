@@ -9,7 +9,7 @@ from e2e_server import AS_OF, login, wait_idle
 from playwright.sync_api import expect
 from sqlalchemy import create_engine, text
 
-from data_access.demo_logins import DEMO_LOGINS
+from data_access.demo.logins import DEMO_LOGINS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

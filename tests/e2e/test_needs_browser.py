@@ -10,8 +10,8 @@ from e2e_server import FAKE_NOW, login, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from data_access import needs
-from data_access.demo_logins import DEMO_LOGINS
+from data_access.demo.logins import DEMO_LOGINS
+from data_access.fieldwork import needs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

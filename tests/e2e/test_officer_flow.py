@@ -13,7 +13,7 @@ import pytest
 from e2e_server import login, settle, wait_idle
 from playwright.sync_api import expect
 
-from data_access.demo_logins import DEMO_LOGINS
+from data_access.demo.logins import DEMO_LOGINS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

@@ -10,8 +10,8 @@ from e2e_server import login, settle, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
-from data_access import users
-from data_access.demo_logins import DEMO_LOGINS
+from data_access.demo.logins import DEMO_LOGINS
+from data_access.org import users
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

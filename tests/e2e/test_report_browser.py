@@ -10,7 +10,7 @@ from e2e_server import login, settle
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
-from data_access.demo_logins import DEMO_LOGINS
+from data_access.demo.logins import DEMO_LOGINS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

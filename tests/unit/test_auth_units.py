@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from data_access.users import cookie_revoked
+from data_access.org.users import cookie_revoked
 
 
 def epoch(*args) -> float:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from data_access.catalog import IndicatorRow
+from data_access.programme.catalog import IndicatorRow
 from metrics.service import Kpi
 from ui import export
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from data_access.reference import MILESTONES, PLAN_MILESTONES
+from data_access.programme.reference import MILESTONES, PLAN_MILESTONES
 from ui import format as fmt
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -44,8 +44,8 @@ def test_points_is_a_distance_without_sign():
 def test_one_name_per_data_code_on_every_screen():
     """Need categories, household categories and risk levels have one catalogue family each (they
     had four, two and three, with different words for the same code)."""
-    from data_access.models import CATEGORIES, RISK_LEVELS
-    from data_access.needs import CATEGORIES as NEED_CATEGORIES
+    from data_access.fieldwork.models import CATEGORIES, RISK_LEVELS
+    from data_access.fieldwork.needs import CATEGORIES as NEED_CATEGORIES
     from ui.i18n import CATALOGUE
 
     for prefix, codes in (("need_cat", NEED_CATEGORIES), ("hh_cat", CATEGORIES), ("risk", RISK_LEVELS)):

@@ -1,11 +1,11 @@
-"""data_access.geometry: simplification, rounding, bounds, centroid, hull, payload size (hand-computed)."""
+"""data_access.org.geometry: simplification, rounding, bounds, centroid, hull, payload size (hand-computed)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from data_access import geometry as g
+from data_access.org import geometry as g
 
 
 def test_douglas_peucker_keeps_endpoints_and_drops_collinear_middle():

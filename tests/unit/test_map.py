@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from data_access.map_queries import MapFeature
+from data_access.analytics.map_queries import MapFeature
 from ui import map as m
 
 SQUARE = {"type": "Polygon", "coordinates": [[[116.0, 39.0], [116.01, 39.0], [116.01, 39.01], [116.0, 39.01],

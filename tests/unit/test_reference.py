@@ -1,7 +1,7 @@
 """The indicator registry, targets and milestones as loaded into a migrated database.
 
 Runs on SQLite and PostgreSQL (``session`` fixture). Expected values come from the data lists in
-data_access/reference.py and the rules of the brief: snake_case unique codes, targets that point
+data_access/programme/reference.py and the rules of the brief: snake_case unique codes, targets that point
 at existing indicators and phases, reported indicators stored as 'reported', every seed 001–004
 present, milestones dated 2023–2026, and a load that adds nothing twice and keeps edits.
 """
@@ -12,8 +12,8 @@ from datetime import date
 
 from sqlalchemy import text
 
-from data_access import db as dbmod
-from data_access.reference import (
+from data_access.core import db as dbmod
+from data_access.programme.reference import (
     CITY_TARGETS,
     INDICATORS,
     MILESTONES,

@@ -1,4 +1,4 @@
-"""Catalogue part: one message per error code of the workflow services (data_access.errors.ERROR_CODES),
+"""Catalogue part: one message per error code of the workflow services (data_access.core.errors.ERROR_CODES),
 used by every screen through ``ui.errors.message``. Params in braces come from the error."""
 from __future__ import annotations
 

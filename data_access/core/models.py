@@ -1,0 +1,35 @@
+"""SQLModel tables of the core domain. Times are naive local times (Asia/Shanghai), as in the interchange format.
+
+Derived columns (months, SLA flags, compliance flags) are filled by ``data_access.fieldwork.derive``
+on every write so that the database can aggregate them without date arithmetic that
+differs between SQLite and PostgreSQL.
+
+Every table at once: data_access/schema.py (Alembic, tests).
+"""
+from __future__ import annotations
+
+from pydantic import NaiveDatetime as datetime  # naive local times (Asia/Shanghai)
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+
+class Setting(SQLModel, table=True):
+    __tablename__ = "app_setting"
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(sa_column=Column(Text))  # JSON
+
+
+# --- audit & rollups -----------------------------------------------------------------------
+
+# Append-only, hash-chained: hash = sha256(prev_hash + canonical row). Never updated.
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    username: str = Field(max_length=60, index=True)
+    action: str = Field(max_length=40, index=True)
+    entity: str | None = Field(default=None, max_length=40)
+    entity_id: str | None = Field(default=None, max_length=60)
+    detail: str | None = Field(default=None, sa_column=Column(Text))  # JSON, never personal data
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)

@@ -1,0 +1,965 @@
+"""Import and export of the interchange format (``shared/spec/interchange.md``).
+
+A dataset is a folder of UTF-8 CSV files (header row, RFC 4180 quoting) plus an optional
+``grids.geojson``. Import is all-or-nothing: every file is read and checked first and all
+problems are collected (file, physical line, column, reason); only when there are none is
+anything written, in the caller's single transaction. Rows are inserted in bulk, derived
+columns are filled per row by ``data_access.fieldwork.derive`` and the rollups are rebuilt once.
+
+Export writes the same files with the same headers, in a stable order, so that
+export → import into an empty database → export gives byte-identical files. Resident ID
+numbers and phones are written only when asked for (admins; audited); passwords never.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select, update
+from sqlmodel import Session
+
+from data_access.analytics import rollups
+from data_access.core import audit, crypto
+from data_access.core.clock import now_local
+from data_access.core.settings import TIMEZONE
+from data_access.fieldwork.derive import RecordError, derive_check, derive_household, derive_need, derive_visit
+from data_access.fieldwork.models import (
+    CATEGORIES,
+    NEED_STATUSES,
+    RISK_LEVELS,
+    Household,
+    Need,
+    Resident,
+    SpotCheck,
+    Visit,
+)
+from data_access.org.models import LEVELS, ROLES, GridAssignment, OrgUnit, User
+from data_access.org.passwords import hash_password
+from data_access.programme.models import Indicator, Phase, Target
+
+# file → columns in export order; required columns
+COLUMNS: dict[str, list[str]] = {
+    "orgunits.csv": ["code", "parent_code", "level", "name_zh", "name_en", "pilot"],
+    "users.csv": ["username", "display_name", "role", "scope_code", "password"],
+    "households.csv": ["household_code", "grid_code", "address", "category", "risk_level", "registered_on"],
+    "residents.csv": ["household_code", "name", "id_number", "phone"],
+    "visits.csv": ["visit_code", "household_code", "officer_username", "visited_at", "id_shown", "bodycam_on",
+                   "entered_at", "appointment_made_at", "satisfaction"],
+    "needs.csv": ["need_code", "household_code", "visit_code", "category", "created_at", "responded_at",
+                  "resolved_at", "status"],
+    "spot_checks.csv": ["check_code", "household_code", "checked_on", "accurate", "fields_checked",
+                        "fields_wrong"],
+    "targets.csv": ["indicator_code", "phase", "target", "scope_code", "baseline"],
+}
+REQUIRED: dict[str, set[str]] = {
+    "orgunits.csv": {"code", "level", "name_zh"},
+    "users.csv": {"username", "display_name", "role", "scope_code"},
+    "households.csv": {"household_code", "grid_code", "address", "category"},
+    "residents.csv": {"household_code", "name"},
+    "visits.csv": {"visit_code", "household_code", "officer_username", "visited_at"},
+    "needs.csv": {"need_code", "household_code", "category", "created_at", "status"},
+    "spot_checks.csv": {"check_code", "household_code", "checked_on", "accurate"},
+    "targets.csv": {"indicator_code", "phase", "target"},
+}
+GEOJSON = "grids.geojson"
+FILES = [*COLUMNS, GEOJSON]
+MAX_ERRORS_SHOWN = 50
+_CHUNK = 500  # codes per IN (…) lookup
+_BATCH = 5000  # rows per bulk insert statement group
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DT_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?$")
+_INT_RE = re.compile(r"^[+-]?\d+$")
+_LEVEL_COL = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id"}
+
+
+# --- report ----------------------------------------------------------------------------------
+
+@dataclass
+class ImportIssue:
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    counts: dict[str, int] = field(default_factory=dict)  # data rows per file
+    errors: list[ImportIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def messages(self, limit: int = MAX_ERRORS_SHOWN) -> list[str]:
+        out = [str(e) for e in self.errors[:limit]]
+        if len(self.errors) > limit:
+            out.append(f"… and {len(self.errors) - limit} more errors")
+        return out
+
+
+class _Errors:
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+
+    def add(self, file: str, line: int | None, column: str | None, reason: str) -> None:
+        self.report.errors.append(ImportIssue(file, line, column, reason))
+
+
+# --- reading cells ---------------------------------------------------------------------------
+
+class _Row:
+    """One CSV record; typed getters record an error and return None on a bad cell."""
+
+    __slots__ = ("file", "line", "cells", "err", "bad")
+
+    def __init__(self, file: str, line: int, cells: dict[str, str], err: _Errors) -> None:
+        self.file, self.line, self.cells, self.err, self.bad = file, line, cells, err, False
+
+    def fail(self, col: str, reason: str) -> None:
+        self.bad = True
+        self.err.add(self.file, self.line, col, reason)
+
+    def raw(self, col: str, required: bool = False) -> str | None:
+        v = self.cells.get(col)
+        if v is None or v.strip() == "":
+            if required:
+                self.fail(col, "required value is empty")
+            return None
+        return v
+
+    def text(self, col: str, required: bool = False, max_len: int | None = None) -> str | None:
+        v = self.raw(col, required)
+        if v is not None and max_len is not None and len(v) > max_len:
+            self.fail(col, f"too long ({len(v)} characters, at most {max_len})")
+            return None
+        return v
+
+    def code(self, col: str, required: bool = False, max_len: int = 40) -> str | None:
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        v = v.strip()
+        if len(v) > max_len:
+            self.fail(col, f"too long ({len(v)} characters, at most {max_len})")
+            return None
+        return v
+
+    def enum(self, col: str, choices: Iterable[str], required: bool = False) -> str | None:
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        v = v.strip()
+        if v not in choices:
+            self.fail(col, f"unknown value {v!r} (expected one of {', '.join(choices)})")
+            return None
+        return v
+
+    def boolean(self, col: str, required: bool = False) -> bool | None:
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        v = v.strip()
+        if v not in ("0", "1"):
+            self.fail(col, f"not a boolean (0 or 1): {v!r}")
+            return None
+        return v == "1"
+
+    def integer(self, col: str, required: bool = False, lo: int | None = None) -> int | None:
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        v = v.strip()
+        if not _INT_RE.match(v):
+            self.fail(col, f"not an integer: {v!r}")
+            return None
+        n = int(v)
+        if lo is not None and n < lo:
+            self.fail(col, f"must be at least {lo}: {v!r}")
+            return None
+        return n
+
+    def number(self, col: str, required: bool = False) -> float | None:
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        v = v.strip()
+        try:
+            x = float(v)
+        except ValueError:
+            x = math.nan
+        if not math.isfinite(x):
+            self.fail(col, f"not a number: {v!r}")
+            return None
+        return x
+
+    def date(self, col: str, required: bool = False) -> date | None:
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        v = v.strip()
+        try:
+            if not _DATE_RE.match(v):
+                raise ValueError
+            return date.fromisoformat(v)
+        except ValueError:
+            self.fail(col, f"not an ISO date (YYYY-MM-DD): {v!r}")
+            return None
+
+    def datetime(self, col: str, required: bool = False) -> datetime | None:
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        v = v.strip()
+        try:
+            if not _DT_RE.match(v):
+                raise ValueError
+            t = datetime.fromisoformat(v)
+        except ValueError:
+            self.fail(col, f"not an ISO datetime (YYYY-MM-DDTHH:MM:SS): {v!r}")
+            return None
+        if t.tzinfo is not None:  # an explicit offset is honoured: stored as local time
+            t = t.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+        return t
+
+
+def _read_csv(path: Path, name: str, err: _Errors) -> list[_Row] | None:
+    """Rows of one file, or None when the file is absent; header problems are errors."""
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        err.add(name, data[: e.start].count(b"\n") + 1, None, "not valid UTF-8")
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    allowed, required = COLUMNS[name], REQUIRED[name]
+    rows: list[_Row] = []
+    header: list[str] | None = None
+    prev_end = 0
+    try:
+        for rec in reader:
+            start, prev_end = prev_end + 1, reader.line_num
+            if not rec or (len(rec) == 1 and rec[0].strip() == ""):
+                continue  # blank line
+            if header is None:
+                header = [h.strip() for h in rec]
+                seen: set[str] = set()
+                for h in header:
+                    if h not in allowed:
+                        err.add(name, start, h or "(empty)", f"unknown column (allowed: {', '.join(allowed)})")
+                    elif h in seen:
+                        err.add(name, start, h, "column appears twice")
+                    seen.add(h)
+                for h in allowed:
+                    if h in required and h not in seen:
+                        err.add(name, start, h, "missing required column")
+                continue
+            if len(rec) != len(header):
+                err.add(name, start, None, f"expected {len(header)} fields, found {len(rec)}")
+                continue
+            rows.append(_Row(name, start, dict(zip(header, rec, strict=True)), err))
+    except csv.Error as e:
+        err.add(name, reader.line_num, None, f"CSV syntax error: {e}")
+    if header is None:
+        err.add(name, 1, None, "empty file (no header row)")
+    return rows
+
+
+# --- database lookups --------------------------------------------------------------------------
+
+def _chunks(seq: list, n: int = _CHUNK) -> Iterator[list]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def _lookup(session: Session, key, cols: list, values: Iterable[str]) -> dict[str, tuple]:
+    """{key value: row of ``cols``} for the values that exist in the database."""
+    vals = sorted({v for v in values if v is not None})
+    out: dict[str, tuple] = {}
+    for chunk in _chunks(vals):
+        for row in session.execute(select(key, *cols).where(key.in_(chunk))):
+            out[row[0]] = tuple(row[1:])
+    return out
+
+
+def _dup(row: _Row, col: str, value: str, seen: dict[str, int], kind: str) -> bool:
+    first = seen.get(value)
+    if first is not None:
+        row.fail(col, f"duplicate {kind} {value!r} (first on line {first})")
+        return True
+    seen[value] = row.line
+    return False
+
+
+# --- validation --------------------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    units: list[dict] = field(default_factory=list)  # file org units (validated, topological)
+    geometry: dict[str, str] = field(default_factory=dict)  # code → GeoJSON geometry
+    users: list[dict] = field(default_factory=list)
+    households: list[dict] = field(default_factory=list)
+    residents: list[dict] = field(default_factory=list)
+    visits: list[dict] = field(default_factory=list)
+    needs: list[dict] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+    targets: list[dict] = field(default_factory=list)
+    db_units: dict[str, tuple] = field(default_factory=dict)  # code → (id, level, path, city…community ids)
+    db_users: dict[str, tuple] = field(default_factory=dict)  # username → (id,)
+    db_households: dict[str, tuple] = field(default_factory=dict)  # code → (id, grid_id, category)
+    db_visits: dict[str, tuple] = field(default_factory=dict)  # code → (id, household code)
+
+
+_UNIT_COLS = [OrgUnit.id, OrgUnit.level, OrgUnit.path, OrgUnit.city_id, OrgUnit.district_id,
+              OrgUnit.station_id, OrgUnit.community_id]
+
+
+def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
+    err = _Errors(report)
+    plan = _Plan()
+    files = {name: _read_csv(root / name, name, err) for name in COLUMNS}
+    for name, rows in files.items():
+        if rows is not None:
+            report.counts[name] = len(rows)
+    read = {name: rows or [] for name, rows in files.items()}
+
+    # org units -----------------------------------------------------------------------------
+    unit_rows = read["orgunits.csv"]
+    seen: dict[str, int] = {}
+    file_units: dict[str, dict] = {}
+    for r in unit_rows:
+        u = {"code": r.code("code", True), "parent_code": r.code("parent_code"),
+             "level": r.enum("level", LEVELS, True), "name_zh": r.text("name_zh", True, 120),
+             "name_en": r.text("name_en", False, 160), "pilot": bool(r.boolean("pilot")), "_row": r}
+        if u["code"] is not None and not _dup(r, "code", u["code"], seen, "code"):
+            file_units[u["code"]] = u
+    ref_codes = {u["parent_code"] for u in file_units.values()}
+    plan.db_units = _lookup(session, OrgUnit.code, _UNIT_COLS, list(file_units) + list(ref_codes))
+    for code, u in file_units.items():
+        r = u["_row"]
+        if code in plan.db_units:
+            r.fail("code", f"org unit {code!r} already exists in the database")
+        level, parent = u["level"], u["parent_code"]
+        if level is None:
+            continue
+        if level == "city":
+            if parent is not None:
+                r.fail("parent_code", "a city has no parent")
+            continue
+        want = LEVELS[LEVELS.index(level) - 1]
+        if parent is None:
+            r.fail("parent_code", f"a {level} needs a parent {want}")
+            continue
+        if parent in file_units:
+            plevel = file_units[parent]["level"]
+        elif parent in plan.db_units:
+            plevel = plan.db_units[parent][1]
+        else:
+            r.fail("parent_code", f"unknown org unit {parent!r}")
+            continue
+        if plevel is not None and plevel != want:
+            r.fail("parent_code", f"a {level} must sit under a {want}, but {parent!r} is a {plevel}")
+    plan.units = sorted(file_units.values(), key=lambda u: LEVELS.index(u["level"]) if u["level"] else 0)
+
+    def unit_level(code: str) -> str | None:
+        """Level of an org unit in the file or the database (None = unknown code)."""
+        if code in file_units:
+            return file_units[code]["level"] or "?"
+        if code not in plan.db_units:
+            plan.db_units.update(_lookup(session, OrgUnit.code, _UNIT_COLS, [code]))
+        return plan.db_units[code][1] if code in plan.db_units else None
+
+    def preload_units(codes: Iterable[str | None]) -> None:
+        missing = [c for c in codes if c is not None and c not in file_units and c not in plan.db_units]
+        plan.db_units.update(_lookup(session, OrgUnit.code, _UNIT_COLS, missing))
+
+    # grids.geojson -------------------------------------------------------------------------
+    gpath = root / GEOJSON
+    if gpath.exists():
+        plan.geometry = _validate_geojson(gpath, err, file_units, plan, preload_units)
+        report.counts[GEOJSON] = len(plan.geometry)
+
+    # users ---------------------------------------------------------------------------------
+    seen = {}
+    rows = read["users.csv"]
+    plan.db_users = _lookup(session, User.username, [User.id], [r.cells.get("username", "").strip() for r in rows])
+    preload_units(r.cells.get("scope_code", "").strip() for r in rows)
+    file_users: set[str] = set()
+    for r in rows:
+        u = {"username": r.code("username", True, 60), "display_name": r.text("display_name", True, 80),
+             "role": r.enum("role", ROLES, True), "scope_code": r.code("scope_code", True),
+             "password": r.raw("password")}
+        name = u["username"]
+        if name is not None and not _dup(r, "username", name, seen, "username"):
+            file_users.add(name)
+            if name in plan.db_users:
+                r.fail("username", f"user {name!r} already exists in the database")
+        if u["scope_code"] is not None and unit_level(u["scope_code"]) is None:
+            r.fail("scope_code", f"unknown org unit {u['scope_code']!r}")
+        plan.users.append(u)
+
+    # households ----------------------------------------------------------------------------
+    seen = {}
+    rows = read["households.csv"]
+    plan.db_households = _lookup(session, Household.code, [Household.id, Household.grid_id, Household.category],
+                                 [r.cells.get("household_code", "").strip() for r in rows])
+    preload_units(r.cells.get("grid_code", "").strip() for r in rows)
+    file_hh: dict[str, dict] = {}
+    for r in rows:
+        h = {"code": r.code("household_code", True), "grid_code": r.code("grid_code", True),
+             "address": r.text("address", True, 200), "category": r.enum("category", CATEGORIES, True),
+             "risk_level": r.enum("risk_level", RISK_LEVELS) or "none", "registered_on": r.date("registered_on")}
+        code = h["code"]
+        if code is not None and not _dup(r, "household_code", code, seen, "household code"):
+            file_hh[code] = h
+            if code in plan.db_households:
+                r.fail("household_code", f"household {code!r} already exists in the database")
+        g = h["grid_code"]
+        if g is not None:
+            lv = unit_level(g)
+            if lv is None:
+                r.fail("grid_code", f"unknown org unit {g!r}")
+            elif lv not in ("grid", "?"):
+                r.fail("grid_code", f"{g!r} is a {lv}, not a grid")
+        plan.households.append(h)
+
+    def hh_refs(rows: list[_Row]) -> None:
+        missing = [r.cells.get("household_code", "").strip() for r in rows]
+        missing = [c for c in missing if c and c not in file_hh and c not in plan.db_households]
+        plan.db_households.update(_lookup(session, Household.code,
+                                          [Household.id, Household.grid_id, Household.category], missing))
+
+    def hh_category(r: _Row, code: str | None) -> str | None:
+        """Category of a referenced household; records an error when the code is unknown."""
+        if code is None:
+            return None
+        if code in file_hh:
+            return file_hh[code]["category"] or "?"
+        if code in plan.db_households:
+            return plan.db_households[code][2]
+        r.fail("household_code", f"unknown household {code!r}")
+        return None
+
+    # residents -----------------------------------------------------------------------------
+    rows = read["residents.csv"]
+    hh_refs(rows)
+    for r in rows:
+        p = {"household_code": r.code("household_code", True), "name": r.text("name", True, 60),
+             "id_number": r.code("id_number", False, 24), "phone": r.code("phone", False, 20)}
+        hh_category(r, p["household_code"])
+        plan.residents.append(p)
+
+    # visits --------------------------------------------------------------------------------
+    seen = {}
+    rows = read["visits.csv"]
+    hh_refs(rows)
+    plan.db_visits = {}
+    existing = _lookup(session, Visit.code, [Visit.id], [r.cells.get("visit_code", "").strip() for r in rows])
+    officers = {r.cells.get("officer_username", "").strip() for r in rows}
+    plan.db_users.update(_lookup(session, User.username, [User.id], [o for o in officers if o not in file_users]))
+    file_visits: dict[str, str | None] = {}  # visit code → household code
+    for r in rows:
+        v = {"code": r.code("visit_code", True), "household_code": r.code("household_code", True),
+             "officer": r.code("officer_username", True, 60), "visited_at": r.datetime("visited_at", True),
+             "id_shown": r.boolean("id_shown"), "bodycam_on": r.boolean("bodycam_on"),
+             "entered_at": r.datetime("entered_at"), "appointment_made_at": r.datetime("appointment_made_at"),
+             "satisfaction": r.integer("satisfaction")}
+        code = v["code"]
+        if code is not None and not _dup(r, "visit_code", code, seen, "visit code"):
+            file_visits[code] = v["household_code"]
+            if code in existing:
+                r.fail("visit_code", f"visit {code!r} already exists in the database")
+        hh_category(r, v["household_code"])
+        o = v["officer"]
+        if o is not None and o not in file_users and o not in plan.db_users:
+            r.fail("officer_username", f"unknown user {o!r}")
+        if not r.bad:
+            _check_rule(r, derive_visit, SimpleNamespace(**{**v, "code": None}))
+        plan.visits.append(v)
+
+    # needs ---------------------------------------------------------------------------------
+    seen = {}
+    rows = read["needs.csv"]
+    hh_refs(rows)
+    existing = _lookup(session, Need.code, [Need.id], [r.cells.get("need_code", "").strip() for r in rows])
+    vrefs = {r.cells.get("visit_code", "").strip() for r in rows} - set(file_visits) - {""}
+    if vrefs:
+        for chunk in _chunks(sorted(vrefs)):
+            q = (select(Visit.code, Visit.id, Household.code).join(Household, Household.id == Visit.household_id)
+                 .where(Visit.code.in_(chunk)))
+            plan.db_visits.update({c: (i, hc) for c, i, hc in session.execute(q)})
+    for r in rows:
+        n = {"code": r.code("need_code", True), "household_code": r.code("household_code", True),
+             "visit_code": r.code("visit_code"), "category": r.text("category", True, 40),
+             "created_at": r.datetime("created_at", True), "responded_at": r.datetime("responded_at"),
+             "resolved_at": r.datetime("resolved_at"), "status": r.enum("status", NEED_STATUSES, True)}
+        code = n["code"]
+        if code is not None and not _dup(r, "need_code", code, seen, "need code"):
+            if code in existing:
+                r.fail("need_code", f"need {code!r} already exists in the database")
+        hh_category(r, n["household_code"])
+        vc = n["visit_code"]
+        if vc is not None:
+            if vc in file_visits:
+                vhh = file_visits[vc]
+            elif vc in plan.db_visits:
+                vhh = plan.db_visits[vc][1]
+            else:
+                vhh = None
+                r.fail("visit_code", f"unknown visit {vc!r}")
+            if vhh is not None and n["household_code"] is not None and vhh != n["household_code"]:
+                r.fail("visit_code", f"visit {vc!r} belongs to household {vhh!r}, not {n['household_code']!r}")
+        if not r.bad:
+            _check_rule(r, derive_need, SimpleNamespace(**n))
+        plan.needs.append(n)
+
+    # spot checks ---------------------------------------------------------------------------
+    seen = {}
+    rows = read["spot_checks.csv"]
+    hh_refs(rows)
+    existing = _lookup(session, SpotCheck.code, [SpotCheck.id],
+                       [r.cells.get("check_code", "").strip() for r in rows])
+    for r in rows:
+        c = {"code": r.code("check_code", True), "household_code": r.code("household_code", True),
+             "checked_on": r.date("checked_on", True), "accurate": r.boolean("accurate", True),
+             "fields_checked": r.integer("fields_checked", lo=0), "fields_wrong": r.integer("fields_wrong", lo=0)}
+        code = c["code"]
+        if code is not None and not _dup(r, "check_code", code, seen, "check code"):
+            if code in existing:
+                r.fail("check_code", f"spot check {code!r} already exists in the database")
+        cat = hh_category(r, c["household_code"])
+        if not r.bad:
+            _check_rule(r, lambda ns, cat=cat: derive_check(ns, cat), SimpleNamespace(**c))
+        plan.checks.append(c)
+
+    # targets -------------------------------------------------------------------------------
+    rows = read["targets.csv"]
+    indicators = set(session.execute(select(Indicator.code)).scalars())
+    phases = set(session.execute(select(Phase.code)).scalars())
+    preload_units(r.cells.get("scope_code", "").strip() for r in rows)
+    tseen: dict[tuple, int] = {}
+    for r in rows:
+        t = {"indicator_code": r.code("indicator_code", True), "phase": r.code("phase", True, 20),
+             "target": r.number("target", True), "scope_code": r.code("scope_code"),
+             "baseline": r.number("baseline")}
+        if t["indicator_code"] is not None and t["indicator_code"] not in indicators:
+            r.fail("indicator_code", f"unknown indicator {t['indicator_code']!r}")
+        if t["phase"] is not None and t["phase"] not in phases:
+            r.fail("phase", f"unknown phase {t['phase']!r} (expected one of {', '.join(sorted(phases))})")
+        if t["scope_code"] is not None and unit_level(t["scope_code"]) is None:
+            r.fail("scope_code", f"unknown org unit {t['scope_code']!r}")
+        key = (t["indicator_code"], t["phase"], t["scope_code"])
+        if key in tseen:
+            r.fail("indicator_code", f"duplicate target for {key[0]}/{key[1]}/{key[2] or 'city default'} "
+                   f"(first on line {tseen[key]})")
+        else:
+            tseen[key] = r.line
+        plan.targets.append(t)
+    return plan
+
+
+def _check_rule(r: _Row, fn, ns: SimpleNamespace) -> None:
+    """Run a derive_* rule on a parsed row; its RecordError becomes a located import error."""
+    try:
+        fn(ns)
+    except RecordError as e:
+        r.fail(e.field, e.reason)
+
+
+def _validate_geojson(path: Path, err: _Errors, file_units: dict, plan: _Plan, preload) -> dict[str, str]:
+    name = GEOJSON
+    try:
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        err.add(name, None, None, "not valid UTF-8")
+        return {}
+    except json.JSONDecodeError as e:
+        err.add(name, e.lineno, None, f"not valid JSON: {e.msg}")
+        return {}
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
+            doc.get("features"), list):
+        err.add(name, None, "type", "not a GeoJSON FeatureCollection")
+        return {}
+    feats = doc["features"]
+    codes = [((f.get("properties") or {}).get("code") if isinstance(f, dict) else None) for f in feats]
+    preload(c for c in codes if isinstance(c, str))
+    out: dict[str, str] = {}
+    for i, f in enumerate(feats):
+        where = f"features[{i}]"
+        code = codes[i]
+        if not isinstance(code, str) or not code.strip():
+            err.add(name, None, f"{where}.properties.code", "missing org unit code")
+            continue
+        code = code.strip()
+        if code not in file_units and code not in plan.db_units:
+            err.add(name, None, f"{where}.properties.code", f"unknown org unit {code!r}")
+            continue
+        if code in out:
+            err.add(name, None, f"{where}.properties.code", f"second geometry for {code!r}")
+            continue
+        geom = f.get("geometry")
+        problem = _geometry_problem(geom)
+        if problem:
+            err.add(name, None, f"{where}.geometry", f"{problem} ({code})")
+            continue
+        out[code] = json.dumps({"type": geom["type"], "coordinates": geom["coordinates"]},
+                               ensure_ascii=False, separators=(",", ":"))
+    return out
+
+
+def _geometry_problem(geom) -> str | None:
+    if not isinstance(geom, dict) or geom.get("type") not in ("Polygon", "MultiPolygon"):
+        return "not a Polygon or MultiPolygon"
+    coords = geom.get("coordinates")
+    polys = [coords] if geom["type"] == "Polygon" else coords
+    if not isinstance(polys, list) or not polys:
+        return "no coordinates"
+    for poly in polys:
+        if not isinstance(poly, list) or not poly:
+            return "a polygon has no rings"
+        for ring in poly:
+            if not isinstance(ring, list) or len(ring) < 4:
+                return "a ring needs at least 4 positions"
+            for pos in ring:
+                if (not isinstance(pos, list) or len(pos) < 2
+                        or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in pos[:2])):
+                    return "a position is not [lon, lat]"
+                lon, lat = pos[0], pos[1]
+                if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                    return f"position [{lon}, {lat}] is outside WGS84 lon/lat range"
+    return None
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def _bulk_insert(session: Session, model, rows: list[dict], key_attr: str | None = None) -> dict[str, int]:
+    """Insert ``rows``; with ``key_attr`` return {key value: new id}."""
+    ids: dict[str, int] = {}
+    table = model.__table__  # Core executemany: much faster than ORM objects at 100k+ rows
+    for i in range(0, len(rows), _BATCH):
+        batch = rows[i:i + _BATCH]
+        if key_attr is None:
+            session.execute(insert(table), batch)
+        else:
+            for k, id_ in session.execute(insert(table).returning(table.c[key_attr], table.c.id), batch):
+                ids[k] = id_
+    return ids
+
+
+def _write(session: Session, plan: _Plan) -> None:
+    # org units, level by level so that every parent has its id and lineage first
+    units: dict[str, dict] = {code: {"id": t[0], "level": t[1], "path": t[2], "city_id": t[3],
+                                     "district_id": t[4], "station_id": t[5], "community_id": t[6]}
+                              for code, t in plan.db_units.items()}
+    for level in LEVELS:
+        todo = [u for u in plan.units if u["level"] == level]
+        if not todo:
+            continue
+        rows = [{"code": u["code"], "parent_id": units[u["parent_code"]]["id"] if u["parent_code"] else None,
+                 "level": level, "name_zh": u["name_zh"], "name_en": u["name_en"], "pilot": u["pilot"],
+                 "geometry": plan.geometry.get(u["code"]), "path": "/"} for u in todo]
+        ids = _bulk_insert(session, OrgUnit, rows, "code")
+        updates, assignments = [], []
+        for u in todo:
+            parent = units[u["parent_code"]] if u["parent_code"] else None
+            me = {"id": ids[u["code"]], "level": level,
+                  "path": (parent["path"] if parent else "/") + f"{ids[u['code']]}/"}
+            for col in _LEVEL_COL.values():
+                me[col] = parent[col] if parent else None
+            if level in _LEVEL_COL:
+                me[_LEVEL_COL[level]] = me["id"]
+            units[u["code"]] = me
+            updates.append({k: me[k] for k in ("id", "path", *_LEVEL_COL.values())})
+            if level == "grid":
+                assignments.append({"grid_id": me["id"], "community_id": parent["id"], "from_month": 0,
+                                    "to_month": None})
+        for batch in _chunks(updates, _BATCH):
+            session.execute(update(OrgUnit), batch)
+        if assignments:
+            _bulk_insert(session, GridAssignment, assignments)
+    new_codes = {u["code"] for u in plan.units}
+    geo_updates = [{"id": units[c]["id"], "geometry": g} for c, g in plan.geometry.items() if c not in new_codes]
+    if geo_updates:
+        session.execute(update(OrgUnit), geo_updates)
+
+    # users
+    user_ids = {name: t[0] for name, t in plan.db_users.items()}
+    if plan.users:
+        plain = [u["password"] for u in plan.users]
+        todo = [p for p in plain if p]
+        with ThreadPoolExecutor(max_workers=4) as pool:  # bcrypt releases the GIL
+            hashed = iter(list(pool.map(hash_password, todo)))
+        created = now_local()
+        rows = [{"username": u["username"], "display_name": u["display_name"], "role": u["role"],
+                 "scope_id": units[u["scope_code"]]["id"], "password_hash": next(hashed) if u["password"] else None,
+                 "active": True, "failed_logins": 0, "created_at": created} for u in plan.users]
+        user_ids.update(_bulk_insert(session, User, rows, "username"))
+
+    # households
+    hh: dict[str, tuple[int, int, str]] = dict(plan.db_households)  # code → (id, grid_id, category)
+    rows = []
+    for h in plan.households:
+        ns = SimpleNamespace(code=h["code"], grid_id=units[h["grid_code"]]["id"], address=h["address"],
+                             category=h["category"], risk_level=h["risk_level"], registered_on=h["registered_on"],
+                             version=1)
+        derive_household(ns)
+        rows.append(vars(ns))
+    ids = _bulk_insert(session, Household, rows, "code")
+    for h in rows:
+        hh[h["code"]] = (ids[h["code"]], h["grid_id"], h["category"])
+
+    # residents (ID numbers and phones encrypted, plus a keyed lookup hash and masked forms)
+    rows = [{"household_id": hh[p["household_code"]][0], "name": p["name"],
+             "id_number_enc": crypto.encrypt(p["id_number"]), "id_number_hash": crypto.lookup_hash(p["id_number"]),
+             "id_number_masked": crypto.mask_id_number(p["id_number"]), "phone_enc": crypto.encrypt(p["phone"]),
+             "phone_masked": crypto.mask_phone(p["phone"])} for p in plan.residents]
+    _bulk_insert(session, Resident, rows)
+
+    # visits
+    rows = []
+    for v in plan.visits:
+        h = hh[v["household_code"]]
+        ns = SimpleNamespace(code=v["code"], client_token=f"import:{v['code']}", household_id=h[0], grid_id=h[1],
+                             officer_id=user_ids[v["officer"]], visited_at=v["visited_at"], id_shown=v["id_shown"],
+                             bodycam_on=v["bodycam_on"], entered_at=v["entered_at"],
+                             appointment_made_at=v["appointment_made_at"], satisfaction=v["satisfaction"])
+        derive_visit(ns)
+        rows.append(vars(ns))
+    visit_ids = {c: t[0] for c, t in plan.db_visits.items()}
+    visit_ids.update(_bulk_insert(session, Visit, rows, "code"))
+
+    # needs
+    rows = []
+    for n in plan.needs:
+        h = hh[n["household_code"]]
+        ns = SimpleNamespace(code=n["code"], household_id=h[0], grid_id=h[1],
+                             visit_id=visit_ids[n["visit_code"]] if n["visit_code"] else None,
+                             category=n["category"], created_at=n["created_at"], responded_at=n["responded_at"],
+                             resolved_at=n["resolved_at"], status=n["status"], version=1)
+        derive_need(ns)
+        rows.append(vars(ns))
+    _bulk_insert(session, Need, rows)
+
+    # spot checks (is_rental from the household's category)
+    rows = []
+    for c in plan.checks:
+        h = hh[c["household_code"]]
+        ns = SimpleNamespace(code=c["code"], household_id=h[0], grid_id=h[1], checked_on=c["checked_on"],
+                             accurate=c["accurate"], fields_checked=c["fields_checked"],
+                             fields_wrong=c["fields_wrong"])
+        derive_check(ns, h[2])
+        rows.append(vars(ns))
+    _bulk_insert(session, SpotCheck, rows)
+
+    # targets: upsert by (indicator, phase, scope)
+    for t in plan.targets:
+        unit_id = units[t["scope_code"]]["id"] if t["scope_code"] else None
+        q = select(Target).where(Target.indicator_code == t["indicator_code"], Target.phase_code == t["phase"],
+                                 Target.org_unit_id.is_(None) if unit_id is None else Target.org_unit_id == unit_id)
+        row = session.execute(q).scalars().first()
+        if row is None:
+            session.add(Target(indicator_code=t["indicator_code"], phase_code=t["phase"], org_unit_id=unit_id,
+                               target=t["target"], baseline=t["baseline"]))
+        else:
+            row.target, row.baseline = t["target"], t["baseline"]
+            session.add(row)
+    session.flush()
+
+
+def import_dir(session: Session, path: str | Path, username: str = "cli") -> ImportReport:
+    """Validate the folder and, when it has no errors, write everything into ``session``.
+
+    Nothing is written when ``report.errors`` is not empty. The caller commits (one
+    transaction: use ``session_scope``) or rolls back.
+    """
+    root = Path(path)
+    report = ImportReport()
+    if not root.is_dir():
+        report.errors.append(ImportIssue(str(root), None, None, "not a folder"))
+        return report
+    known = [f for f in FILES if (root / f).exists()]
+    if not known:
+        report.errors.append(ImportIssue(str(root), None, None, f"no interchange files ({', '.join(FILES)})"))
+        return report
+    for p in sorted(root.iterdir()):
+        if p.is_file() and p.suffix.lower() in (".csv", ".geojson") and p.name not in FILES:
+            report.errors.append(ImportIssue(p.name, None, None,
+                                             f"unknown file (expected names: {', '.join(FILES)})"))
+    plan = _validate(session, root, report)
+    if report.errors:
+        return report
+    _write(session, plan)
+    rollups.rebuild(session)
+    audit.write(session, username, "data.import", "dataset", None, {"rows": report.counts})
+    session.flush()
+    return report
+
+
+def cli_import(dir: str) -> int:
+    from data_access.core.db import session_scope
+
+    with session_scope() as s:
+        report = import_dir(s, dir)
+        if not report.ok:
+            s.rollback()
+    if not report.ok:
+        for m in report.messages():
+            print(m, file=sys.stderr)
+        print(f"{len(report.errors)} error(s); nothing was imported.", file=sys.stderr)
+        return 1
+    summary = ", ".join(f"{name} {n}" for name, n in report.counts.items())
+    print(f"imported: {summary}")
+    return 0
+
+
+# --- export --------------------------------------------------------------------------------------
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def _write_csv(path: Path, name: str, rows: Iterable[Iterable]) -> int:
+    n = 0
+    with open(path / name, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(COLUMNS[name])
+        for row in rows:
+            w.writerow([_fmt(v) for v in row])
+            n += 1
+    return n
+
+
+def _stream(session: Session, stmt) -> Iterator[tuple]:
+    yield from session.execute(stmt.execution_options(yield_per=5000))
+
+
+def export_dir(session: Session, path: str | Path, with_id_numbers: bool = False, username: str = "cli") -> dict:
+    """Write the whole dataset as an interchange folder; returns rows per file.
+
+    ``with_id_numbers`` also writes resident ID numbers and phones (decrypted). That is for
+    admins only: if ``username`` is a user of the app, it must have the admin role. Every
+    export writes a ``data.export`` audit row (flush only; the caller commits).
+    """
+    if with_id_numbers:
+        role = session.execute(select(User.role).where(User.username == username)).scalar()
+        if role is not None and role != "admin":
+            raise PermissionError("only an admin may export ID numbers")
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    pg = session.get_bind().dialect.name == "postgresql"
+
+    def by(col):
+        """Code-point order on every backend (PostgreSQL's locale collation may differ)."""
+        return col.collate("C") if pg else col
+
+    counts: dict[str, int] = {}
+
+    units = session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.parent_id, OrgUnit.level, OrgUnit.name_zh,
+                                   OrgUnit.name_en, OrgUnit.pilot, OrgUnit.geometry)).all()
+    code_of = {u.id: u.code for u in units}
+    units = sorted(units, key=lambda u: (LEVELS.index(u.level) if u.level in LEVELS else 99, u.code))
+    counts["orgunits.csv"] = _write_csv(out, "orgunits.csv", (
+        (u.code, code_of.get(u.parent_id), u.level, u.name_zh, u.name_en, u.pilot) for u in units))
+    feats = [json.dumps({"type": "Feature", "properties": {"code": u.code}, "geometry": json.loads(u.geometry)},
+                        ensure_ascii=False, separators=(",", ":")) for u in units if u.geometry]
+    with open(out / GEOJSON, "w", encoding="utf-8", newline="\n") as f:
+        f.write('{"type":"FeatureCollection","features":[\n' + ",\n".join(feats) + "\n]}\n")
+    counts[GEOJSON] = len(feats)
+
+    scope = OrgUnit.__table__.alias("scope")
+    counts["users.csv"] = _write_csv(out, "users.csv", (
+        (r[0], r[1], r[2], r[3], None) for r in _stream(session, select(
+            User.username, User.display_name, User.role, scope.c.code).join(scope, scope.c.id == User.scope_id)
+            .order_by(by(User.username)))))
+
+    grid = OrgUnit.__table__.alias("grid")
+    counts["households.csv"] = _write_csv(out, "households.csv", _stream(session, select(
+        Household.code, grid.c.code, Household.address, Household.category, Household.risk_level,
+        Household.registered_on).join(grid, grid.c.id == Household.grid_id).order_by(by(Household.code))))
+
+    def residents() -> Iterator[tuple]:
+        q = (select(Household.code, Resident.name, Resident.id_number_enc, Resident.phone_enc)
+             .join(Household, Household.id == Resident.household_id).order_by(by(Household.code), Resident.id))
+        for hc, name, idn, phone in _stream(session, q):
+            if with_id_numbers:
+                yield hc, name, crypto.decrypt(idn), crypto.decrypt(phone)
+            else:
+                yield hc, name, None, None
+
+    counts["residents.csv"] = _write_csv(out, "residents.csv", residents())
+
+    counts["visits.csv"] = _write_csv(out, "visits.csv", _stream(session, select(
+        Visit.code, Household.code, User.username, Visit.visited_at, Visit.id_shown, Visit.bodycam_on,
+        Visit.entered_at, Visit.appointment_made_at, Visit.satisfaction)
+        .join(Household, Household.id == Visit.household_id).join(User, User.id == Visit.officer_id)
+        .order_by(by(Visit.code))))
+
+    vis = Visit.__table__.alias("v")
+    counts["needs.csv"] = _write_csv(out, "needs.csv", _stream(session, select(
+        Need.code, Household.code, vis.c.code, Need.category, Need.created_at, Need.responded_at,
+        Need.resolved_at, Need.status).join(Household, Household.id == Need.household_id)
+        .outerjoin(vis, vis.c.id == Need.visit_id).order_by(by(Need.code))))
+
+    counts["spot_checks.csv"] = _write_csv(out, "spot_checks.csv", _stream(session, select(
+        SpotCheck.code, Household.code, SpotCheck.checked_on, SpotCheck.accurate, SpotCheck.fields_checked,
+        SpotCheck.fields_wrong).join(Household, Household.id == SpotCheck.household_id).order_by(by(SpotCheck.code))))
+
+    trows = session.execute(select(Target.indicator_code, Target.phase_code, Target.target, Target.org_unit_id,
+                                   Target.baseline)).all()
+    trows = sorted(((i, p, t, code_of.get(u) if u is not None else None, b) for i, p, t, u, b in trows),
+                   key=lambda r: (r[0], r[1], r[3] or ""))
+    counts["targets.csv"] = _write_csv(out, "targets.csv", trows)
+
+    audit.write(session, username, "data.export", "dataset", None,
+                {"with_id_numbers": bool(with_id_numbers), "rows": counts})
+    session.flush()
+    return counts
+
+
+def cli_export(dir: str, with_id_numbers: bool = False, user: str = "cli") -> int:
+    from data_access.core.db import session_scope
+
+    try:
+        with session_scope() as s:
+            counts = export_dir(s, dir, with_id_numbers=with_id_numbers, username=user)
+    except PermissionError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print("exported: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+    return 0
+
+
+def count_rows(session: Session) -> dict[str, int]:
+    """Rows per data table (used by tests and the CLI summary)."""
+    out = {}
+    for model in (OrgUnit, User, Household, Resident, Visit, Need, SpotCheck, Target):
+        out[model.__tablename__] = session.execute(select(func.count()).select_from(model)).scalar_one()
+    return out

@@ -1,0 +1,144 @@
+"""User and scope queries for the login and the shared page guard.
+
+Login attempts and the lockout rule live in ``data_access.org.accounts``.
+``credentials`` feeds streamlit-authenticator (pre-hashed bcrypt, active users only);
+``get_user`` returns a user with their scope org unit; ``units_under`` lists the units a
+user may pick; ``in_scope`` is the one data-scope rule (materialised path prefix).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlmodel import Session, select
+
+from data_access.org.models import LEVELS, OrgUnit, User
+
+
+# An org unit as the UI and the guard see it (no geometry).
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    level: str
+    path: str
+    name_zh: str
+    name_en: str | None
+    parent_id: int | None = None
+    pilot: bool = False
+
+    @property
+    def depth(self) -> int:
+        return LEVELS.index(self.level)
+
+    def name(self, lang: str) -> str:
+        """Name in ``lang`` ("zh" or "en"); English falls back to the code, never to Chinese."""
+        if lang == "en":
+            return self.name_en or self.code
+        return self.name_zh
+
+
+# A user as the guard returns it: role plus the scope unit that bounds every query.
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    active: bool
+    scope: UnitRef
+
+
+def _unit_ref(u: OrgUnit) -> UnitRef:
+    return UnitRef(id=u.id, code=u.code, level=u.level, path=u.path, name_zh=u.name_zh, name_en=u.name_en,
+                   parent_id=u.parent_id, pilot=bool(u.pilot))
+
+
+def in_scope(scope: UnitRef, unit: UnitRef) -> bool:
+    """True when ``unit`` is ``scope`` or lies below it (path prefix)."""
+    return unit.path.startswith(scope.path)
+
+
+def credentials(*, session: Session) -> dict:
+    """Credentials dict for streamlit-authenticator: active users that have a password hash."""
+    rows = session.exec(
+        select(User.username, User.display_name, User.role, User.password_hash)
+        .where(User.active.is_(True), User.password_hash.is_not(None))
+    ).all()
+    return {"usernames": {
+        username.lower(): {"name": name, "password": pw_hash, "roles": [role]}
+        for username, name, role, pw_hash in rows
+    }}
+
+
+def get_user(*, session: Session, username: str) -> UserInfo | None:
+    """The user ``username`` (case-insensitive) with their scope unit, or None."""
+    if not username:
+        return None
+    row = session.exec(
+        select(User, OrgUnit).join(OrgUnit, OrgUnit.id == User.scope_id)
+        .where(User.username == username.lower())
+    ).first()
+    if row is None:
+        row = session.exec(
+            select(User, OrgUnit).join(OrgUnit, OrgUnit.id == User.scope_id).where(User.username == username)
+        ).first()
+    if row is None:
+        return None
+    user, unit = row
+    return UserInfo(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                    active=bool(user.active), scope=_unit_ref(unit))
+
+
+def unit_by_code(*, session: Session, code: str) -> UnitRef | None:
+    u = session.exec(select(OrgUnit).where(OrgUnit.code == code)).first()
+    return None if u is None else _unit_ref(u)
+
+
+def units_under(*, session: Session, root: UnitRef, max_level: str = "community") -> list[UnitRef]:
+    """``root`` and every unit below it down to ``max_level``, in tree order (path, then code)."""
+    levels = LEVELS[LEVELS.index(root.level): LEVELS.index(max_level) + 1] or (root.level,)
+    rows = session.exec(
+        select(OrgUnit).where(OrgUnit.path.startswith(root.path), OrgUnit.level.in_(levels))
+    ).all()
+    refs = [_unit_ref(u) for u in rows]
+    if not any(r.id == root.id for r in refs):
+        refs.append(root)
+    # tree order: parents before children, siblings by code
+    by_id = {r.id: r for r in refs}
+
+    def sort_key(r: UnitRef) -> tuple:
+        chain = []
+        cur: UnitRef | None = r
+        while cur is not None:
+            chain.append(cur.code)
+            cur = by_id.get(cur.parent_id) if cur.id != root.id else None
+        return tuple(reversed(chain))
+
+    return sorted(refs, key=sort_key)
+
+
+def children(*, session: Session, parent: UnitRef) -> list[UnitRef]:
+    rows = session.exec(select(OrgUnit).where(OrgUnit.parent_id == parent.id).order_by(OrgUnit.code)).all()
+    return [_unit_ref(u) for u in rows]
+
+
+def record_sign_out(*, session: Session, username: str, at_utc: datetime) -> None:
+    """Remember the sign-out: login cookies issued before it no longer sign anyone in."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is not None:
+        user.signed_out_utc = at_utc
+        session.add(user)
+
+
+def signed_out_utc(*, session: Session, username: str) -> datetime | None:
+    return session.exec(select(User.signed_out_utc).where(User.username == username)).first()
+
+
+def cookie_revoked(exp_date: float, expiry_days: float, signed_out: datetime | None) -> bool:
+    """Whether a login cookie expiring at ``exp_date`` (epoch seconds), issued ``expiry_days``
+    before that, predates the user's last sign-out (naive UTC)."""
+    if signed_out is None:
+        return False
+    issued = datetime.fromtimestamp(exp_date - expiry_days * 86400, timezone.utc).replace(tzinfo=None)
+    return issued <= signed_out
