@@ -6,7 +6,7 @@ times the bodies of the cached functions the screens call — what a user waits 
   - overview / gaps: ``compute_kpis(unit, phase containing as_of, children=True)`` (the body of
     ``ui.kpi.load_overview``; the gaps screen drills down through the same call) for the city,
     a district and a station;
-  - monthly report: ``data_access.analytics.report.monthly_report`` for the city and a district (last
+  - monthly report: ``metrics.report.monthly_report`` for the city and a district (last
     complete month), and building its Excel file from the report tables.
 Each path: ``cold`` = the first call on a fresh engine (new connections, nothing cached in the
 process), then ``warm`` = BENCH_REPEATS further calls (each in its own session, as the app does),
@@ -119,10 +119,11 @@ def run_pages(db, repeats: int) -> dict:
 
 def run() -> dict:
     from bench.common import demo_db, repeats
-    from data_access.analytics.report import last_complete_month, monthly_report
+    from data_access.analytics.report_queries import last_complete_month
     from data_access.core import db as dbmod
     from data_access.programme.catalog import indicators as indicator_rows
     from data_access.programme.catalog import phase_containing, phases
+    from metrics.report import monthly_report
     from metrics.service import compute_kpis
 
     db = demo_db()

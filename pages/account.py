@@ -8,8 +8,7 @@ import streamlit as st
 from data_access.core import audit
 from data_access.core.clock import now_local
 from data_access.core.db import session_scope
-from data_access.core.errors import PermissionDenied, ValidationError
-from data_access.fieldwork.records import NotFound
+from data_access.core.errors import NotFound, PermissionDenied, ValidationError
 from data_access.org import accounts
 from ui import admin_forms as forms
 from ui import auth

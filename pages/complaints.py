@@ -10,10 +10,9 @@ import streamlit as st
 
 from data_access.core.clock import now_local
 from data_access.core.db import session_scope
-from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import complaints as svc
 from data_access.fieldwork.models import PrivacyComplaint
-from data_access.fieldwork.records import ConcurrentEdit, NotFound
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
 from ui.i18n import lang, name_of, t

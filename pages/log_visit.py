@@ -7,12 +7,11 @@ import streamlit as st
 
 from data_access.core.clock import now_local
 from data_access.core.db import session_scope
-from data_access.core.errors import FormInvalid, PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, FormInvalid, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import needs as needs_mod
 from data_access.fieldwork import visit_form as vf
 from data_access.fieldwork.derive import is_night
 from data_access.fieldwork.models import CATEGORIES
-from data_access.fieldwork.records import ConcurrentEdit, NotFound
 from ui import visit_form as form
 from ui.auth import require, roles_for
 from ui.errors import by_field, message

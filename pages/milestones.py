@@ -7,9 +7,8 @@ import streamlit as st
 
 from data_access.core.clock import today_local
 from data_access.core.db import get_engine, session_scope
-from data_access.core.errors import ValidationError
+from data_access.core.errors import ConcurrentEdit, NotFound, ValidationError
 from data_access.core.settings import get_settings
-from data_access.fieldwork.records import ConcurrentEdit, NotFound
 from data_access.programme import milestones as ms
 from ui import charts
 from ui import format as fmt

@@ -8,15 +8,14 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import select
 
 from data_access.core.clock import now_local
 from data_access.core.db import session_scope
-from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import needs as svc
 from data_access.fieldwork.models import Need
-from data_access.fieldwork.records import ConcurrentEdit, NotFound
-from data_access.org.models import OrgUnit, User
+from data_access.org import users
+from data_access.org.models import OrgUnit
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
@@ -138,13 +137,10 @@ def load_detail(username: str, need_id: int):
         s.expunge(need)
         grid = s.get(OrgUnit, need.grid_id)
         sla = svc.sla_hours(session=s)
-        people = s.exec(select(User.id, User.display_name, User.username, OrgUnit.path)
-                        .join(OrgUnit, OrgUnit.id == User.scope_id)
-                        .where(User.active, User.role.in_(("officer", "district_leader")))
-                        .order_by(User.display_name)).all()
-        names = dict(s.exec(select(User.id, User.display_name)).all()) if events or need.assignee_id else {}
+        people = users.handlers_of(session=s, unit_path=grid.path)
+        names = users.display_names(session=s, ids={need.assignee_id})
         candidates = {uid: f"{name}（{uname}）" if lang() == "zh" else f"{name} ({uname})"
-                      for uid, name, uname, path in people if grid.path.startswith(path)}
+                      for uid, name, uname in people}
     return need, events, sla, candidates, names
 
 

@@ -8,16 +8,14 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import select
 
 from data_access.core.clock import now_local
 from data_access.core.db import session_scope
-from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import residents as svc
 from data_access.fieldwork import worklist
 from data_access.fieldwork.models import RISK_LEVELS, Household
-from data_access.fieldwork.records import ConcurrentEdit, NotFound
-from data_access.org.models import User
+from data_access.org import users
 from ui.auth import require, roles_for
 from ui.errors import message
 from ui.i18n import lang, t
@@ -99,10 +97,7 @@ def load_detail(username: str, household_id: int):
         people = svc.list_residents(session=s, user=username, household_id=household_id)
         h = s.get(Household, household_id)
         s.expunge(h)
-        ids = {c.user_id for c in history if c.user_id}
-        names = {}
-        if ids:
-            names = dict(s.exec(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+        names = users.display_names(session=s, ids={c.user_id for c in history})
         revealable = {r.id for r in people if svc.can_reveal(session=s, user=username, resident_id=r.id)}
     return h, history, people, names, revealable
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from data_access.fieldwork import records
 from data_access.fieldwork.models import Household, Need, SpotCheck, Visit
+from data_access.org import units as org_units
 from data_access.org.models import OrgUnit, User
 from data_access.programme.models import Target, VetoEvent
 
@@ -25,7 +26,7 @@ def unit(s: Session, code: str, parent: OrgUnit | None = None, level: str | None
          from_month: int = 0) -> OrgUnit:
     """An org unit; the level follows from the parent (a city without one)."""
     level = level or (_CHILD[parent.level] if parent is not None else "city")
-    return records.add_org_unit(session=s, code=code, level=level, name_zh=f"单位{code}", name_en=f"Unit {code}",
+    return org_units.add_org_unit(session=s, code=code, level=level, name_zh=f"单位{code}", name_en=f"Unit {code}",
                                 parent=parent, from_month=from_month)
 
 

@@ -15,8 +15,14 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from data_access.core.errors import FormInvalid, InvalidTransition, PermissionDenied, ValidationError
-from data_access.fieldwork.records import ConcurrentEdit, NotFound
+from data_access.core.errors import (
+    ConcurrentEdit,
+    FormInvalid,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 
 from .i18n import CATALOGUE, lang, t
 

@@ -7,12 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from data_access.analytics.kpi_queries import month_start as _month_start
-from data_access.analytics.report import (
-    ReportData,
+from data_access.analytics.report_queries import (
     UnknownMonth,
     last_complete_month,
     month_label,
-    monthly_report,
     parse_month,
 )
 from data_access.core import audit
@@ -20,6 +18,7 @@ from data_access.core.clock import now_local
 from data_access.core.db import get_engine, session_scope
 from data_access.core.settings import get_settings
 from data_access.org import users
+from metrics.report import ReportData, monthly_report
 
 from . import export
 from . import format as fmt

@@ -1,4 +1,5 @@
-"""Named errors of the workflow services (needs, accounts, residents, visit form, worklist).
+"""Named errors of the data layer: record rules, lookups, optimistic locking and the workflow
+services (needs, accounts, residents, visit form, worklist).
 
 They carry *codes*, not UI strings: the UI maps ``(field, code, params)`` to a Chinese or
 English message from its catalogue (e.g. ``ui.i18n``: ``err.<code>``), so one error reads
@@ -6,7 +7,22 @@ well in both languages and tests can compare codes.
 """
 from __future__ import annotations
 
-from data_access.fieldwork.derive import RecordError
+
+class RecordError(ValueError):
+    """A record breaks a rule (message names the field and the reason)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class NotFound(LookupError):
+    """The record asked for does not exist (or is outside the caller's reach)."""
+
+
+class ConcurrentEdit(RuntimeError):
+    """The record was changed by someone else since it was read (optimistic locking)."""
 
 
 class ValidationError(RecordError):

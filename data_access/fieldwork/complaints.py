@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from data_access.core import audit
+from data_access.core import audit, errors, versioning
 from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
-from data_access.fieldwork import records
 from data_access.fieldwork.models import PrivacyComplaint
 from data_access.org.accounts import (
     actor_of,
@@ -108,11 +107,11 @@ def _step(session: Session, user, complaint_id: int, expected_version: int, now:
     require_role(actor, f"complaint.{action}", HANDLE_ROLES)
     c = session.get(PrivacyComplaint, complaint_id)
     if c is None:
-        raise records.NotFound(f"complaint {complaint_id}")
+        raise errors.NotFound(f"complaint {complaint_id}")
     unit = session.get(OrgUnit, c.org_unit_id) if c.org_unit_id else None
     if unit is None or not unit_in_scope(actor, unit):
         raise PermissionDenied(f"complaint.{action}", "scope")
-    records.check_version(session, c, expected_version, "complaint")
+    versioning.check_version(session, c, expected_version, "complaint")
     if c.status != src:
         raise InvalidTransition(action, c.status)
     if now < c.received_at:
@@ -121,7 +120,7 @@ def _step(session: Session, user, complaint_id: int, expected_version: int, now:
                                                          PrivacyComplaint.version == expected_version)
                           .values(**values, version=expected_version + 1))
     if res.rowcount != 1:
-        raise records.ConcurrentEdit("complaint changed by someone else")
+        raise errors.ConcurrentEdit("complaint changed by someone else")
     session.refresh(c)
     audit.write(session, actor.username, f"complaint.{action}", "privacy_complaint", c.code,
                 {"status": c.status}, at=now)

@@ -7,20 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from data_access.core.errors import RecordError
+
 NEED_SLA = timedelta(hours=48)
 ENTRY_LIMIT = timedelta(hours=24)
 APPOINTMENT_LEAD = timedelta(hours=24)
 NIGHT_START = time(20, 0)
 NIGHT_END = time(7, 0)
-
-
-class RecordError(ValueError):
-    """A record breaks a rule (message names the field and the reason)."""
-
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 def month_of(d: date | datetime | None) -> int | None:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from data_access.core import audit
+from data_access.core import audit, errors, versioning
 from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from data_access.core.models import Setting
 from data_access.core.text import checked_text
@@ -141,7 +141,7 @@ def is_near(need: Need, now: datetime, sla: timedelta = DEFAULT_SLA, near: timed
 def _load(session: Session, need_id: int) -> Need:
     n = session.get(Need, need_id)
     if n is None:
-        raise records.NotFound(f"need {need_id}")
+        raise errors.NotFound(f"need {need_id}")
     return n
 
 
@@ -200,7 +200,7 @@ def transition(*, session: Session, user, need_id: int, action: str, expected_ve
     actor = actor_of(session=session, user=user)
     need = _load(session, need_id)
     _check(session, actor, need, action)
-    records.check_version(session, need, expected_version, "need")
+    versioning.check_version(session, need, expected_version, "need")
     sources, target = TRANSITIONS[action]
     if need.status not in sources:
         raise InvalidTransition(action, need.status)

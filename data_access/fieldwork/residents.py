@@ -16,11 +16,10 @@ from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from data_access.core import audit, crypto
-from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.core.errors import NotFound, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
 from data_access.fieldwork import records
 from data_access.fieldwork.models import RISK_LEVELS, Household, Resident, RiskChange, Visit
-from data_access.fieldwork.records import NotFound
 from data_access.org.accounts import (
     Actor,
     actor_of,

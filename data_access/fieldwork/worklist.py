@@ -215,7 +215,7 @@ def cancel_appointment(*, session: Session, user, appointment_id: int, now: date
     require_active(actor, "appointment.cancel")
     a = session.get(Appointment, appointment_id)
     if a is None:
-        from data_access.fieldwork.records import NotFound
+        from data_access.core.errors import NotFound
 
         raise NotFound(f"appointment {appointment_id}")
     if a.officer_id != actor.id and actor.role not in ("admin", "district_leader"):

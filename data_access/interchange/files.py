@@ -32,8 +32,9 @@ from sqlmodel import Session
 from data_access.analytics import rollups
 from data_access.core import audit, crypto
 from data_access.core.clock import now_local
+from data_access.core.errors import RecordError
 from data_access.core.settings import TIMEZONE
-from data_access.fieldwork.derive import RecordError, derive_check, derive_household, derive_need, derive_visit
+from data_access.fieldwork.derive import derive_check, derive_household, derive_need, derive_visit
 from data_access.fieldwork.models import (
     CATEGORIES,
     NEED_STATUSES,

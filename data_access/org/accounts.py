@@ -19,9 +19,8 @@ from sqlmodel import Session, select
 
 from data_access.analytics import rollups
 from data_access.core import audit
-from data_access.core.errors import PermissionDenied, ValidationError
+from data_access.core.errors import NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork.models import Household
-from data_access.fieldwork.records import NotFound
 from data_access.org import passwords
 from data_access.org.models import LEVELS, ROLES, LoginAttempt, OrgUnit, User
 

@@ -118,6 +118,24 @@ def units_under(*, session: Session, root: UnitRef, max_level: str = "community"
     return sorted(refs, key=sort_key)
 
 
+def display_names(*, session: Session, ids) -> dict[int, str]:
+    """Display names of the given user ids (history rows, assignees)."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(session.exec(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def handlers_of(*, session: Session, unit_path: str, roles=("officer", "district_leader")) -> list[tuple[int, str, str]]:
+    """Active users of ``roles`` whose scope contains the unit at ``unit_path``: (id, display name,
+    username), by name — the people a need or an event there can be assigned to."""
+    rows = session.exec(select(User.id, User.display_name, User.username, OrgUnit.path)
+                        .join(OrgUnit, OrgUnit.id == User.scope_id)
+                        .where(User.active, User.role.in_(tuple(roles)))
+                        .order_by(User.display_name)).all()
+    return [(uid, name, uname) for uid, name, uname, path in rows if unit_path.startswith(path)]
+
+
 def children(*, session: Session, parent: UnitRef) -> list[UnitRef]:
     rows = session.exec(select(OrgUnit).where(OrgUnit.parent_id == parent.id).order_by(OrgUnit.code)).all()
     return [_unit_ref(u) for u in rows]

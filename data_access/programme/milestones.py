@@ -21,8 +21,8 @@ from sqlmodel import Session
 from data_access.analytics.models import UnitRollup
 from data_access.core import audit
 from data_access.core.clock import today_local
-from data_access.core.errors import ValidationError
-from data_access.fieldwork.records import ConcurrentEdit, NotFound, check_version
+from data_access.core.errors import ConcurrentEdit, NotFound, ValidationError
+from data_access.core.versioning import check_version
 from data_access.org.models import OrgUnit
 from data_access.programme.models import Milestone
 

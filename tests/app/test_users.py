@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from data_access.fieldwork import records
+from data_access.org import units as org_units
 from data_access.org import users
 from data_access.org.models import OrgUnit, User
 
@@ -13,7 +13,7 @@ def _tree(session):
     u = {}
     for code, level, parent in [("C", "city", None), ("D2", "district", "C"), ("D1", "district", "C"),
                                 ("S1", "station", "D1"), ("M1", "community", "S1"), ("G1", "grid", "M1")]:
-        u[code] = records.add_org_unit(session=session, code=code, level=level, name_zh=f"单位{code}",
+        u[code] = org_units.add_org_unit(session=session, code=code, level=level, name_zh=f"单位{code}",
                                        name_en=f"Unit {code}", parent=u.get(parent))
     session.add(User(username="lead", display_name="甲", role="district_leader", scope_id=u["D1"].id,
                      password_hash="$2b$04$hash-lead", active=True))

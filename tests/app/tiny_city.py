@@ -15,6 +15,7 @@ from datetime import date
 from data_access.core import db as dbmod
 from data_access.fieldwork import records
 from data_access.fieldwork.models import Household, SpotCheck
+from data_access.org import units as org_units
 from data_access.org.models import User
 from data_access.org.passwords import hash_password
 
@@ -50,7 +51,7 @@ def build_city(url: str) -> None:
     with dbmod.session_scope(eng) as s:
         units = {}
         for code, level, parent, zh, en in UNITS:
-            units[code] = records.add_org_unit(session=s, code=code, level=level, name_zh=zh, name_en=en,
+            units[code] = org_units.add_org_unit(session=s, code=code, level=level, name_zh=zh, name_en=en,
                                                parent=units.get(parent), pilot=code == "D1", from_month=202301)
         for username, name, role, scope in USERS:
             s.add(User(username=username, display_name=name, role=role, scope_id=units[scope].id,

@@ -7,10 +7,9 @@ import pytest
 from issue5_world import NOW, build
 from sqlmodel import select
 
-from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationError
 from data_access.core.models import AuditLog
 from data_access.fieldwork import complaints
-from data_access.fieldwork.records import ConcurrentEdit
 
 
 @pytest.mark.parametrize("received,due", [

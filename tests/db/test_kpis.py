@@ -14,7 +14,7 @@ import pytest
 
 import factories as f
 from data_access.analytics import rollups
-from data_access.fieldwork import records
+from data_access.org import units as org_units
 from metrics.service import (
     INDICATORS,
     UnknownPeriod,
@@ -283,7 +283,7 @@ def test_grid_moved_mid_year_counts_under_its_old_parent(session):
     h_other = f.household(session, g1)
     f.check(session, h, date(2024, 2, 10), True)         # G2 still in CM1 (D1)
     f.visit(session, h, off, datetime(2024, 3, 10, 10))  # first visit of the year, in D1
-    records.move_grid(session=session, grid=g2, community=cm2, from_month=202404, username="test")
+    org_units.move_grid(session=session, grid=g2, community=cm2, from_month=202404, username="test")
     f.check(session, h, date(2024, 5, 10), False)        # G2 now in CM2 (D2)
     f.visit(session, h, off, datetime(2024, 5, 11, 10))
     f.check(session, h_other, date(2024, 4, 5), True)
@@ -321,7 +321,7 @@ def test_grid_move_recorded_after_the_records_moves_their_counts(session):
     f.check(session, h, date(2024, 5, 10), False)  # D2 once the move is recorded
     before = by_unit(compute_kpis(session, unit_code="C", period="pilot", as_of=date(2024, 6, 30)))
     assert before[("D1", "info_accuracy")].n == 3 and before[("D2", "info_accuracy")].n == 0
-    records.move_grid(session=session, grid=g2, community=cm2, from_month=202404, username="test")
+    org_units.move_grid(session=session, grid=g2, community=cm2, from_month=202404, username="test")
     got = by_unit(compute_kpis(session, unit_code="C", period="pilot", as_of=date(2024, 6, 30)))
     assert (got[("D1", "info_accuracy")].value, got[("D1", "info_accuracy")].n) == (100.0, 1)
     assert (got[("D2", "info_accuracy")].value, got[("D2", "info_accuracy")].n) == (0.0, 2)
@@ -407,7 +407,7 @@ def test_officer_weeks_follow_the_officers_current_scope(session):
     assert weekly("S2")["S2"] == (1.5, 2)  # o1 is scoped on S2 itself: in S2's total, under no community
     f.visit(session, h3, o1, datetime(2024, 3, 14, 9))   # week 11 now {h1, h3} = 2, written under S2
     assert weekly("C") == {"C": (5 / 3, 3), "D1": (1.0, 1), "D2": (2.0, 2)}
-    records.move_grid(session=session, grid=g2, community=cm2, from_month=202405, username="test")
+    org_units.move_grid(session=session, grid=g2, community=cm2, from_month=202405, username="test")
     assert weekly("C") == {"C": (5 / 3, 3), "D1": (None, 0), "D2": (5 / 3, 3)}
     f.visit(session, h1, o2, datetime(2024, 3, 15, 9))   # o2's week 11 now {h3, h1} = 2, written under CM2
     assert weekly("C") == {"C": (2.0, 3), "D1": (None, 0), "D2": (2.0, 3)}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 from data_access.analytics.map_queries import fetch_features, officers_by_grid
-from data_access.fieldwork.records import add_org_unit
 from data_access.org.models import User
+from data_access.org.units import add_org_unit
 
 
 def _square(x: float, y: float, size: float = 0.01, midpoint: bool = False) -> str:

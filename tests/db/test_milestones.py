@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from data_access.core.errors import ValidationError
+from data_access.core.errors import ConcurrentEdit, ValidationError
 from data_access.core.models import AuditLog
 from data_access.fieldwork.models import SpotCheck
-from data_access.fieldwork.records import ConcurrentEdit, add_check, add_org_unit, move_grid
+from data_access.fieldwork.records import add_check
+from data_access.org.units import add_org_unit, move_grid
 from data_access.programme import milestones as ms
 from data_access.programme.models import Milestone
 from factories import household

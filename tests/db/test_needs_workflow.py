@@ -9,11 +9,10 @@ from issue5_world import NOW, build
 from sqlmodel import Session, func, select
 
 import factories as f
-from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationError
 from data_access.core.models import AuditLog
 from data_access.fieldwork import needs
 from data_access.fieldwork.models import Need, NeedEvent
-from data_access.fieldwork.records import ConcurrentEdit
 
 H = timedelta(hours=1)
 

@@ -1,4 +1,4 @@
-"""Monthly report data (data_access.analytics.report) on a small hand-made city, SQLite and PostgreSQL.
+"""Monthly report data (metrics.report, data_access.analytics.report_queries) on a small hand-made city, SQLite and PostgreSQL.
 
 The city: C → D1 → S1 → CM1 → {G1, G2} and C → D2 → S2 → CM2 → G3. The report month is March
 2024; as_of 2024-05-15 (so the month is judged at its end, T = 2024-03-31 24:00). Every
@@ -11,15 +11,15 @@ from datetime import date, datetime
 import pytest
 
 import factories as f
-from data_access.analytics.report import (
+from data_access.analytics.report_queries import (
     UnknownMonth,
     last_complete_month,
     month_label,
-    monthly_report,
     parse_month,
     reference_time,
 )
 from data_access.programme.models import Milestone
+from metrics.report import monthly_report
 
 AS_OF = date(2024, 5, 15)
 MARCH = 202403

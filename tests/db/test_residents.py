@@ -136,8 +136,8 @@ def test_search_households_by_code_address_and_name(session, world):
 
 
 def test_risk_level_change_keeps_history_and_audits_levels_only(session, world):
+    from data_access.core.errors import ConcurrentEdit
     from data_access.fieldwork.models import RiskChange
-    from data_access.fieldwork.records import ConcurrentEdit
 
     h = world.hh["h1"]
     with pytest.raises(PermissionDenied):

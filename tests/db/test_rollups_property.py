@@ -24,6 +24,7 @@ from data_access.analytics import rollups
 from data_access.fieldwork import records
 from data_access.fieldwork.models import Need, SpotCheck, Visit
 from data_access.org import accounts
+from data_access.org import units as org_units
 from metrics.service import INDICATORS, compute_kpis
 
 T0 = datetime(2023, 12, 1)  # records start a month before the pilot phase
@@ -104,7 +105,7 @@ def build(s: Session, data: dict) -> dict:
     hhs = [f.household(s, u[h["grid"]], category=h["category"], risk=h["risk"], registered_on=h["registered"])
            for h in data["households"]]
     def move():
-        records.move_grid(session=s, grid=u["G2"], community=u["CM2"], from_month=data["move"][0], username="t")
+        org_units.move_grid(session=s, grid=u["G2"], community=u["CM2"], from_month=data["move"][0], username="t")
 
     if data["move"] is not None and not data["move"][1]:
         move()

@@ -222,7 +222,7 @@ def test_only_officers_of_the_grid_submit(session, world):
 
 
 def test_household_correction_and_stale_version(session, world):
-    from data_access.fieldwork.records import ConcurrentEdit
+    from data_access.core.errors import ConcurrentEdit
 
     h = world.hh["h1"]
     r = vf.submit_visit(session=session, user=world.users["off1"], now=NOW, data=_db_input(

@@ -1,8 +1,7 @@
-"""Monthly report data for one org unit and one month (issue 4, screen 5 报表).
+"""Queries of the monthly report for one org unit and one month (issue 4, screen 5 报表); the
+report itself (with its KPI table from ``metrics.service``) is assembled by ``metrics.report``.
 
-Sections (all aggregated in the database, nothing personal):
-- KPI table: ``metrics.service.compute_kpis`` for period "YYYY-MM" at as_of (the unit itself
-  and each direct child — the children's rows make the gap table).
+Sections queried here (all aggregated in the database, nothing personal):
 - Overdue needs at the *reference time* T = min(end of the month, as_of): needs counted by the
   KPIs (not withdrawn / duplicate), created more than the response limit (app_setting
   ``need_sla_hours``, default 48 h) before T and not responded to by T. A need belongs to the
@@ -70,29 +69,6 @@ class MilestoneItem:
     evidence: str | None
     due_in_month: bool
     late: bool
-
-
-@dataclass(frozen=True)
-class ReportData:
-    unit: q.Unit
-    month: int  # YYYYMM
-    as_of: datetime
-    ref: datetime  # min(end of month, as_of): the time the overdue needs and milestones are judged at
-    kpis: tuple  # metrics.service.Kpi rows: the unit first, then each direct child
-    children: tuple[q.Unit, ...]
-    overdue_total: int
-    overdue_by_child: tuple[OverdueCount, ...]
-    overdue: tuple[OverdueNeed, ...]  # at most OVERDUE_LIMIT rows, most overdue first
-    milestones: tuple[MilestoneItem, ...]
-    sla_hours: float
-
-    @property
-    def period(self) -> str:
-        return month_label(self.month)
-
-    @property
-    def overdue_truncated(self) -> bool:
-        return self.overdue_total > len(self.overdue)
 
 
 # --- months ----------------------------------------------------------------------------------
@@ -176,28 +152,3 @@ def milestones(session: Session, unit: q.Unit, month: int, ref: datetime) -> lis
             continue
         out.append(MilestoneItem(r.code, r.title_zh, r.title_en, r.due, r.owner, status, r.evidence, in_month, late))
     return out
-
-
-def monthly_report(session: Session, *, unit_code: str, month: int, as_of: date | datetime) -> ReportData:
-    """Everything the monthly report shows for ``unit_code`` and ``month`` (YYYYMM) at ``as_of``.
-
-    Raises ``metrics.service.UnknownUnit`` for an unknown unit.
-    """
-    from data_access.fieldwork.needs import sla_hours as _sla_hours
-    from metrics.service import compute_kpis, to_as_of
-
-    as_of = to_as_of(as_of)
-    kpis = compute_kpis(session, unit_code=unit_code, period=month_label(month), as_of=as_of, children=True)
-    unit = q.get_unit(session, unit_code)
-    kids = q.children(session, unit)
-    ref = reference_time(month, as_of)
-    sla = _sla_hours(session=session)
-    if q.month_start(month) > as_of.date():  # the month has not begun: nothing can be overdue or due yet
-        counts, rows, ms = {}, [], []
-    else:
-        counts, rows = overdue_needs(session, unit, ref, sla)
-        ms = milestones(session, unit, month, ref)
-    by_child = tuple(OverdueCount(c.code, c.name_zh, c.name_en, counts.get(c.id, 0)) for c in kids)
-    return ReportData(unit=unit, month=month, as_of=as_of, ref=ref, kpis=tuple(kpis), children=tuple(kids),
-                      overdue_total=sum(counts.values()), overdue_by_child=by_child, overdue=tuple(rows),
-                      milestones=tuple(ms), sla_hours=sla)
