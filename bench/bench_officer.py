@@ -93,8 +93,8 @@ def _crew(session, same_district_as, n: int) -> dict[str, list]:
     from sqlmodel import select
 
     from data_access.fieldwork.models import Household
-    from data_access.org.accounts import actor_of
     from data_access.org.models import OrgUnit, User
+    from data_access.org.scope import actor_of
 
     rows = session.exec(select(User, OrgUnit).join(OrgUnit, OrgUnit.id == User.scope_id)
                         .where(User.role == "officer", User.active, OrgUnit.level == "grid")
@@ -124,8 +124,8 @@ def run() -> dict:
     from data_access.fieldwork import residents
     from data_access.fieldwork import visit_form as vf
     from data_access.fieldwork.models import Household
-    from data_access.org.accounts import actor_of
     from data_access.org.models import OrgUnit, User
+    from data_access.org.scope import actor_of
 
     db = demo_db()
     repeats = bench_repeats(60)

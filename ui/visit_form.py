@@ -24,7 +24,7 @@ from data_access.fieldwork import residents, worklist
 from data_access.fieldwork import visit_form as vf
 from data_access.fieldwork.models import Appointment, FormItem
 from data_access.fieldwork.visit_form import item_options
-from data_access.org.accounts import actor_of
+from data_access.org.scope import actor_of
 
 from .i18n import lang, t
 

@@ -1,10 +1,8 @@
-"""SQLModel tables of the analytics domain. Times are naive local times (Asia/Shanghai), as in the interchange format.
+"""Tables of data_access.analytics: read models kept in step by every write (count rollups per grid
+and per unit, officer-weeks, special-group compliance snapshots). Never edited by hand; rebuilt by
+``python -m data_access rebuild-rollups``.
 
-Derived columns (months, SLA flags, compliance flags) are filled by ``data_access.fieldwork.derive``
-on every write so that the database can aggregate them without date arithmetic that
-differs between SQLite and PostgreSQL.
-
-Every table at once: data_access/schema.py (Alembic, tests).
+Every table at once: ``data_access.schema`` (Alembic, tests).
 """
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""SQLModel tables of the core domain. Times are naive local times (Asia/Shanghai), as in the interchange format.
+"""Tables of data_access.core: app settings (key → JSON value) and the hash-chained audit log.
 
-Derived columns (months, SLA flags, compliance flags) are filled by ``data_access.fieldwork.derive``
-on every write so that the database can aggregate them without date arithmetic that
-differs between SQLite and PostgreSQL.
-
-Every table at once: data_access/schema.py (Alembic, tests).
+Every table at once: ``data_access.schema`` (Alembic, tests).
 """
 from __future__ import annotations
 

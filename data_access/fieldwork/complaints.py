@@ -21,15 +21,9 @@ from data_access.core import audit, errors, versioning
 from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
 from data_access.fieldwork.models import PrivacyComplaint
-from data_access.org.accounts import (
-    actor_of,
-    household_in_scope,
-    require_active,
-    require_role,
-    scope_clause,
-    unit_in_scope,
-)
+from data_access.fieldwork.records import household_in_scope
 from data_access.org.models import OrgUnit
+from data_access.org.scope import actor_of, require_active, require_role, scope_clause, unit_in_scope
 
 START_LIMIT = timedelta(hours=24)
 CLOSE_WORKING_DAYS = 7

@@ -1,10 +1,13 @@
-"""SQLModel tables of the fieldwork domain. Times are naive local times (Asia/Shanghai), as in the interchange format.
+"""Tables of data_access.fieldwork: households, residents and their risk history, visits and their
+answers, needs and their events, spot checks, the visit e-form (items, drafts), appointments and
+privacy complaints.
 
-Derived columns (months, SLA flags, compliance flags) are filled by ``data_access.fieldwork.derive``
-on every write so that the database can aggregate them without date arithmetic that
-differs between SQLite and PostgreSQL.
+Times are naive local times (Asia/Shanghai), as in the interchange format. Derived columns
+(months, SLA flags, compliance flags) are filled by ``data_access.fieldwork.derive`` on every write
+so that the database can aggregate them without date arithmetic that differs between SQLite and
+PostgreSQL.
 
-Every table at once: data_access/schema.py (Alembic, tests).
+Every table at once: ``data_access.schema`` (Alembic, tests).
 """
 from __future__ import annotations
 

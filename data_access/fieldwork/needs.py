@@ -29,16 +29,9 @@ from data_access.core.models import Setting
 from data_access.core.text import checked_text
 from data_access.fieldwork import records
 from data_access.fieldwork.models import Household, Need, NeedEvent
-from data_access.org.accounts import (
-    Actor,
-    actor_of,
-    household_in_scope,
-    require_active,
-    require_role,
-    scope_clause,
-    unit_in_scope,
-)
+from data_access.fieldwork.records import household_in_scope
 from data_access.org.models import OrgUnit, User
+from data_access.org.scope import Actor, actor_of, require_active, require_role, scope_clause, unit_in_scope
 
 FINAL = ("confirmed", "withdrawn", "duplicate")
 NON_FINAL = ("open", "accepted", "in_progress", "resolved")

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from data_access.analytics import rollups, snapshots
 from data_access.core import audit
-from data_access.core.errors import ConcurrentEdit, NotFound
+from data_access.core.errors import ConcurrentEdit, NotFound, PermissionDenied
 from data_access.core.models import Setting
 from data_access.core.versioning import check_version
 from data_access.fieldwork.derive import (
@@ -31,8 +31,22 @@ from data_access.fieldwork.derive import (
     visit_contributions,
 )
 from data_access.fieldwork.models import Household, Need, SpotCheck, Visit, VisitAnswer
+from data_access.org.models import OrgUnit
+from data_access.org.scope import Actor, unit_in_scope
 
 # --- households ----------------------------------------------------------------------------
+
+def household_in_scope(*, session: Session, actor: Actor, household_id: int, action: str
+                       ) -> tuple[Household, OrgUnit]:
+    """The household and its grid, or NotFound / PermissionDenied("scope")."""
+    h = session.get(Household, household_id)
+    if h is None:
+        raise NotFound(f"household {household_id}")
+    grid = session.get(OrgUnit, h.grid_id)
+    if grid is None or not unit_in_scope(actor, grid):
+        raise PermissionDenied(action, "scope")
+    return h, grid
+
 
 def add_household(*, session: Session, household: Household) -> Household:
     derive_household(household)

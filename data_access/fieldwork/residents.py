@@ -20,16 +20,9 @@ from data_access.core.errors import NotFound, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
 from data_access.fieldwork import records
 from data_access.fieldwork.models import RISK_LEVELS, Household, Resident, RiskChange, Visit
-from data_access.org.accounts import (
-    Actor,
-    actor_of,
-    household_in_scope,
-    require_active,
-    require_role,
-    scope_clause,
-    unit_in_scope,
-)
+from data_access.fieldwork.records import household_in_scope
 from data_access.org.models import OrgUnit
+from data_access.org.scope import Actor, actor_of, require_active, require_role, scope_clause, unit_in_scope
 
 FIELDS = ("name", "id_number", "phone")
 # who may reveal a full value (within their scope): the grid's responsible officer, admins and

@@ -49,7 +49,8 @@ from data_access.fieldwork.models import (
     Visit,
     VisitDraft,
 )
-from data_access.org.accounts import actor_of, household_in_scope, require_role
+from data_access.fieldwork.records import household_in_scope
+from data_access.org.scope import actor_of, require_role
 
 VISIT_ROLES = ("officer",)
 FORM_ADMIN_ROLES = ("admin",)

@@ -29,9 +29,10 @@ from data_access.core.text import clean_text
 from data_access.fieldwork.derive import is_night
 from data_access.fieldwork.models import Appointment, Household, Need, Visit
 from data_access.fieldwork.needs import NEAR, sla_hours
+from data_access.fieldwork.records import household_in_scope
 from data_access.fieldwork.visit_form import load_settings
-from data_access.org.accounts import actor_of, household_in_scope, require_active, require_role, scope_clause
 from data_access.org.models import OrgUnit
+from data_access.org.scope import actor_of, require_active, require_role, scope_clause
 from data_access.programme.models import Phase
 
 BUCKETS = ("need_overdue", "visit_overdue", "appointment_soon", "need_near", "visit_due", "appointment",

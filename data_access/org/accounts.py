@@ -1,5 +1,5 @@
-"""Accounts and access: who the acting user is, what their scope covers, the login lockout,
-password changes and the admin's user management.
+"""Accounts: the login lockout, password changes and the admin's user management (who the acting
+user is and what their scope covers: ``data_access.org.scope``).
 
 All functions take a keyword-only ``session`` and never commit. Every change is audited;
 passwords never reach the audit log. Errors carry codes (see ``data_access.core.errors``).
@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 from data_access.analytics import rollups
 from data_access.core import audit
 from data_access.core.errors import NotFound, PermissionDenied, ValidationError
-from data_access.fieldwork.models import Household
 from data_access.org import passwords
 from data_access.org.models import LEVELS, ROLES, LoginAttempt, OrgUnit, User
+from data_access.org.scope import Actor, actor_of, require_active, require_role, scope_clause, unit_in_scope
 
 LOCK_THRESHOLD = 5
 LOCK_WINDOW = timedelta(minutes=15)
@@ -40,9 +40,6 @@ ROLE_SCOPE_LEVELS: dict[str, tuple[str, ...]] = {
     "coordinator": LEVELS,
     "officer": ("station", "community", "grid"),
 }
-
-_LEVEL_COL = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id"}
-
 
 class AuthFailed(PermissionError):
     """Login refused. ``code``: "bad_credentials" (unknown name or wrong password — not told
@@ -64,76 +61,6 @@ class AccountLocked(PermissionError):
         self.code = "locked"
         self.params = {"until": until.isoformat(timespec="minutes"), "minutes": minutes,
                        "threshold": LOCK_THRESHOLD, "window_minutes": int(LOCK_WINDOW.total_seconds() // 60)}
-
-
-# --- the acting user and their scope ---------------------------------------------------------
-
-@dataclass(frozen=True)
-class Actor:
-    """The acting user as every service sees it: role plus the scope unit bounding their data."""
-    id: int
-    username: str
-    role: str
-    active: bool
-    scope_id: int
-    scope_level: str
-    scope_path: str
-
-
-def actor_of(*, session: Session, user) -> Actor:
-    """Normalise ``user`` (an Actor, a User row, a ``users.UserInfo``, a user id or a username)."""
-    if isinstance(user, Actor):
-        return user
-    scope = getattr(user, "scope", None)
-    if scope is not None and hasattr(scope, "path"):  # users.UserInfo
-        return Actor(user.id, user.username, user.role, bool(user.active), scope.id, scope.level, scope.path)
-    if isinstance(user, int):
-        row = session.get(User, user)
-    elif isinstance(user, str):
-        row = session.exec(select(User).where(User.username == user.strip().lower())).first()
-    else:
-        row = user
-    if row is None:
-        raise NotFound(f"user {user!r}")
-    unit = session.get(OrgUnit, row.scope_id)
-    if unit is None:
-        raise NotFound(f"org unit {row.scope_id}")
-    return Actor(row.id, row.username, row.role, bool(row.active), unit.id, unit.level, unit.path)
-
-
-def unit_in_scope(actor: Actor, unit: OrgUnit) -> bool:
-    """True when ``unit`` is the actor's scope unit or lies below it."""
-    return unit.path.startswith(actor.scope_path)
-
-
-def scope_clause(actor: Actor):
-    """SQL condition on ``OrgUnit`` columns: the unit lies in the actor's scope (indexed equality)."""
-    if actor.scope_level == "grid":
-        return OrgUnit.id == actor.scope_id
-    return getattr(OrgUnit, _LEVEL_COL[actor.scope_level]) == actor.scope_id
-
-
-def require_active(actor: Actor, action: str) -> None:
-    if not actor.active:
-        raise PermissionDenied(action, "inactive")
-
-
-def require_role(actor: Actor, action: str, roles) -> None:
-    require_active(actor, action)
-    if actor.role not in roles:
-        raise PermissionDenied(action, "role", {"role": actor.role})
-
-
-def household_in_scope(*, session: Session, actor: Actor, household_id: int, action: str
-                       ) -> tuple[Household, OrgUnit]:
-    """The household and its grid, or NotFound / PermissionDenied("scope")."""
-    h = session.get(Household, household_id)
-    if h is None:
-        raise NotFound(f"household {household_id}")
-    grid = session.get(OrgUnit, h.grid_id)
-    if grid is None or not unit_in_scope(actor, grid):
-        raise PermissionDenied(action, "scope")
-    return h, grid
 
 
 # --- login and lockout -----------------------------------------------------------------------

@@ -1,10 +1,7 @@
-"""SQLModel tables of the programme domain. Times are naive local times (Asia/Shanghai), as in the interchange format.
+"""Tables of data_access.programme: the indicator registry, phases, targets per unit and phase,
+milestones, reported values and veto events.
 
-Derived columns (months, SLA flags, compliance flags) are filled by ``data_access.fieldwork.derive``
-on every write so that the database can aggregate them without date arithmetic that
-differs between SQLite and PostgreSQL.
-
-Every table at once: data_access/schema.py (Alembic, tests).
+Every table at once: ``data_access.schema`` (Alembic, tests).
 """
 from __future__ import annotations
 
