@@ -55,11 +55,34 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
     return 100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half)
 
 
-def gap(target: float | None, actual: float | None) -> float | None:
-    """``gap = target − actual`` in percentage points (points for satisfaction); positive = behind."""
+UP = "up"  # higher is better (rates, scores)
+DOWN = "down"  # lower is better (minutes, hours, residents per officer, incident rates)
+POINT_UNITS = ("%", "score")  # the at-risk margin is in points for these, 5 % of the target otherwise
+AT_RISK_SHARE = 0.05
+
+
+def gap(target: float | None, actual: float | None, direction: str = UP) -> float | None:
+    """The direction-aware gap (indicators.md "Direction"); positive always means behind.
+
+    ``up``: ``target − actual``; ``down``: ``actual − target``. In percentage points for rates,
+    points for scores, the indicator's own unit otherwise.
+    """
     if target is None or actual is None:
         return None
-    return target - actual
+    return target - actual if direction != DOWN else actual - target
+
+
+def reached(actual: float, target: float, direction: str = UP) -> bool:
+    """Met: ``actual ≥ target`` (up) or ``actual ≤ target`` (down)."""
+    return actual >= target if direction != DOWN else actual <= target
+
+
+def at_risk_margin(target: float, unit: str = "%", points: float | None = None) -> float:
+    """How far short of the target a projection may fall and still be "at risk": ``points``
+    (default 2) for percent and score indicators, 5 % of the target for any other unit."""
+    if unit in POINT_UNITS:
+        return AT_RISK_POINTS if points is None else points
+    return AT_RISK_SHARE * abs(target)
 
 
 def required_monthly_gain(gap_points: float | None, months_left: float | None) -> float | None:
@@ -100,15 +123,17 @@ def projection(points: Sequence[tuple[float, float]], x_end: float) -> float | N
 
 
 def status(actual: float | None, target: float | None, monthly: Sequence[tuple[float, float]],
-           x_end: float, at_risk_points: float = AT_RISK_POINTS, ended: bool = False) -> str:
-    """Status at as_of within a phase (indicators.md "Gap and status"), higher is better:
+           x_end: float, at_risk_points: float = AT_RISK_POINTS, ended: bool = False,
+           direction: str = UP, unit: str = "%") -> str:
+    """Status at as_of within a phase (indicators.md "Gap and status", "Direction"):
 
     - ``no_data``: no actual value; ``no_target``: no target for the unit and phase;
-    - ``met``: actual ≥ target;
+    - ``met``: the target is reached (actual ≥ target, or ≤ for a ``down`` indicator);
     - ``too_early``: fewer than 3 monthly values;
     - ``on_track``: the least-squares line through the monthly values ``(x, value)`` (x = month
       index) reaches the target at ``x_end`` (the phase's last month);
-    - ``at_risk``: projected shortfall ≤ ``at_risk_points`` (2 points);
+    - ``at_risk``: the projection falls short by at most the margin (``at_risk_margin``:
+      ``at_risk_points`` — 2 — for percent and score indicators, 5 % of the target otherwise);
     - ``off_track``: otherwise, and always when the phase has ``ended`` short of the target
       (a finished phase has a final value, nothing left to project).
     """
@@ -116,16 +141,16 @@ def status(actual: float | None, target: float | None, monthly: Sequence[tuple[f
         return NO_DATA
     if target is None:
         return NO_TARGET
-    if actual >= target:
+    if reached(actual, target, direction):
         return MET
     if ended:
         return OFF_TRACK
     proj = projection(monthly, x_end)
     if proj is None:
         return TOO_EARLY
-    if proj >= target:
+    if reached(proj, target, direction):
         return ON_TRACK
-    if target - proj <= at_risk_points:
+    if gap(target, proj, direction) <= at_risk_margin(target, unit, at_risk_points):
         return AT_RISK
     return OFF_TRACK
 

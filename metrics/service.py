@@ -91,6 +91,7 @@ class Kpi:
     status: str
     required_gain: float | None
     flags: tuple[str, ...]
+    direction: str = "up"  # "down": lower is better (the gap is actual − target)
 
 
 # --- periods and times -----------------------------------------------------------------------
@@ -342,6 +343,7 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
     phase = _phase(session, phase_code)
     tmap = q.targets(session, phase_code) if phase_code else {}
     base_default = q.baselines(session)
+    meta = q.indicator_meta(session)
     # monthly values for the trend: whole months of the phase ended by as_of, the last trend_n
     done: list[int] = []
     if phase is not None:
@@ -421,18 +423,20 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
             target, baseline = _target_for(tmap, ind, u)
             if baseline is None:
                 baseline = base_default.get(ind)
-            g = d.gap(target, value)
+            direction, ind_unit = meta.get(ind, (d.UP, "%"))
+            g = d.gap(target, value, direction)
             if ind == "assessment_score" and score.incomplete:
                 st = "incomplete"
             elif x_end is None:
                 st = d.NO_DATA if value is None else d.NO_TARGET
             else:
-                st = d.status(value, target, monthly.get(ind, []), x_end, at_risk, ended=ended)
+                st = d.status(value, target, monthly.get(ind, []), x_end, at_risk, ended=ended,
+                              direction=direction, unit=ind_unit)
             out.append(Kpi(
                 unit_code=u.code, unit_name_zh=u.name_zh, unit_name_en=u.name_en, unit_level=u.level,
                 is_self=key == SELF, indicator=ind, value=value, n=int(n), ci_low=ci[0], ci_high=ci[1],
                 target=target, baseline=baseline, gap=g, status=st,
-                required_gain=d.required_monthly_gain(g, left), flags=flags))
+                required_gain=d.required_monthly_gain(g, left), flags=flags, direction=direction))
     return out
 
 

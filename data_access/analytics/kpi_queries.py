@@ -412,6 +412,15 @@ def targets(session: Session, phase_code: str) -> dict[tuple[str, int | None], t
     return {(i, u): (float(t), None if b is None else float(b)) for i, u, t, b in rows}
 
 
+def indicator_meta(session: Session) -> dict[str, tuple[str, str]]:
+    """``{indicator: (direction, unit)}`` of the registry (direction "up" or "down")."""
+    from data_access.programme.models import Indicator
+
+    ind = Indicator.__table__
+    return {c: (dirn or "up", u or "%") for c, dirn, u in session.execute(
+        select(ind.c.code, ind.c.direction, ind.c.unit))}
+
+
 def baselines(session: Session) -> dict[str, float]:
     """City-default baselines per indicator (from any phase's target row)."""
     from data_access.programme.models import Target

@@ -221,6 +221,23 @@ def test_targets_gap_status_and_required_gain(session):
     assert other[("D2", "special_visit_compliance")].status == "met"  # 100 ≥ 100
 
 
+def test_a_lower_is_better_indicator_turns_the_gap_and_status_round(session):
+    """The service takes each indicator's direction from the registry: with info_accuracy marked
+    "down" (only to test the wiring), D1's 66.67 % against its target 70 is 3.33 *ahead* and met."""
+    from data_access.programme.models import Indicator
+
+    build_city(session)
+    up = by_unit(compute_kpis(session, unit_code="D1", period="pilot", as_of=AS_OF))[("D1", "info_accuracy")]
+    session.get(Indicator, "info_accuracy").direction = "down"
+    session.flush()
+    k = by_unit(compute_kpis(session, unit_code="D1", period="pilot", as_of=AS_OF))[("D1", "info_accuracy")]
+    assert up.direction == "up" and up.gap == pytest.approx(70 - 200 / 3) and up.status == "too_early"
+    assert k.direction == "down"
+    assert k.gap == pytest.approx(200 / 3 - 70)  # actual − target = −3.33
+    assert k.status == "met"
+    assert k.required_gain == 0.0
+
+
 def test_as_of_datetime_cuts_within_the_day(session):
     build_city(session)
     got = by_unit(compute_kpis(session, unit_code="C", period="pilot", as_of=datetime(2024, 5, 15, 12, 0)))

@@ -112,6 +112,62 @@ def test_status_after_the_phase_ended(actual, target, points, expected):
     assert d.status(actual, target, points, 11, ended=True) == expected
 
 
+@pytest.mark.parametrize(("target", "actual", "expected"), [
+    (3500.0, 4200.0, 700.0),    # residents per officer 4,200 against 3,500: 700 behind
+    (3500.0, 3200.0, -300.0),   # 3,200: 300 better than the target
+    (5.0, 6.5, 1.5),            # response in minutes: 1.5 min too slow
+    (None, 3200.0, None),
+    (3500.0, None, None),
+])
+def test_gap_lower_is_better(target, actual, expected):
+    got = d.gap(target, actual, "down")
+    assert (got is None) if expected is None else got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("target", "unit", "points", "expected"), [
+    (88.0, "%", None, 2.0),        # percent: 2 points
+    (90.0, "score", None, 2.0),    # score: 2 points
+    (88.0, "%", 3.0, 3.0),         # the app_setting's points
+    (3500.0, "count", None, 175.0),  # any other unit: 5 % of 3,500
+    (15.0, "count", None, 0.75),   # 5 % of 15 households
+    (5.0, "min", None, 0.25),      # 5 % of 5 minutes
+    (3500.0, "count", 3.0, 175.0),  # the points setting does not apply to other units
+])
+def test_at_risk_margin(target, unit, points, expected):
+    assert d.at_risk_margin(target, unit, points) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("actual", "points", "x_end", "expected"), [
+    (4200.0, [(0, 4200), (1, 4200), (2, 4200)], 11, "off_track"),  # flat, 700 above 3,500 > 175
+    (3200.0, [], 11, "met"),                                         # 3,200 ≤ 3,500
+    (3500.0, [], 11, "met"),                                         # equal is met
+    (3800.0, [(0, 4000), (1, 3900)], 11, "too_early"),
+    # 4000, 3900, 3800: slope −100, intercept 4000 → at x=5: 3,500 ≤ 3,500 → on track
+    (3800.0, [(0, 4000), (1, 3900), (2, 3800)], 5, "on_track"),
+    # at x=4: 3,600 → 100 above the target ≤ 175 (5 % of 3,500) → at risk
+    (3800.0, [(0, 4000), (1, 3900), (2, 3800)], 4, "at_risk"),
+    # at x=3: 3,700 → 200 above > 175 → off track
+    (3800.0, [(0, 4000), (1, 3900), (2, 3800)], 3, "off_track"),
+    # rising residents per officer: 3,600, 3,700, 3,800 → further away → off track
+    (3800.0, [(0, 3600), (1, 3700), (2, 3800)], 11, "off_track"),
+])
+def test_status_lower_is_better(actual, points, x_end, expected):
+    assert d.status(actual, 3500.0, points, x_end, direction="down", unit="count") == expected
+
+
+def test_status_lower_is_better_in_percent_keeps_the_two_points():
+    # an incident rate in % (down): flat at 11 against 10 → 1 point above ≤ 2 → at risk; 12.5 → off track
+    assert d.status(11.0, 10.0, [(0, 11), (1, 11), (2, 11)], 11, direction="down", unit="%") == "at_risk"
+    assert d.status(12.5, 10.0, [(0, 12.5), (1, 12.5), (2, 12.5)], 11, direction="down", unit="%") == "off_track"
+    assert d.status(11.0, 10.0, [], 11, ended=True, direction="down", unit="%") == "off_track"
+
+
+def test_ranking_by_a_direction_aware_gap_puts_the_most_behind_first():
+    # residents per officer (down) against 3,500: A 4,200 (gap 700), B 3,200 (−300), C 3,900 (400)
+    gaps = [d.gap(3500.0, v, "down") for v in (4200.0, 3200.0, 3900.0)]
+    assert d.rank_by_gap(gaps) == [1, 3, 2]
+
+
 def test_least_squares_by_hand():
     # points (0,1), (1,3), (2,2): mean x = 1, mean y = 2; Sxy = (−1)(−1) + 0 + (1)(0) = 1; Sxx = 2
     # slope = 1/2, intercept = 2 − 0.5 × 1 = 1.5
