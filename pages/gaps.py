@@ -85,9 +85,11 @@ elif own is None or own.value is None:
 else:
     funnel = charts.funnel_frame(units, own.value)
     chart = charts.funnel_chart(funnel, t("gaps.funnel_title", indicator=name_of(funnel_ind), unit=name_of(unit)),
-                                today, lang(), g.funnel_labels(today), target=own.target)
+                                today, lang(), g.funnel_labels(today), target=own.target,
+                                direction=funnel_ind.direction)
     st.altair_chart(chart, width="stretch")
-    low = funnel.points[funnel.points["flag"] == "below_998"]["name"].tolist()
+    worst = charts.worse_flags(funnel_ind.direction)[0]  # beyond the 99.8 % limit on the worse side
+    low = funnel.points[funnel.points["flag"] == worst]["name"].tolist()
     st.caption(t("gaps.flagged", units="、".join(low) if lang() == "zh" else ", ".join(low)) if low
                else t("gaps.none_flagged"))
     st.caption(t("gaps.funnel_help"))

@@ -69,10 +69,11 @@ def _query_choice(param: str, options: list[str], default: str) -> str:
     return v if v in options else default
 
 
-def _legend(colour_by: str) -> None:
+def _legend(colour_by: str, direction: str) -> None:
     items = umap.legend_items(colour_by, status_labels={s: t_opt(f"status.{s}", "status.unknown")
                                                         for s in umap.STATUS_ORDER},
-                              no_data_label=t("map.no_data"), unit="%" if colour_by == "value" else "")
+                              no_data_label=t("map.no_data"), unit="%" if colour_by == "value" else "",
+                              scale=umap.value_scale(direction) if colour_by == "value" else None)
     swatches = " ".join(
         f'<span style="white-space:nowrap;margin-right:0.8em"><span style="display:inline-block;width:0.9em;'
         f'height:0.9em;background:{i["colour"]};border:1px solid #555;vertical-align:middle;margin-right:0.3em">'
@@ -231,13 +232,13 @@ if not data.features:
     st.stop()
 
 deck, rows = md.build(data, ind.code, shown_colour, lang=lang(), text_of=_tip(ind, level),
-                      officer_label=t("map.officer"), height=MAP_HEIGHT)
+                      officer_label=t("map.officer"), height=MAP_HEIGHT, direction=ind.direction)
 st.caption(f":material/event: {t('map.data_date', date=fmt.day(today))} · "
            + t("map.shown" if level == "grid" else "map.shown_drill", n=fmt.count(len(data.features)),
                level=t(f"level.{level}")))
 event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT,
                         key=f"map_deck_{unit.code}_{level}_{lang()}")
-_legend(shown_colour)
+_legend(shown_colour, ind.direction)
 
 picked = None
 try:

@@ -317,6 +317,12 @@ def _classify(value: float, lo95: float, hi95: float, lo998: float, hi998: float
     return "within"
 
 
+def worse_flags(direction: str = "up") -> list[str]:
+    """The funnel flags on the worse side of the centre: below it when higher is better, above it
+    when lower is better."""
+    return ["above_998", "above_95"] if direction == "down" else ["below_998", "below_95"]
+
+
 def funnel_frame(units: Iterable[Sequence[Any]], p0: float, *, curve_points: int = 60) -> Funnel:
     """Funnel plot of a proportion: each unit's value ``100·k/n`` against its sample size ``n``,
     with control limits around the centre ``p0`` (percent, e.g. the city value 90.0).
@@ -367,9 +373,10 @@ def _curve_ns(ns: list[int], count: int) -> list[int]:
 
 def funnel_chart(funnel: Funnel, title: str, data_date: date | datetime | None, lang: str,
                  labels: Mapping[str, str] | None = None, *, target: float | None = None,
-                 height: int = 320) -> alt.LayerChart:
+                 height: int = 320, direction: str = "up") -> alt.LayerChart:
     """Units as points (value vs n), the centre line, the 95 % (dashed) and 99.8 % (dotted) limits,
-    the target (if given) and the data's date as a caption. ``labels`` keys: ``FUNNEL_LABEL_KEYS``."""
+    the target (if given) and the data's date as a caption. ``labels`` keys: ``FUNNEL_LABEL_KEYS``.
+    Points beyond a limit on the worse side are red: below for ``up`` indicators, above for ``down``."""
     lab = _labels(labels, FUNNEL_LABEL_KEYS)
     lim = funnel.limits
     long = pd.concat([
@@ -398,7 +405,7 @@ def funnel_chart(funnel: Funnel, title: str, data_date: date | datetime | None, 
             y="value:Q", text="what:N", color=alt.Color("colour:N", scale=None)),
         alt.Chart(ref_df.iloc[1:]).mark_text(align="center", baseline="top", x=alt.expr("width / 2"), dy=2).encode(
             y="value:Q", text="what:N", color=alt.Color("colour:N", scale=None)))
-    flag_colour = alt.condition(alt.FieldOneOfPredicate(field="flag", oneOf=["below_998", "below_95"]),
+    flag_colour = alt.condition(alt.FieldOneOfPredicate(field="flag", oneOf=worse_flags(direction)),
                                 alt.value("#c62828"), alt.value("#1f5fa8"))
     points = alt.Chart(funnel.points).mark_circle(size=70, opacity=0.85).encode(
         x=x, y=alt.Y("value:Q", scale=y_scale), color=flag_colour,

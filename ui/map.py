@@ -107,6 +107,15 @@ GAP_SCALE = Scale(breaks=(0.0, 2.0, 5.0, 10.0),
                   closed="right")
 
 
+# The same classes for a lower-is-better percent (e.g. an incident rate): low values dark, high light.
+VALUE_SCALE_DOWN = Scale(breaks=VALUE_SCALE.breaks, colours=tuple(reversed(VALUE_SCALE.colours)))
+
+
+def value_scale(direction: str = "up") -> Scale:
+    """The value scale for an indicator's direction: the darker colour is always the better value."""
+    return VALUE_SCALE_DOWN if direction == "down" else VALUE_SCALE
+
+
 def scale_for(colour_by: str, scale: Scale | None = None) -> Scale | None:
     if colour_by not in COLOUR_BY:
         raise ValueError(f"colour_by must be one of {COLOUR_BY}")

@@ -176,9 +176,12 @@ def cells(data: MapData, indicator: str, colour_by: str, text_of) -> dict[int, u
 
 
 def build(data: MapData, indicator: str, colour_by: str, *, lang: str, text_of, officer_label: str,
-          height: int = 600) -> tuple[umap.OfflineDeck, list[dict]]:
-    """The deck and the layer rows handed to it (tests check the rows: AppTest cannot see inside)."""
-    rows = umap.grid_layer_data(data.features, cells(data, indicator, colour_by, text_of), colour_by, lang=lang)
+          height: int = 600, direction: str = "up") -> tuple[umap.OfflineDeck, list[dict]]:
+    """The deck and the layer rows handed to it (tests check the rows: AppTest cannot see inside).
+    ``direction``: the indicator's ("down": lower is better), for the value colours."""
+    scale = umap.value_scale(direction) if colour_by == "value" else None
+    rows = umap.grid_layer_data(data.features, cells(data, indicator, colour_by, text_of), colour_by, lang=lang,
+                                scale=scale)
     outline = umap.outline_data(data.outlines, lang)
     # fit the view to the drawn units (an outline, e.g. the district around one grid, may be larger)
     bounds = geo.bounds([f.geometry for f in data.features]) if data.features else None

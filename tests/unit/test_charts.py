@@ -256,3 +256,8 @@ def test_trend_legend_lists_the_projection_only_when_it_is_drawn():
         domains = [layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
                    if "color" in layer.get("encoding", {})] or [spec["encoding"]["color"]["scale"]["domain"]]
         assert all((TREND_LABELS["projection"] in d) == listed for d in domains)
+
+
+def test_the_worse_side_of_the_funnel_follows_the_direction():
+    assert c.worse_flags("up") == ["below_998", "below_95"]
+    assert c.worse_flags("down") == ["above_998", "above_95"]

@@ -200,3 +200,14 @@ def test_labels_at_centroids_and_none_when_crowded():
     assert '"@@type":"TextLayer"' in spec and "http" not in spec.lower()
     # plain literals, not expressions (pydeck turns an unquoted string into one)
     assert '"characterSet":"auto"' in spec and '"fontFamily":"sans-serif"' in spec and '"sizeUnits":"pixels"' in spec
+
+
+def test_value_colours_follow_the_direction():
+    """The darker colour is the better value: for a lower-is-better percent, 3 % is darkest, 97 % lightest."""
+    up, down = m.value_scale("up"), m.value_scale("down")
+    assert up is m.VALUE_SCALE
+    assert down.breaks == up.breaks
+    assert down.colour(3.0) == up.colour(97.0) == up.colours[-1]
+    assert down.colour(97.0) == up.colour(3.0) == up.colours[0]
+    assert down.colour(87.0) == up.colours[2]  # 85–90 is the middle class either way
+    assert down.colour(None) == m.NO_DATA
