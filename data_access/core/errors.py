@@ -92,6 +92,8 @@ ERROR_CODES: dict[str, tuple[str, ...]] = {
     # needs, complaints, appointments, risk levels
     "invalid_transition": ("action", "status"), "before_created": (), "before_received": (),
     "out_of_scope": (), "not_planned": ("status",), "unchanged": (),
+    # grid events and hazards
+    "no_hazard": (),
     # accounts
     "wrong": (), "same_as_old": (), "taken": (), "self": (), "last_admin": (), "level_for_role": ("role", "levels"),
     "needs_letter": (), "needs_digit": (), "bad_credentials": (), "inactive": (),

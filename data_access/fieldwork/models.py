@@ -230,3 +230,88 @@ class PrivacyComplaint(SQLModel, table=True):
     result: str | None = Field(default=None, max_length=2000)
     handler_id: int | None = Field(default=None, foreign_key="app_user.id")
     version: int = 1
+
+
+# --- time-limited work (issue 14: seeds 001 §5.3, 002 §3.1, §5.2) ----------------------------------
+
+EVENT_TIERS = ("emergency", "urgent", "general")
+EVENT_STATUSES = ("open", "accepted", "in_progress", "resolved", "confirmed", "withdrawn", "duplicate")
+EVENT_CHANNELS = ("officer", "grid_worker", "resident", "hotline", "app")
+HAZARD_LEVELS = ("general", "major")
+HAZARD_STATUSES = ("open", "rectified", "withdrawn")
+
+
+# A grid event (网格事件, "网格吹哨"): reported in a grid (optionally at a household) by an officer, a
+# grid worker or a resident, on a tier's clock (emergency 5 min / urgent 15 min / general 2 h to
+# respond). ``due_at`` = created_at + the tier's limit in force when it was reported;
+# ``response_seconds`` is filled at the response so that medians are read without date arithmetic.
+class GridEvent(SQLModel, table=True):
+    __tablename__ = "grid_event"
+    __table_args__ = (Index("ix_grid_event_grid_month", "grid_id", "created_month"),
+                      Index("ix_grid_event_open_due", "status", "due_at"))
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    client_token: str | None = Field(default=None, max_length=64, unique=True)  # a double submit writes once
+    grid_id: int = Field(foreign_key="org_unit.id")
+    household_id: int | None = Field(default=None, foreign_key="household.id", index=True)
+    channel: str = Field(max_length=12)
+    tier: str = Field(max_length=10)
+    category: str = Field(max_length=40)
+    description: str | None = Field(default=None, max_length=1000)
+    status: str = Field(default="open", max_length=12)
+    created_at: datetime = Field(index=True)
+    due_at: datetime
+    responded_at: datetime | None = None
+    response_seconds: int | None = None
+    resolved_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    reporter_id: int | None = Field(default=None, foreign_key="app_user.id")
+    assignee_id: int | None = Field(default=None, foreign_key="app_user.id")
+    department: str | None = Field(default=None, max_length=60)
+    rating: int | None = None  # the reporter's rating 1–5 after the event was resolved
+    feedback: str | None = Field(default=None, max_length=1000)
+    version: int = Field(default=1)
+    created_month: int = 0
+
+
+# One step of a grid event (the history the Events screen shows).
+class GridEventStep(SQLModel, table=True):
+    __tablename__ = "grid_event_step"
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="grid_event.id", index=True)
+    at: datetime
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    username: str = Field(max_length=60)
+    action: str = Field(max_length=20)
+    from_status: str | None = Field(default=None, max_length=12)
+    to_status: str | None = Field(default=None, max_length=12)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+# A hazard (隐患) found on a visit (from a hazard answer of the e-form) or on its own; rectified
+# within 24 h (general) / 48 h (major). ``due_at`` = found_at + the level's limit.
+class Hazard(SQLModel, table=True):
+    __tablename__ = "hazard"
+    __table_args__ = (Index("ix_hazard_grid_month", "grid_id", "found_month"),
+                      Index("ix_hazard_open_due", "status", "due_at"),
+                      UniqueConstraint("visit_id", "item_code"))
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    client_token: str | None = Field(default=None, max_length=64, unique=True)
+    grid_id: int = Field(foreign_key="org_unit.id")
+    household_id: int | None = Field(default=None, foreign_key="household.id", index=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    item_code: str | None = Field(default=None, max_length=40)  # the e-form's hazard item it came from
+    level: str = Field(max_length=8)
+    description: str | None = Field(default=None, max_length=1000)
+    handler: str = Field(default="grid_worker", max_length=12)  # grid_worker on site | officer (+ department)
+    department: str | None = Field(default=None, max_length=60)
+    status: str = Field(default="open", max_length=10)
+    found_at: datetime = Field(index=True)
+    due_at: datetime
+    rectified_at: datetime | None = None
+    rectify_seconds: int | None = None
+    evidence: str | None = Field(default=None, max_length=1000)
+    recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = Field(default=1)
+    found_month: int = 0

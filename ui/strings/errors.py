@@ -21,6 +21,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "error.invalid": {"zh": "取值无效。", "en": "This value is not valid."},
     "error.future": {"zh": "时间不能晚于现在。", "en": "The time cannot be in the future."},
     "error.not_future": {"zh": "时间必须晚于现在。", "en": "The time must be in the future."},
+    "error.no_hazard": {"zh": "该走访的这一项没有记录隐患。", "en": "This visit recorded no hazard for that item."},
     # visit form
     "error.too_old": {"zh": "只能登记 {days} 天以内的走访。", "en": "Visits older than {days} days cannot be entered."},
     "error.required_late": {"zh": "走访超过 {hours} 小时后才登记，请填写补录原因。",
