@@ -63,6 +63,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("report", "pages/report.py", "nav.report", "nav.section.dashboards", ":material/summarize:", LEADERS),
     PageSpec("needs", "pages/needs.py", "nav.needs", "nav.section.casework", ":material/assignment:",
              frozenset({"officer", "district_leader", "city_leader", "admin", "coordinator"})),
+    PageSpec("events", "pages/events.py", "nav.events", "nav.section.casework", ":material/notification_important:",
+             frozenset({"officer", "district_leader", "city_leader", "admin", "coordinator"})),
     PageSpec("special_groups", "pages/special_groups.py", "nav.special_groups", "nav.section.casework",
              ":material/group:", frozenset({"officer", "district_leader", "city_leader", "admin"})),
     PageSpec("complaints", "pages/complaints.py", "nav.complaints", "nav.section.casework", ":material/shield_person:",

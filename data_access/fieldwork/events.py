@@ -70,6 +70,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 NOTE_REQUIRED = {"resolve", "withdraw", "reopen", "mark_duplicate"}
 EVENT_ROLES = ("officer", "district_leader", "city_leader", "admin")  # coordinators read only
+CATEGORIES = ("dispute", "public_order", "fire_safety", "traffic", "missing_person", "help_request",
+              "fraud", "environment", "other")  # seed 002 §3.1 names no list: a starting set, free text allowed
 TEXT_MAX = 1000
 CATEGORY_MAX = 40
 DEPARTMENT_MAX = 60
@@ -306,6 +308,23 @@ def rate_event(*, session: Session, user, event_id: int, expected_version: int, 
     return e
 
 
+def get_event(*, session: Session, user, event_id: int) -> GridEvent:
+    """The event as it is now, if its grid is in the user's scope."""
+    actor = actor_of(session=session, user=user)
+    e = _load_event(session, event_id)
+    _grid_in_scope(session, actor, e.grid_id, "event.read")
+    return e
+
+
+def get_hazard(*, session: Session, user, hazard_id: int) -> Hazard:
+    actor = actor_of(session=session, user=user)
+    h = session.get(Hazard, hazard_id)
+    if h is None:
+        raise NotFound(f"hazard {hazard_id}")
+    _grid_in_scope(session, actor, h.grid_id, "hazard.read")
+    return h
+
+
 def event_history(*, session: Session, user, event_id: int) -> list[GridEventStep]:
     actor = actor_of(session=session, user=user)
     e = _load_event(session, event_id)
@@ -331,14 +350,17 @@ class OpenCase:
 
 
 def open_cases(*, session: Session, user, now: datetime, kinds=("event", "hazard"), tiers=None,
-               escalated_only: bool = False, limit: int = 500) -> list[OpenCase]:
-    """Open events (not yet responded to) and open hazards (not rectified) in the user's scope,
-    most overdue first. ``escalated_only``: those past their limit (the station's and district's lists)."""
+               escalated_only: bool = False, under_path: str | None = None, limit: int = 500) -> list[OpenCase]:
+    """Open events (not yet responded to) and open hazards (not rectified) in the user's scope
+    (and under the unit at ``under_path``): the district's escalations (past twice their limit)
+    first, then the station's (past their limit), then the rest, each by time left.
+    ``escalated_only``: those past their limit."""
     actor = actor_of(session=session, user=user)
     out: list[OpenCase] = []
+    where = [scope_clause(actor)] + ([OrgUnit.path.startswith(under_path)] if under_path else [])
     if "event" in kinds:
         stmt = (select(GridEvent, OrgUnit).join(OrgUnit, OrgUnit.id == GridEvent.grid_id)
-                .where(scope_clause(actor), GridEvent.status == "open"))
+                .where(*where, GridEvent.status == "open"))
         if tiers:
             stmt = stmt.where(GridEvent.tier.in_(list(tiers)))
         if escalated_only:
@@ -348,7 +370,7 @@ def open_cases(*, session: Session, user, now: datetime, kinds=("event", "hazard
                                 e.created_at, e.version, event_clock(e, now)))
     if "hazard" in kinds:
         stmt = (select(Hazard, OrgUnit).join(OrgUnit, OrgUnit.id == Hazard.grid_id)
-                .where(scope_clause(actor), Hazard.status == "open"))
+                .where(*where, Hazard.status == "open"))
         if tiers:
             levels = [t.removeprefix("hazard_") for t in tiers if t.startswith("hazard_")]
             stmt = stmt.where(Hazard.level.in_(levels))
@@ -357,7 +379,8 @@ def open_cases(*, session: Session, user, now: datetime, kinds=("event", "hazard
         for h, g in session.exec(stmt.order_by(Hazard.due_at).limit(limit)).all():
             out.append(OpenCase("hazard", h.id, h.code, g.code, g.name_zh, g.name_en, hazard_tier(h.level),
                                 h.item_code or "hazard", h.status, h.found_at, h.version, hazard_clock(h, now)))
-    return sorted(out, key=lambda c: c.clock.remaining)[:limit]
+    rank = {"district": 0, "station": 1, None: 2}
+    return sorted(out, key=lambda c: (rank[c.clock.escalation], c.clock.remaining))[:limit]
 
 
 # --- hazards ---------------------------------------------------------------------------------

@@ -1,0 +1,283 @@
+"""事件与隐患 Events & hazards: grid events on their tier clocks (emergency 5 min, urgent 15 min,
+general 2 h) and hazards on the rectification clock (24 h / 48 h) — report one quickly, see the
+open ones overdue first with a live countdown (station and district escalation lists), take the
+next step on one (optimistic locking: a step carries the version the user saw)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from data_access.core.clock import now_local
+from data_access.core.db import session_scope
+from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from data_access.fieldwork import events as ev
+from data_access.fieldwork.models import EVENT_CHANNELS, EVENT_TIERS, HAZARD_LEVELS
+from ui import format as fmt
+from ui.auth import require, roles_for
+from ui.errors import message
+from ui.i18n import lang, name_of, t, t_opt
+from ui.kpi import STATUS_BG
+from ui.pickers import scope_units, unit_picker
+
+user = require(roles=roles_for("events"))  # stops here unless signed in with an allowed role
+
+RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
+LIMIT = 500
+FLASH = "events_flash"
+SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
+CAN_ACT = user.role in ev.EVENT_ROLES
+TIERS = EVENT_TIERS + tuple(ev.hazard_tier(level) for level in HAZARD_LEVELS)
+
+
+def ts(v: datetime | None) -> str:
+    return fmt.NONE if v is None else f"{v:%m-%d %H:%M}"
+
+
+def span(d: timedelta) -> str:
+    """A duration in words: minutes below 2 h, hours below 2 days, then days."""
+    s = abs(d.total_seconds())
+    if s < 7200:
+        return t("events.minutes", m=fmt.count(int(s // 60)))
+    if s < 172800:
+        return t("events.hours", h=fmt.number(s / 3600))
+    return t("events.days", d=fmt.count(int(s // 86400)))
+
+
+def left_text(c: ev.Clock) -> str:
+    return t("events.over", t=span(c.remaining)) if c.late else t("events.left", t=span(c.remaining))
+
+
+def token(kind: str, *parts) -> str:
+    """Idempotency key of a report: the same content sent twice in this session (a double click,
+    a rerun) is one record."""
+    sid = st.session_state.setdefault("events_session_token", secrets.token_hex(8))
+    return f"{kind}:{sid}:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def grids_of(scope_code: str) -> list[tuple[int, str]]:
+    return [(u.id, f"{u.code} · {name_of(u)}") for u in scope_units(scope_code, "grid") if u.level == "grid"]
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state[FLASH] = (kind, text)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+def report_forms() -> None:
+    grids = dict(grids_of(user.scope_code))
+    if not grids:
+        return
+    ids = list(grids)
+    left, right = st.columns(2)
+    with left.expander(t("events.report"), expanded=user.role == "officer", icon=":material/campaign:"):
+        with st.form("event_form"):
+            g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key="ev_grid")
+            c1, c2 = st.columns(2)
+            tier = c1.selectbox(t("events.tier"), EVENT_TIERS, index=EVENT_TIERS.index("general"),
+                                format_func=lambda x: t(f"events.tier.{x}"), key=f"ev_tier_{lang()}")
+            cat = c2.selectbox(t("events.category"), ev.CATEGORIES, format_func=lambda x: t(f"events.cat.{x}"),
+                               key=f"ev_cat_{lang()}")
+            channel = st.selectbox(t("events.channel"), EVENT_CHANNELS, index=EVENT_CHANNELS.index("grid_worker"),
+                                   format_func=lambda x: t(f"events.channel.{x}"), key=f"ev_channel_{lang()}")
+            desc = st.text_area(t("events.description"), max_chars=ev.TEXT_MAX, height=80, key="ev_desc")
+            if st.form_submit_button(t("events.submit"), type="primary", width="stretch"):
+                try:
+                    with session_scope() as s:
+                        e = ev.report_event(session=s, user=user.username, grid_id=g, tier=tier, category=cat,
+                                            channel=channel, description=desc or None, now=now_local(),
+                                            client_token=token("ev", g, tier, cat, channel, desc))
+                    st.success(t("events.saved", code=e.code, due=ts(e.due_at)))
+                except SERVICE_ERRORS as err:
+                    st.error(message(err))
+                load_cases.clear()
+    with right.expander(t("events.report_hazard"), icon=":material/warning:"):
+        with st.form("hazard_form"):
+            g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key="hz_grid")
+            c1, c2 = st.columns(2)
+            level = c1.selectbox(t("events.level"), HAZARD_LEVELS, format_func=lambda x: t(f"events.level.{x}"),
+                                 key=f"hz_level_{lang()}")
+            handler = c2.selectbox(t("events.handler"), ("grid_worker", "officer"),
+                                   format_func=lambda x: t(f"events.handler.{x}"), key=f"hz_handler_{lang()}")
+            dept = st.text_input(t("events.department"), max_chars=ev.DEPARTMENT_MAX, key="hz_dept")
+            desc = st.text_area(t("events.description"), max_chars=ev.TEXT_MAX, height=80, key="hz_desc")
+            if st.form_submit_button(t("events.submit"), type="primary", width="stretch"):
+                try:
+                    with session_scope() as s:
+                        h = ev.record_hazard(session=s, user=user.username, grid_id=g, level=level, handler=handler,
+                                             department=dept or None, description=desc or None, now=now_local(),
+                                             client_token=token("hz", g, level, handler, dept, desc))
+                    st.success(t("events.hazard_saved", code=h.code, due=ts(h.due_at)))
+                except SERVICE_ERRORS as err:
+                    st.error(message(err))
+                load_cases.clear()
+
+
+# --- the open cases --------------------------------------------------------------------------
+
+@st.cache_data(ttl=5, show_spinner=False)
+def load_cases(scope_code: str, username: str, under_path: str, kinds: tuple[str, ...], tiers: tuple[str, ...],
+               escalated: bool, now: datetime) -> list[ev.OpenCase]:
+    """Cache key: the user's scope and every filter; cleared after each write."""
+    with session_scope() as s:
+        return ev.open_cases(session=s, user=username, now=now, kinds=kinds, tiers=tiers or None,
+                             escalated_only=escalated, under_path=under_path, limit=LIMIT)
+
+
+def case_table(rows: list[ev.OpenCase]) -> None:
+    C = {k: t(f"events.col.{k}") for k in ("code", "kind", "tier", "grid", "category", "started", "due", "left",
+                                             "escalation")}
+    table = pd.DataFrame([{
+        C["code"]: r.code, C["kind"]: t(f"events.kind.{r.kind}"), C["tier"]: t(f"events.tier.{r.tier}"),
+        C["left"]: left_text(r.clock), C["due"]: ts(r.clock.due_at),
+        C["escalation"]: t(f"events.escalation.{r.clock.escalation}") if r.clock.escalation else "",
+        C["grid"]: r.grid_name_zh if lang() == "zh" else (r.grid_name_en or r.grid_name_zh),
+        C["category"]: t_opt(f"events.cat.{r.category}", "events.cat.other") if r.kind == "event"
+        else t("events.cat.hazard"),
+        C["started"]: ts(r.started_at),
+    } for r in rows])
+    late = [r.clock.late for r in rows]
+    near = [r.clock.near for r in rows]
+
+    def paint(row: pd.Series) -> list[str]:
+        bg = RED if late[row.name] else AMBER if near[row.name] else None
+        hot = {C["left"], C["due"], C["escalation"]}
+        return [f"background-color: {bg}; font-weight: 600" if bg and col in hot else "" for col in row.index]
+
+    st.dataframe(table.style.apply(paint, axis=1), hide_index=True, width="stretch",
+                 height=min(36 + 35 * len(rows), 387), column_config={C["code"]: st.column_config.TextColumn(pinned=True)})
+    st.caption(t("events.legend"))
+
+
+# --- one case --------------------------------------------------------------------------------
+
+def do_step(event_id: int, code: str, action: str, seen: int) -> None:
+    note = st.session_state.get(f"ev_note_{event_id}") or None
+    try:
+        with session_scope() as s:
+            ev.event_step(session=s, user=user.username, event_id=event_id, action=action, expected_version=seen,
+                          now=now_local(), note=note)
+    except ConcurrentEdit:
+        flash("warning", t("events.conflict", code=code))
+    except SERVICE_ERRORS as err:
+        flash("error", message(err))
+    else:
+        st.session_state[f"ev_note_{event_id}"] = ""
+        flash("success", t("events.done", code=code, action=t(f"events.action.{action}")))
+    load_cases.clear()
+
+
+def do_rectify(hazard_id: int, code: str, seen: int) -> None:
+    evidence = st.session_state.get(f"hz_evidence_{hazard_id}") or ""
+    try:
+        with session_scope() as s:
+            ev.rectify_hazard(session=s, user=user.username, hazard_id=hazard_id, expected_version=seen,
+                              now=now_local(), evidence=evidence)
+    except ConcurrentEdit:
+        flash("warning", t("events.conflict", code=code))
+    except SERVICE_ERRORS as err:
+        flash("error", message(err))
+    else:
+        st.session_state[f"hz_evidence_{hazard_id}"] = ""
+        flash("success", t("events.rectified", code=code))
+    load_cases.clear()
+
+
+def event_detail(case: ev.OpenCase) -> None:
+    with session_scope() as s:
+        e = ev.get_event(session=s, user=user.username, event_id=case.id)
+        steps = ev.event_history(session=s, user=user.username, event_id=case.id)
+        s.expunge(e)
+    if e.description:
+        st.text(e.description)
+    st.dataframe(pd.DataFrame([{
+        t("events.h.at"): ts(x.at), t("events.h.user"): x.username,
+        t("events.h.action"): t_opt(f"events.action.{x.action}", "status.unknown"), t("events.h.note"): x.note or "",
+    } for x in steps]), hide_index=True, width="stretch", height=min(36 + 35 * len(steps), 248))
+    if not CAN_ACT:
+        st.info(t("events.read_only"))
+        return
+    st.text_area(t("events.note"), key=f"ev_note_{e.id}", max_chars=ev.TEXT_MAX, height=70)
+    actions = ev.allowed_event_actions(user.role, e.status)
+    cols = st.columns(max(len(actions), 4))
+    for col, action in zip(cols, actions, strict=False):
+        col.button(t(f"events.action.{action}"), key=f"ev_act_{action}", on_click=do_step, width="stretch",
+                   args=(e.id, e.code, action, e.version), type="primary" if action == "accept" else "secondary")
+
+
+def hazard_detail(case: ev.OpenCase) -> None:
+    with session_scope() as s:
+        h = ev.get_hazard(session=s, user=user.username, hazard_id=case.id)
+        s.expunge(h)
+    if h.description:
+        st.text(h.description)
+    st.caption(f"{t('events.handler')}: {t(f'events.handler.{h.handler}')}"
+               + (f" · {t('events.department')}: {h.department}" if h.department else ""))
+    if not CAN_ACT:
+        st.info(t("events.read_only"))
+        return
+    st.text_area(t("events.evidence"), key=f"hz_evidence_{h.id}", max_chars=ev.TEXT_MAX, height=70)
+    st.button(t("events.rectify"), key="hz_rectify", type="primary", on_click=do_rectify, args=(h.id, h.code, h.version))
+
+
+# --- the screen ------------------------------------------------------------------------------
+
+st.title(t("events.title"))
+st.caption(t("events.caption"))
+last = st.session_state.pop(FLASH, None)
+if last:
+    getattr(st, last[0])(last[1])
+if CAN_ACT:
+    report_forms()
+
+c_unit, c_kind, c_tier, c_esc = st.columns([3, 2, 3, 2], vertical_alignment="bottom")
+with c_unit:
+    unit = unit_picker(user, max_level="community")
+kinds = c_kind.multiselect(t("events.filter.kind"), ("event", "hazard"), default=["event", "hazard"],
+                           format_func=lambda k: t(f"events.kind.{k}"), key=f"ev_kinds_{lang()}")
+tiers = c_tier.multiselect(t("events.filter.tier"), TIERS, format_func=lambda x: t(f"events.tier.{x}"),
+                           placeholder=t("events.filter.any"), key=f"ev_tiers_{lang()}")
+escalated = c_esc.toggle(t("events.filter.escalated"), key="ev_escalated",
+                         value=st.query_params.get("escalated") == "1")
+
+
+@st.fragment(run_every=30)
+def live_list() -> None:
+    """The list and its countdowns, redrawn every 30 seconds without rerunning the page."""
+    now = now_local().replace(microsecond=0)
+    with st.spinner(t("events.loading")):
+        rows = load_cases(user.scope_code, user.username, unit.path, tuple(kinds), tuple(tiers), escalated, now)
+    if not rows:
+        st.info(t("events.empty"))
+        return
+    st.caption(t("events.count", n=len(rows), late=sum(r.clock.late for r in rows),
+                 district=sum(r.clock.escalation == "district" for r in rows),
+                 near=sum(r.clock.near for r in rows)))
+    if len(rows) >= LIMIT:
+        st.warning(t("events.truncated", n=LIMIT))
+    case_table(rows)
+
+
+live_list()
+
+rows = load_cases(user.scope_code, user.username, unit.path, tuple(kinds), tuple(tiers), escalated,
+                  now_local().replace(microsecond=0))
+if rows:
+    by_key = {f"{r.kind}:{r.id}": r for r in rows}
+    want = st.query_params.get("case")
+    keys = list(by_key)
+    pick = st.selectbox(t("events.pick"), keys, index=keys.index(want) if want in by_key else 0,
+                        key=f"ev_pick_{lang()}",
+                        format_func=lambda k: f"{by_key[k].code} · {t(f'events.tier.{by_key[k].tier}')} · "
+                                              f"{left_text(by_key[k].clock)}")
+    st.query_params["case"] = pick
+    case = by_key[pick]
+    try:
+        (event_detail if case.kind == "event" else hazard_detail)(case)
+    except SERVICE_ERRORS as err:
+        st.error(message(err))
