@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -16,39 +15,19 @@ from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import events as ev
 from data_access.fieldwork.models import EVENT_CHANNELS, EVENT_TIERS, HAZARD_LEVELS
-from ui import format as fmt
-from ui.auth import require, roles_for
+from ui import cases
+from ui.auth import require, roles_for, scope_units
 from ui.errors import message
 from ui.i18n import lang, name_of, t, t_opt
-from ui.kpi import STATUS_BG
-from ui.pickers import scope_units, unit_picker
+from ui.pickers import unit_picker
 
 user = require(roles=roles_for("events"))  # stops here unless signed in with an allowed role
 
-RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
 LIMIT = 500
 FLASH = "events_flash"
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 CAN_ACT = user.role in ev.EVENT_ROLES
 TIERS = EVENT_TIERS + tuple(ev.hazard_tier(level) for level in HAZARD_LEVELS)
-
-
-def ts(v: datetime | None) -> str:
-    return fmt.NONE if v is None else f"{v:%m-%d %H:%M}"
-
-
-def span(d: timedelta) -> str:
-    """A duration in words: minutes below 2 h, hours below 2 days, then days."""
-    s = abs(d.total_seconds())
-    if s < 7200:
-        return t("events.minutes", m=fmt.count(int(s // 60)))
-    if s < 172800:
-        return t("events.hours", h=fmt.number(s / 3600))
-    return t("events.days", d=fmt.count(int(s // 86400)))
-
-
-def left_text(c: ev.Clock) -> str:
-    return t("events.over", t=span(c.remaining)) if c.late else t("events.left", t=span(c.remaining))
 
 
 def token(kind: str, *parts) -> str:
@@ -92,10 +71,10 @@ def report_forms() -> None:
                         e = ev.report_event(session=s, user=user.username, grid_id=g, tier=tier, category=cat,
                                             channel=channel, description=desc or None, now=now_local(),
                                             client_token=token("ev", g, tier, cat, channel, desc))
-                    st.success(t("events.saved", code=e.code, due=ts(e.due_at)))
+                    st.success(t("events.saved", code=e.code, due=cases.ts(e.due_at)))
                 except SERVICE_ERRORS as err:
                     st.error(message(err))
-                load_cases.clear()
+                cases.load_open_cases.clear()
     with right.expander(t("events.report_hazard"), icon=":material/warning:"):
         with st.form("hazard_form"):
             g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key="hz_grid")
@@ -112,47 +91,13 @@ def report_forms() -> None:
                         h = ev.record_hazard(session=s, user=user.username, grid_id=g, level=level, handler=handler,
                                              department=dept or None, description=desc or None, now=now_local(),
                                              client_token=token("hz", g, level, handler, dept, desc))
-                    st.success(t("events.hazard_saved", code=h.code, due=ts(h.due_at)))
+                    st.success(t("events.hazard_saved", code=h.code, due=cases.ts(h.due_at)))
                 except SERVICE_ERRORS as err:
                     st.error(message(err))
-                load_cases.clear()
+                cases.load_open_cases.clear()
 
 
 # --- the open cases --------------------------------------------------------------------------
-
-@st.cache_data(ttl=5, show_spinner=False)
-def load_cases(scope_code: str, username: str, under_path: str, kinds: tuple[str, ...], tiers: tuple[str, ...],
-               escalated: bool, now: datetime) -> list[ev.OpenCase]:
-    """Cache key: the user's scope and every filter; cleared after each write."""
-    with session_scope() as s:
-        return ev.open_cases(session=s, user=username, now=now, kinds=kinds, tiers=tiers or None,
-                             escalated_only=escalated, under_path=under_path, limit=LIMIT)
-
-
-def case_table(rows: list[ev.OpenCase]) -> None:
-    C = {k: t(f"events.col.{k}") for k in ("code", "kind", "tier", "grid", "category", "started", "due", "left",
-                                             "escalation")}
-    table = pd.DataFrame([{
-        C["code"]: r.code, C["kind"]: t(f"events.kind.{r.kind}"), C["tier"]: t(f"events.tier.{r.tier}"),
-        C["left"]: left_text(r.clock), C["due"]: ts(r.clock.due_at),
-        C["escalation"]: t(f"events.escalation.{r.clock.escalation}") if r.clock.escalation else "",
-        C["grid"]: r.grid_name_zh if lang() == "zh" else (r.grid_name_en or r.grid_name_zh),
-        C["category"]: t_opt(f"events.cat.{r.category}", "events.cat.other") if r.kind == "event"
-        else t("events.cat.hazard"),
-        C["started"]: ts(r.started_at),
-    } for r in rows])
-    late = [r.clock.late for r in rows]
-    near = [r.clock.near for r in rows]
-
-    def paint(row: pd.Series) -> list[str]:
-        bg = RED if late[row.name] else AMBER if near[row.name] else None
-        hot = {C["left"], C["due"], C["escalation"]}
-        return [f"background-color: {bg}; font-weight: 600" if bg and col in hot else "" for col in row.index]
-
-    st.dataframe(table.style.apply(paint, axis=1), hide_index=True, width="stretch",
-                 height=min(36 + 35 * len(rows), 387), column_config={C["code"]: st.column_config.TextColumn(pinned=True)})
-    st.caption(t("events.legend"))
-
 
 # --- one case --------------------------------------------------------------------------------
 
@@ -169,7 +114,7 @@ def do_step(event_id: int, code: str, action: str, seen: int) -> None:
     else:
         st.session_state[f"ev_note_{event_id}"] = ""
         flash("success", t("events.done", code=code, action=t(f"events.action.{action}")))
-    load_cases.clear()
+    cases.load_open_cases.clear()
 
 
 def do_rectify(hazard_id: int, code: str, seen: int) -> None:
@@ -185,7 +130,7 @@ def do_rectify(hazard_id: int, code: str, seen: int) -> None:
     else:
         st.session_state[f"hz_evidence_{hazard_id}"] = ""
         flash("success", t("events.rectified", code=code))
-    load_cases.clear()
+    cases.load_open_cases.clear()
 
 
 def event_detail(case: ev.OpenCase) -> None:
@@ -196,7 +141,7 @@ def event_detail(case: ev.OpenCase) -> None:
     if e.description:
         st.text(e.description)
     st.dataframe(pd.DataFrame([{
-        t("events.h.at"): ts(x.at), t("events.h.user"): x.username,
+        t("events.h.at"): cases.ts(x.at), t("events.h.user"): x.username,
         t("events.h.action"): t_opt(f"events.action.{x.action}", "status.unknown"), t("events.h.note"): x.note or "",
     } for x in steps]), hide_index=True, width="stretch", height=min(36 + 35 * len(steps), 248))
     if not CAN_ACT:
@@ -251,7 +196,8 @@ def live_list() -> None:
     """The list and its countdowns, redrawn every 30 seconds without rerunning the page."""
     now = now_local().replace(microsecond=0)
     with st.spinner(t("events.loading")):
-        rows = load_cases(user.scope_code, user.username, unit.path, tuple(kinds), tuple(tiers), escalated, now)
+        rows = cases.load_open_cases(user.scope_code, user.username, unit.path, tuple(kinds), tuple(tiers),
+                                     escalated, now, LIMIT)
     if not rows:
         st.info(t("events.empty"))
         return
@@ -260,13 +206,13 @@ def live_list() -> None:
                  near=sum(r.clock.near for r in rows)))
     if len(rows) >= LIMIT:
         st.warning(t("events.truncated", n=LIMIT))
-    case_table(rows)
+    cases.case_table(rows)
 
 
 live_list()
 
-rows = load_cases(user.scope_code, user.username, unit.path, tuple(kinds), tuple(tiers), escalated,
-                  now_local().replace(microsecond=0))
+rows = cases.load_open_cases(user.scope_code, user.username, unit.path, tuple(kinds), tuple(tiers), escalated,
+                             now_local().replace(microsecond=0), LIMIT)
 if rows:
     by_key = {f"{r.kind}:{r.id}": r for r in rows}
     want = st.query_params.get("case")
@@ -274,7 +220,7 @@ if rows:
     pick = st.selectbox(t("events.pick"), keys, index=keys.index(want) if want in by_key else 0,
                         key=f"ev_pick_{lang()}",
                         format_func=lambda k: f"{by_key[k].code} · {t(f'events.tier.{by_key[k].tier}')} · "
-                                              f"{left_text(by_key[k].clock)}")
+                                              f"{cases.left_text(by_key[k].clock)}")
     st.query_params["case"] = pick
     case = by_key[pick]
     try:

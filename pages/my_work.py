@@ -7,6 +7,7 @@ import streamlit as st
 
 from data_access.core.clock import now_local
 from data_access.fieldwork.worklist import BUCKETS, summary
+from ui import cases
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.i18n import lang, need_category_label, risk_label, t
@@ -15,6 +16,8 @@ from ui.visit_form import load_work
 user = require(roles=roles_for("my_work"))  # officers only; stops here otherwise
 
 LOG_VISIT = str(Path(__file__).resolve().parent / "log_visit.py")
+EVENTS = str(Path(__file__).resolve().parent / "events.py")
+CASES_SHOWN = 20
 PAGE_SIZE = 15
 BADGE = {"need_overdue": "red", "visit_overdue": "red", "appointment_soon": "orange", "need_near": "orange",
          "visit_due": "blue", "appointment": "gray", "phase_pending": "gray"}
@@ -31,8 +34,18 @@ for col, bucket in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
 st.caption(t("mywork.counts_note", pending=counts["phase_pending"], later=counts["appointment"],
              time=now.strftime("%Y-%m-%d %H:%M")))
 
+# grid events and hazards on their clocks, in the same place (most urgent first)
+open_cases = cases.load_open_cases(user.scope_code, user.username, None, ("event", "hazard"), (), False,
+                                   now.replace(second=0, microsecond=0), CASES_SHOWN)
+if open_cases:
+    st.subheader(t("mywork.cases", n=len(open_cases)))
+    cases.case_table(open_cases)
+    if st.button(t("mywork.cases_link"), icon=":material/notification_important:", key="mw_events"):
+        st.switch_page(EVENTS)
+
 if not items:
-    st.success(t("mywork.empty"))
+    if not open_cases:
+        st.success(t("mywork.empty"))
     st.stop()
 
 kinds = {"all": t("mywork.kind.all"), "visit": t("mywork.kind.visit"), "need": t("mywork.kind.need"),

@@ -122,3 +122,9 @@ def test_a_coordinator_reads_without_forms_or_buttons(events_env):
     assert not [b for b in at.button if (b.key or "").startswith("ev_act_")]
     assert at.info[-1].value == CATALOGUE["events.read_only"]["zh"]
     assert "ev_tier_zh" not in [s.key for s in at.selectbox]
+
+
+def test_my_work_lists_the_officers_open_events_on_their_clocks(events_env):
+    at = open_page(str(ROOT / "pages" / "my_work.py"), "officer")
+    assert listed(at) == ["EA", "EB"]  # the officer's grid G1 only, the overdue one first
+    assert at.subheader[0].value == CATALOGUE["mywork.cases"]["zh"].format(n=2)

@@ -100,5 +100,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "events.h.action": {"zh": "操作", "en": "Action"},
     "events.h.note": {"zh": "说明", "en": "Note"},
     "events.read_only": {"zh": "您的角色只能查看。", "en": "Your role can only view."},
+    "mywork.cases": {"zh": "事件与隐患（{n} 件未办）", "en": "Events and hazards ({n} open)"},
+    "mywork.cases_link": {"zh": "到“事件与隐患”处理", "en": "Work on them in Events & hazards"},
     "events.legend": {"zh": "红色：已超时；橙色：剩余不足时限的五分之一。", "en": "Red: past the limit; orange: less than a fifth of the limit left."},
 }

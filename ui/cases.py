@@ -1,0 +1,69 @@
+"""Open grid events and hazards as the Events screen and 我的任务 show them: the countdown in words
+and the table with late (red) and near (orange) cells."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from data_access.core.db import session_scope
+from data_access.fieldwork import events as ev
+
+from . import format as fmt
+from .i18n import lang, t, t_opt
+from .kpi import STATUS_BG
+
+RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
+
+
+def ts(v: datetime | None) -> str:
+    return fmt.NONE if v is None else f"{v:%m-%d %H:%M}"
+
+
+def span(d: timedelta) -> str:
+    """A duration in words: minutes below 2 h, hours below 2 days, then days."""
+    s = abs(d.total_seconds())
+    if s < 7200:
+        return t("events.minutes", m=fmt.count(int(s // 60)))
+    if s < 172800:
+        return t("events.hours", h=fmt.number(s / 3600))
+    return t("events.days", d=fmt.count(int(s // 86400)))
+
+
+def left_text(c: ev.Clock) -> str:
+    return t("events.over", t=span(c.remaining)) if c.late else t("events.left", t=span(c.remaining))
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def load_open_cases(scope_code: str, username: str, under_path: str | None, kinds: tuple[str, ...],
+                    tiers: tuple[str, ...], escalated: bool, now: datetime, limit: int) -> list[ev.OpenCase]:
+    """Cache key: the user's scope and every filter; cleared after each write."""
+    with session_scope() as s:
+        return ev.open_cases(session=s, user=username, now=now, kinds=kinds, tiers=tiers or None,
+                             escalated_only=escalated, under_path=under_path, limit=limit)
+
+
+def case_table(rows: list[ev.OpenCase]) -> None:
+    C = {k: t(f"events.col.{k}") for k in ("code", "kind", "tier", "grid", "category", "started", "due", "left",
+                                             "escalation")}
+    table = pd.DataFrame([{
+        C["code"]: r.code, C["kind"]: t(f"events.kind.{r.kind}"), C["tier"]: t(f"events.tier.{r.tier}"),
+        C["left"]: left_text(r.clock), C["due"]: ts(r.clock.due_at),
+        C["escalation"]: t(f"events.escalation.{r.clock.escalation}") if r.clock.escalation else "",
+        C["grid"]: r.grid_name_zh if lang() == "zh" else (r.grid_name_en or r.grid_name_zh),
+        C["category"]: t_opt(f"events.cat.{r.category}", "events.cat.other") if r.kind == "event"
+        else t("events.cat.hazard"),
+        C["started"]: ts(r.started_at),
+    } for r in rows])
+    late = [r.clock.late for r in rows]
+    near = [r.clock.near for r in rows]
+
+    def paint(row: pd.Series) -> list[str]:
+        bg = RED if late[row.name] else AMBER if near[row.name] else None
+        hot = {C["left"], C["due"], C["escalation"]}
+        return [f"background-color: {bg}; font-weight: 600" if bg and col in hot else "" for col in row.index]
+
+    st.dataframe(table.style.apply(paint, axis=1), hide_index=True, width="stretch",
+                 height=min(36 + 35 * len(rows), 387), column_config={C["code"]: st.column_config.TextColumn(pinned=True)})
+    st.caption(t("events.legend"))
