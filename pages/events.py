@@ -133,11 +133,20 @@ def do_rectify(hazard_id: int, code: str, seen: int) -> None:
     cases.load_open_cases.clear()
 
 
+def grid_name(case: ev.OpenCase) -> str:
+    return case.grid_name_zh if lang() == "zh" else (case.grid_name_en or case.grid_name_zh)
+
+
 def event_detail(case: ev.OpenCase) -> None:
     with session_scope() as s:
         e = ev.get_event(session=s, user=user.username, event_id=case.id)
         steps = ev.event_history(session=s, user=user.username, event_id=case.id)
         s.expunge(e)
+    st.subheader(e.code)
+    st.caption(t("events.facts", tier=t(f"events.tier.{e.tier}"), grid=grid_name(case),
+                 category=t_opt(f"events.cat.{e.category}", "events.cat.other"),
+                 channel=t(f"events.channel.{e.channel}"), created=cases.ts(e.created_at), due=cases.ts(e.due_at),
+                 left=cases.left_text(case.clock)))
     if e.description:
         st.text(e.description)
     st.dataframe(pd.DataFrame([{
@@ -159,6 +168,9 @@ def hazard_detail(case: ev.OpenCase) -> None:
     with session_scope() as s:
         h = ev.get_hazard(session=s, user=user.username, hazard_id=case.id)
         s.expunge(h)
+    st.subheader(h.code)
+    st.caption(t("events.hazard_facts", tier=t(f"events.tier.{case.tier}"), grid=grid_name(case),
+                 created=cases.ts(h.found_at), due=cases.ts(h.due_at), left=cases.left_text(case.clock)))
     if h.description:
         st.text(h.description)
     st.caption(f"{t('events.handler')}: {t(f'events.handler.{h.handler}')}"
@@ -180,7 +192,7 @@ if last:
 if CAN_ACT:
     report_forms()
 
-c_unit, c_kind, c_tier, c_esc = st.columns([3, 2, 3, 2], vertical_alignment="bottom")
+c_unit, c_kind, c_tier, c_esc = st.columns([3, 2.6, 2.6, 1.8], vertical_alignment="bottom")
 with c_unit:
     unit = unit_picker(user, max_level="community")
 kinds = c_kind.multiselect(t("events.filter.kind"), ("event", "hazard"), default=["event", "hazard"],

@@ -163,9 +163,18 @@ COLUMNS = {
     "privacy_complaint": ("id", "code", "received_at", "channel", "org_unit_id", "household_id", "summary", "status",
                           "start_due_at", "close_due_at", "started_at", "closed_at", "result", "handler_id",
                           "version"),
+    "grid_event": ("id", "code", "client_token", "grid_id", "household_id", "channel", "tier", "category",
+                   "description", "status", "created_at", "due_at", "responded_at", "response_seconds", "resolved_at",
+                   "confirmed_at", "reporter_id", "assignee_id", "department", "rating", "feedback", "version",
+                   "created_month"),
+    "grid_event_step": ("id", "event_id", "at", "user_id", "username", "action", "from_status", "to_status", "note"),
+    "hazard": ("id", "code", "client_token", "grid_id", "household_id", "visit_id", "item_code", "level",
+               "description", "handler", "department", "status", "found_at", "due_at", "rectified_at",
+               "rectify_seconds", "evidence", "recorded_by", "version", "found_month"),
 }
 FLUSH_ORDER = ("org_unit", "grid_assignment", "app_user", "household", "resident", "risk_change", "visit",
-               "visit_answer", "appointment", "need", "need_event", "spot_check", "veto_event", "privacy_complaint")
+               "visit_answer", "appointment", "need", "need_event", "spot_check", "veto_event", "privacy_complaint",
+               "grid_event", "grid_event_step", "hazard")
 RECENT_DAYS = 21  # visit answers, appointments and need histories are generated for the last weeks only
 
 
@@ -1049,6 +1058,141 @@ class _Gen:
                 unit.id, None, summary, status, _ts(start_due), _ts(close_due), _ts(started), _ts(closed), result,
                 admin_id if started else None, 1))
 
+    def grid_events(self) -> None:
+        """Grid events and hazards of the last year on their clocks (issue 14): about three events
+        and one hazard per grid and month; better districts answer in time more often; a few of the
+        last two days' events and hazards are still open, so the Events screen has a backlog. Drawn
+        from a random stream of their own, so the rest of the city does not change with them."""
+        from data_access.fieldwork.events import DEFAULT_LIMITS_MIN
+
+        rng = random.Random(self.seed * 7919 + 14)
+        lim = {k: timedelta(minutes=v) for k, v in DEFAULT_LIMITS_MIN.items()}
+        first = max(self.cutoff - timedelta(days=365), datetime.combine(START, time(0)))
+        span = (self.cutoff - first).total_seconds()
+        if span <= 0:
+            return
+        months = span / (30.44 * 86400)
+        tiers, tier_w = zip(*EVENT_TIERS_W, strict=True)
+        cats, cat_w = zip(*EVENT_CATEGORIES_W, strict=True)
+        chans, chan_w = zip(*EVENT_CHANNELS_W, strict=True)
+        n_ev = n_hz = 0
+
+        def when() -> datetime:
+            day = first + timedelta(seconds=rng.uniform(0, span))
+            return day.replace(hour=rng.choice(EVENT_HOURS), minute=rng.randrange(60), second=0)
+
+        def count(mean: float) -> int:
+            return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+
+        for g in self.grids:
+            q = self.traj[g.district_ix].q
+            for _ in range(count(3.0 * months * self.fraction)):
+                created = when()
+                if created >= self.cutoff:
+                    continue
+                tier = rng.choices(tiers, weights=tier_w)[0]
+                due = created + lim[tier]
+                cat = rng.choices(cats, weights=cat_w)[0]
+                responded = resolved = confirmed = rating = None
+                r = rng.random()
+                if r < 0.03:
+                    status = "withdrawn"
+                elif r < 0.05:
+                    status = "duplicate"
+                elif self.cutoff - created < timedelta(days=3) and rng.random() < 0.3:
+                    status = "open"  # the backlog: not yet answered
+                else:
+                    share = rng.uniform(0.15, 0.95) if rng.random() < 0.62 + 0.35 * q else 1 + rng.expovariate(1.2)
+                    responded = created + lim[tier] * share
+                    resolved = responded + timedelta(hours=rng.lognormvariate(math.log(5), 0.8))
+                    status = "accepted"
+                    if resolved < self.cutoff:
+                        status = "resolved"
+                        if self.cutoff - resolved > timedelta(days=1) and rng.random() < 0.75:
+                            status, confirmed = "confirmed", resolved + timedelta(hours=rng.uniform(2, 20))
+                            rating = rng.choices((5, 4, 3, 2), weights=(55, 30, 10, 5))[0]
+                    else:
+                        resolved = None
+                    if responded >= self.cutoff:
+                        responded, status = None, "open"
+                    if confirmed is not None and confirmed >= self.cutoff:
+                        confirmed, status, rating = None, "resolved", None
+                n_ev += 1
+                self._event(n_ev, g, tier, cat, rng.choices(chans, weights=chan_w)[0], rng.choice(EVENT_TEXTS[cat]),
+                            status, created, due, responded, resolved, confirmed, rating)
+            for _ in range(count(0.8 * months * self.fraction)):
+                found = when()
+                if found >= self.cutoff:
+                    continue
+                level = "major" if rng.random() < 0.15 else "general"
+                limit = lim[f"hazard_{level}"]
+                rectified = evidence = None
+                if self.cutoff - found < timedelta(days=2) and rng.random() < 0.3:
+                    status = "open"
+                else:
+                    share = rng.uniform(0.2, 0.95) if rng.random() < 0.7 + 0.25 * q else 1 + rng.expovariate(2.0)
+                    rectified = found + limit * share
+                    status = "rectified"
+                    if rectified >= self.cutoff:
+                        rectified, status = None, "open"
+                    else:
+                        evidence = rng.choice(HAZARD_EVIDENCE)
+                officer = level == "major" or rng.random() < 0.2
+                n_hz += 1
+                self._hazard(n_hz, g, level, rng.choice(HAZARD_TEXTS[level]), officer,
+                             rng.choice(HAZARD_DEPARTMENTS) if officer else None, status, found, found + limit,
+                             rectified, evidence)
+            if g.officer_username == "officer":  # the demo officer always has a backlog to show
+                for k, (tier, hours, cat, channel) in enumerate(DEMO_OFFICER_BACKLOG):
+                    created = self.cutoff - timedelta(hours=hours)
+                    if created >= datetime.combine(START, time(0)):
+                        self._event(n_ev + k + 1, g, tier, cat, channel, EVENT_TEXTS[cat][0], "open", created,
+                                    created + lim[tier], None, None, None, None)
+                found = self.cutoff - timedelta(hours=20)
+                if found >= datetime.combine(START, time(0)):
+                    self._hazard(n_hz + 1, g, "major", HAZARD_TEXTS["major"][0], True, HAZARD_DEPARTMENTS[2], "open",
+                                 found, found + lim["hazard_major"], None, None)
+                n_ev += len(DEMO_OFFICER_BACKLOG)
+                n_hz += 1
+
+    def _event(self, n: int, g: Unit, tier: str, cat: str, channel: str, text_: str, status: str, created: datetime,
+               due: datetime, responded: datetime | None, resolved: datetime | None, confirmed: datetime | None,
+               rating: int | None) -> None:
+        eid = self.next_id("grid_event")
+        self.w.add("grid_event", (
+            eid, f"E{created:%Y%m%d}-{n:06d}", None, g.id, None, channel, tier, cat, text_, status, _ts(created),
+            _ts(due), _ts(responded), int((responded - created).total_seconds()) if responded else None,
+            _ts(resolved), _ts(confirmed), g.officer_id, g.officer_id, None, rating, None, 1,
+            created.year * 100 + created.month))
+        if created >= self.recent:
+            self._event_steps(eid, g, status, created, responded, resolved, confirmed)
+
+    def _hazard(self, n: int, g: Unit, level: str, text_: str, officer: bool, department: str | None, status: str,
+                found: datetime, due: datetime, rectified: datetime | None, evidence: str | None) -> None:
+        self.w.add("hazard", (
+            self.next_id("hazard"), f"H{found:%Y%m%d}-{n:06d}", None, g.id, None, None, None, level, text_,
+            "officer" if officer else "grid_worker", department, status, _ts(found), _ts(due), _ts(rectified),
+            int((rectified - found).total_seconds()) if rectified else None, evidence, g.officer_id, 1,
+            found.year * 100 + found.month))
+
+    def _event_steps(self, eid: int, g: Unit, status: str, created: datetime, responded: datetime | None,
+                     resolved: datetime | None, confirmed: datetime | None) -> None:
+        """The history rows of a recent event (the steps data_access.fieldwork.events records)."""
+        steps = [("create", created, None, "open", None)]
+        if status in ("withdrawn", "duplicate"):
+            steps.append(("withdraw" if status == "withdrawn" else "mark_duplicate",
+                          created + timedelta(minutes=3), "open", status, "误报" if status == "withdrawn" else "重复上报"))
+        if responded is not None:
+            steps.append(("accept", responded, "open", "accepted", None))
+        if resolved is not None:
+            steps.append(("resolve", resolved, "accepted", "resolved", "已到场处置完毕"))
+        if confirmed is not None:
+            steps.append(("confirm", confirmed, "resolved", "confirmed", "回访确认"))
+        for action, at, frm, to, note in steps:
+            if at < self.cutoff:
+                self.w.add("grid_event_step", (self.next_id("grid_event_step"), eid, _ts(at), g.officer_id,
+                                               g.officer_username, action, frm, to, note))
+
     def milestones(self) -> dict[str, str]:
         rng = self.rng
         rows = self.conn.exec_driver_sql("SELECT code, due FROM milestone ORDER BY due, code").all()
@@ -1081,6 +1225,30 @@ class _Gen:
                 {"s": status, "e": evidence, "n": note, "d": done_on, "o": self.city.id, "c": c})
         return out
 
+
+EVENT_TIERS_W = (("emergency", 5), ("urgent", 25), ("general", 70))
+EVENT_CATEGORIES_W = (("dispute", 30), ("public_order", 15), ("fire_safety", 10), ("traffic", 10),
+                      ("missing_person", 3), ("help_request", 15), ("fraud", 7), ("environment", 7), ("other", 3))
+EVENT_CHANNELS_W = (("grid_worker", 55), ("resident", 20), ("officer", 10), ("hotline", 10), ("app", 5))
+EVENT_HOURS = (7, 8, 9, 9, 10, 10, 11, 14, 15, 15, 16, 17, 19, 20, 21, 22)
+EVENT_TEXTS = {
+    "dispute": ("邻里因楼道堆物发生争执", "租户与房东因押金纠纷", "楼上漏水引发邻里矛盾", "停车位占用纠纷"),
+    "public_order": ("小区门口有人聚集喧哗", "夜间烧烤摊噪音扰民", "可疑人员在小区徘徊"),
+    "fire_safety": ("楼道电动车充电", "消防通道被杂物堵塞", "私拉电线给电动车充电"),
+    "traffic": ("路口车辆乱停影响通行", "小区出入口车辆拥堵", "学校门口接送车辆堵塞"),
+    "missing_person": ("老人外出未归，家属求助", "儿童在小区走失"),
+    "help_request": ("独居老人摔倒求助", "居民钥匙反锁求助", "残障人士需要帮助出行"),
+    "fraud": ("居民接到冒充客服电话", "疑似网络刷单诈骗", "老人被推销保健品"),
+    "environment": ("垃圾清运不及时", "井盖缺失存在安全隐患", "路灯损坏"),
+    "other": ("居民反映其他问题",),
+}
+HAZARD_TEXTS = {
+    "general": ("楼道堆放杂物", "电动车在楼道充电", "防盗门门禁损坏", "灭火器过期"),
+    "major": ("燃气管道老化漏气", "群租房违规隔断", "电气线路老化存在火灾风险"),
+}
+HAZARD_EVIDENCE = ("已清理，照片存档", "已督促整改并复查", "已更换，复查合格", "网格员现场处置完毕")
+HAZARD_DEPARTMENTS = ("消防", "住建", "燃气公司", "市场监管", "街道")
+DEMO_OFFICER_BACKLOG = (("general", 5, "dispute", "grid_worker"), ("urgent", 26, "fire_safety", "resident"))
 
 BULK_TABLES = ("household", "resident", "visit", "need", "spot_check")
 
@@ -1130,6 +1298,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
                 g.build_field()
                 g.veto_events()
                 g.privacy_complaints(g.admin_id)
+                g.grid_events()
                 g.w.drain()
             finally:
                 g.w.close()

@@ -480,3 +480,19 @@ def test_privacy_complaints_include_an_overdue_one(city):
         clocks = [clock(c, now) for c in s.exec(select(PrivacyComplaint)).all()]
     assert len(clocks) >= 3
     assert any(c.start_overdue or c.close_overdue for c in clocks)
+
+
+def test_grid_events_and_hazards_tell_a_story(city):
+    """A year of events and hazards on their clocks: most answered in time, some late, a backlog of
+    open ones near as_of (the demo officer's grid always has some), nothing on or after as_of."""
+    eng, _res = city
+    n = one(eng, "SELECT COUNT(*) FROM grid_event")
+    late = one(eng, "SELECT COUNT(*) FROM grid_event WHERE responded_at > due_at")
+    in_time = one(eng, "SELECT COUNT(*) FROM grid_event WHERE responded_at <= due_at")
+    assert n > 1000 and 0 < late < in_time
+    assert one(eng, "SELECT COUNT(*) FROM grid_event WHERE status = 'open'") > 0
+    assert one(eng, "SELECT COUNT(*) FROM grid_event e JOIN app_user u ON u.scope_id = e.grid_id "
+                    "WHERE u.username = 'officer' AND e.status = 'open'") >= 2
+    assert one(eng, "SELECT COUNT(*) FROM hazard WHERE rectified_at > due_at") > 0
+    assert one(eng, "SELECT COUNT(*) FROM hazard WHERE status = 'rectified' AND evidence IS NULL") == 0
+    assert one(eng, "SELECT COUNT(*) FROM grid_event WHERE created_at >= '2026-11-25'") == 0

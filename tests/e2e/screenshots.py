@@ -31,12 +31,12 @@ OUT = ROOT / "docs" / "screenshots"
 EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {
     "district_leader": [("/map", "map"), ("/report", "report"), ("/gaps", "gaps"),
                         ("/needs?deadline=overdue", "needs"), ("/special_groups", "special_groups"),
-                        ("/complaints", "complaints")],
+                        ("/complaints", "complaints"), ("/events", "events")],
     "city_leader": [("/gaps", "gaps")],
     "coordinator": [("/milestones", "milestones"), ("/pilot", "pilot")],
     "admin": [("/admin_users", "admin_users"), ("/audit", "audit"), ("/account", "account")],
     # the officer's login lands on 我的任务, so the overview is shot explicitly too
-    "officer": [("/map", "map"), ("/needs", "needs"), ("/my_work", "my_work"),
+    "officer": [("/map", "map"), ("/needs", "needs"), ("/my_work", "my_work"), ("/events", "events"),
                 ("/log_visit?household=H0000001", "log_visit"), ("/overview", "overview")],
 }
 
