@@ -27,6 +27,8 @@ LIMIT = 500
 FLASH = "events_flash"
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 CAN_ACT = user.role in ev.EVENT_ROLES
+# reporting picks a grid: officers and district leaders (a city-wide list of every grid is no form)
+CAN_REPORT = user.role in ("officer", "district_leader")
 TIERS = EVENT_TIERS + tuple(ev.hazard_tier(level) for level in HAZARD_LEVELS)
 
 
@@ -189,7 +191,7 @@ st.caption(t("events.caption"))
 last = st.session_state.pop(FLASH, None)
 if last:
     getattr(st, last[0])(last[1])
-if CAN_ACT:
+if CAN_REPORT:
     report_forms()
 
 c_unit, c_kind, c_tier, c_esc = st.columns([3, 2.6, 2.6, 1.8], vertical_alignment="bottom")

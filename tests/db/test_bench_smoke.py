@@ -17,7 +17,7 @@ def test_benchmarks_run_at_small_scale_and_write_json(tmp_path):
     env = {**os.environ, "BENCH_SCALE": "S", "BENCH_REPEATS": "1", "BENCH_RESULTS": str(tmp_path),
            "APP_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
     env.pop("DATABASE_URL", None)
-    proc = subprocess.run([sys.executable, "-m", "bench", "kpis", "map", "officer"], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", "bench", "kpis", "map", "officer", "events"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     kpis = json.loads((tmp_path / "kpis.json").read_text())
@@ -28,5 +28,7 @@ def test_benchmarks_run_at_small_scale_and_write_json(tmp_path):
     assert officer["visits_written"] == officer["submitted"] == 1
     for crew in officer["concurrent_submit"].values():  # four officers at once: nothing lost, nothing refused
         assert crew["errors"] == [] and crew["officers"] >= 2 and crew["submitted"] == crew["officers"] * 5
+    events = json.loads((tmp_path / "events.json").read_text())
+    assert "error" not in events and events["events_written"] == events["submitted"] == 1
     mp = json.loads((tmp_path / "map.json").read_text())
     assert "error" not in mp and mp["city"]["payload_bytes"] > 0
