@@ -10,19 +10,18 @@ init_lang()  # session state and URL only: nothing is drawn before the page conf
 st.set_page_config(page_title=t("app.title"), page_icon=brand.icon(), layout="wide",
                    initial_sidebar_state="expanded")
 auth.apply_secrets()
-auth.ensure_db()
-
 side_user, side_lang, side_logout, side_cookie = (st.sidebar.container() for _ in range(4))
-with side_cookie:  # the cookie component renders here, out of the page's way
-    authenticator = auth.authenticator()
+with errors.database_guard():  # the database restarting or down: one translated message, no traceback
+    auth.ensure_db()
+    with side_cookie:  # the cookie component renders here, out of the page's way
+        authenticator = auth.authenticator()
 
-
-user = auth.current_user()
-if (user is None and auth.signed_in_username()) or (user is not None and auth.cookie_revoked(authenticator,
-                                                                                              user.username)):
-    # signed in with a stale cookie, deactivated since, or by a cookie from before a sign-out
-    authenticator.logout(location="unrendered")
-    user = None
+    user = auth.current_user()
+    if (user is None and auth.signed_in_username()) or (user is not None and auth.cookie_revoked(authenticator,
+                                                                                                  user.username)):
+        # signed in with a stale cookie, deactivated since, or by a cookie from before a sign-out
+        authenticator.logout(location="unrendered")
+        user = None
 
 if user is not None:
     if st.session_state.pop("_set_auth_cookie", False):

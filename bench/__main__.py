@@ -26,6 +26,7 @@ BENCHES = {
     "map": "bench.bench_map",
     "render": "bench.bench_render",
     "events": "bench.bench_events",
+    "load": "bench.bench_load",
 }
 
 

@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--if-empty", action="store_true", help="do nothing when data already exists")
     sub.add_parser("rebuild-rollups", help="recompute rollups from raw records")
     sub.add_parser("verify-audit", help="check the audit log hash chain")
+    sp = sub.add_parser("backup", help="write a consistent copy of the database into DIR (pg_dump / SQLite backup)")
+    sp.add_argument("dir")
+    sp = sub.add_parser("restore", help="replace the database's contents with the backup in DIR")
+    sp.add_argument("dir")
+    sp.add_argument("--force", action="store_true", help="restore even if the backup was taken under another key")
     args = p.parse_args(argv)
 
     from data_access.core.db import migrate
@@ -42,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         from data_access.demo.city import cli_demo
 
         return cli_demo(scale=args.scale, seed=args.seed, as_of=args.as_of, if_empty=args.if_empty)
+    if args.cmd == "backup":
+        from data_access.core.backup import cli_backup
+
+        return cli_backup(args.dir)
+    if args.cmd == "restore":
+        from data_access.core.backup import cli_restore
+
+        return cli_restore(args.dir, force=args.force)
     if args.cmd == "rebuild-rollups":
         from data_access.analytics import rollups
         from data_access.core.db import session_scope

@@ -30,6 +30,7 @@ with c_ind:
     ind = g.indicator_picker(indicators)  # ?indicator=, default info accuracy
 g.breadcrumb_bar(g.breadcrumb(user.scope, unit, g.ancestors(unit.code)), g.go_to)
 st.caption(f":material/event: {t('overview.data_date', date=fmt.day(today))}")
+kpi.freshness_caption()
 
 if today < phase.start:
     st.info(t("overview.phase_not_started", start=fmt.day(phase.start)))

@@ -7,14 +7,21 @@ import streamlit as st
 
 from data_access.core.clock import now_local
 from data_access.core.db import session_scope
-from data_access.core.errors import ConcurrentEdit, FormInvalid, NotFound, PermissionDenied, ValidationError
+from data_access.core.errors import (
+    ConcurrentEdit,
+    DatabaseError,
+    FormInvalid,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from data_access.fieldwork import needs as needs_mod
 from data_access.fieldwork import visit_form as vf
 from data_access.fieldwork.derive import is_night
 from data_access.fieldwork.models import CATEGORIES
 from ui import visit_form as form
 from ui.auth import require, roles_for
-from ui.errors import by_field, message
+from ui.errors import by_field, db_problem, message
 from ui.i18n import need_category_label, risk_label, t
 
 user = require(roles=roles_for("log_visit"))  # officers only; stops here otherwise
@@ -118,8 +125,23 @@ def changed() -> None:
         ss["lv_draft_error"] = None
     except (ValidationError, PermissionDenied, NotFound) as exc:
         ss["lv_draft_error"] = message(exc)
+    except DatabaseError as exc:
+        refused(exc, data, "lv_draft_error")
+        return
+    ss.pop("lv_unsaved", None)
     if ss.get("lv_errors"):  # fixed fields lose their message at once
         ss["lv_errors"] = by_field(_validate(data, now_local()))
+
+
+def refused(exc: DatabaseError, data: vf.VisitInput, slot: str) -> None:
+    """The database is restarting, unreachable, full or read-only (else ``exc`` is raised again): the
+    message goes to ``slot`` and the entries, with their client token, are kept in the session apart
+    from the widgets — a run that fails before drawing the form makes Streamlit drop the widgets'
+    values, and the next run that draws it restores them."""
+    if not db_problem(exc):
+        raise exc
+    ss[slot] = message(exc)
+    ss["lv_unsaved"] = {"hid": ss["lv"]["hid"], "draft": data.to_dict(), "msg": ss[slot]}
 
 
 def add_need() -> None:
@@ -138,8 +160,12 @@ def submit() -> None:
         return
     now = now_local()
     data = gather()
-    errors = _validate(data, now)  # before anything is written
     ss["lv_top_error"] = None
+    try:
+        errors = _validate(data, now)  # before anything is written
+    except DatabaseError as exc:
+        refused(exc, data, "lv_top_error")
+        return
     if errors:
         ss["lv_errors"] = by_field(errors)
         ss["lv_top_error"] = t("logv.fix_errors", n=len(errors))
@@ -157,6 +183,12 @@ def submit() -> None:
     except (PermissionDenied, ConcurrentEdit, NotFound, ValidationError) as exc:
         ss["lv_top_error"] = message(exc)
         return
+    except DatabaseError as exc:
+        # the transaction is rolled back whole; the kept token makes a resubmit write the visit
+        # exactly once (also when this commit did reach the database and only its answer was lost)
+        refused(exc, data, "lv_top_error")
+        return
+    ss.pop("lv_unsaved", None)
     ss["lv_result"] = result
     form.load_work.clear()
     if not res.created:  # this draft had been submitted already (e.g. from another laptop)
@@ -223,7 +255,11 @@ if hit is None:
 items = form.form_items()
 ss["lv_hit"] = hit
 ss["lv_bookings"] = form.bookings(user.username, hit.id)
-if ss.get("lv", {}).get("hid") != hit.id:
+unsaved = ss.get("lv_unsaved")
+if unsaved and unsaved["hid"] == hit.id and ss.get("lv", {}).get("hid") == hit.id and P("date") not in ss:
+    start_form(hit, unsaved["draft"], items, now)  # widgets dropped by a failed run: the entries come back
+    ss["lv_top_error"] = unsaved["msg"]
+elif ss.get("lv", {}).get("hid") != hit.id:
     with session_scope() as s:
         draft = vf.load_draft(session=s, user=user.username, draft_key=draft_key(hit.id))
     start_form(hit, draft, items, now)

@@ -10,8 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.core.clock import now_local, today_local
-from data_access.core.db import get_engine, session_scope
-from data_access.core.settings import get_settings
+from data_access.core.db import read_engine, session_scope
 from data_access.fieldwork.grid_detail import GridDetail, grid_detail
 from data_access.org import users
 from data_access.org.models import OrgUnit
@@ -33,7 +32,7 @@ MAP_HEIGHT = 560
 
 @st.cache_data(ttl=5, show_spinner=False)
 def load_plan(scope_code: str, unit_code: str) -> md.LevelPlan | None:
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
@@ -45,7 +44,7 @@ def load_plan(scope_code: str, unit_code: str) -> md.LevelPlan | None:
 @st.cache_data(ttl=5, show_spinner=False)
 def load_map(scope_code: str, unit_code: str, level: str, period: str, as_of: date) -> md.MapData | None:
     """Features and KPIs, keyed by the user's scope (an entry never serves another scope)."""
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
@@ -55,7 +54,7 @@ def load_map(scope_code: str, unit_code: str, level: str, period: str, as_of: da
 
 @st.cache_data(ttl=5, show_spinner=False)
 def load_detail(scope_code: str, grid_id: int, as_of: datetime) -> GridDetail | None:
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         row = s.get(OrgUnit, grid_id)
         grid = users.unit_by_code(session=s, code=row.code) if row is not None else None
@@ -236,6 +235,7 @@ deck, rows = md.build(data, ind.code, shown_colour, lang=lang(), text_of=_tip(in
 st.caption(f":material/event: {t('map.data_date', date=fmt.day(today))} · "
            + t("map.shown" if level == "grid" else "map.shown_drill", n=fmt.count(len(data.features)),
                level=t(f"level.{level}")))
+kpi.freshness_caption()
 event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT,
                         key=f"map_deck_{unit.code}_{level}_{lang()}")
 _legend(shown_colour, ind.direction)

@@ -6,8 +6,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from data_access.core.clock import today_local
-from data_access.core.db import get_engine, session_scope
-from data_access.core.settings import get_settings
+from data_access.core.db import read_engine, session_scope
 from data_access.org import users
 from ui import charts, kpi
 from ui import format as fmt
@@ -25,7 +24,7 @@ def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date) -> 
     unit's target (own, nearest ancestor's or the city default) and the ``baseline``."""
     from metrics.service import monthly_series, phase_targets
 
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         u = users.unit_by_code(session=s, code=unit_code)
         if scope is None or u is None or not users.in_scope(scope, u):
@@ -50,6 +49,7 @@ with c_phase:
     phase = phase_picker(phases, today)  # ?phase=, default the phase containing today
 with c_date:
     st.markdown(f":material/event: {t('overview.data_date', date=fmt.day(today))}")
+kpi.freshness_caption()
 
 if today < phase.start:
     st.info(t("overview.phase_not_started", start=fmt.day(phase.start)))

@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_access.core.clock import today_local
-from data_access.core.db import get_engine, session_scope
-from data_access.core.settings import get_settings
+from data_access.core.db import read_engine, session_scope
 from data_access.programme import milestones as ms
 from metrics.pilot_effect import did
 from metrics.service import phase_targets
@@ -31,7 +30,7 @@ def load_pilot(scope_code: str, as_of: date) -> dict:
     (``targets``: ``metrics.service.phase_targets``), for the step line."""
     a = charts.month_of(as_of)
     last = charts.month_of(date(as_of.year, as_of.month, 1) - timedelta(days=1))
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         groups = ms.scope_groups(session=s, scope_code=scope_code)
         rows = []
         if groups == {ms.PILOT, ms.REST}:
@@ -85,6 +84,7 @@ if not data["rows"] or data["last_month"] is None:
 data_day = charts.month_start(data["last_month"]) + pd.offsets.MonthEnd(0)
 data_date_text = t("pilot.data_date", date=fmt.day(data_day.date()))
 st.caption(data_date_text)
+kpi.freshness_caption()
 ind_rows = {i.code: i for i in indicators}
 names = {code: (name_of(ind_rows[code]) if code in ind_rows else code) for code in ms.PILOT_INDICATORS}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import export, report
+from ui import export, kpi, report
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.i18n import lang, name_of, t
@@ -21,6 +21,7 @@ with c_month:
     month = report.month_picker(now.date())  # ?month=YYYY-MM, default the last complete month
 with c_date:
     st.markdown(f":material/event: {t('report.data_date', date=fmt.day(now.date()))}")
+kpi.freshness_caption()
 
 if report.month_start(month) > now.date():
     st.info(t("report.future_month"))

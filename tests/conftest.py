@@ -115,5 +115,17 @@ def use_db(monkeypatch, db_url):
     reset_settings()
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright, one per test worker (browser and cluster tests)."""
+    from e2e.e2e_server import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_TMP, ignore_errors=True)

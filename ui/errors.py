@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -52,8 +53,33 @@ def code_message(code: str, params: dict | None = None) -> str:
     return text.format_map(_Params({k: _param(v) for k, v in (params or {}).items()}))
 
 
+# SQLSTATE classes/codes and SQLite messages of a database that is up but refuses to write
+_READ_ONLY_STATES = ("25006", "53100", "53")  # read_only_sql_transaction, disk_full, insufficient resources
+_READ_ONLY_TEXT = ("readonly database", "read-only", "disk is full", "no space left", "disk full")
+
+
+def db_problem(err: BaseException) -> str | None:
+    """``"db_read_only"`` (disk full, read-only database or standby), ``"db_unavailable"`` (the
+    connection failed or was cut: a restart, an outage) or None for any other error."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(err, DBAPIError):
+        return None
+    orig = err.orig
+    state = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
+    text = str(orig).lower()
+    if state.startswith(_READ_ONLY_STATES) or any(x in text for x in _READ_ONLY_TEXT):
+        return "db_read_only"
+    if err.connection_invalidated or isinstance(err, OperationalError | InterfaceError):
+        return "db_unavailable"
+    return None
+
+
 def message(err: BaseException) -> str:
-    """The user's-language message for a service error."""
+    """The user's-language message for a service error (or a database outage, ``db_problem``)."""
+    problem = db_problem(err)
+    if problem:
+        return t(f"error.{problem}")
     if isinstance(err, FormInvalid):
         return " ".join(dict.fromkeys(message(e) for e in err.errors))
     if isinstance(err, ValidationError | PermissionDenied | InvalidTransition):
@@ -76,6 +102,20 @@ def by_field(err: FormInvalid | Iterable[ValidationError]) -> dict[str, list[str
     return dict(out)
 
 
+@contextmanager
+def database_guard() -> Iterator[None]:
+    """Around the app frame's own queries (sign-in, the user): a database that is restarting or down
+    shows one message in the user's language and stops the run, instead of a traceback."""
+    try:
+        yield
+    except Exception as exc:
+        if not db_problem(exc):
+            raise
+        log.warning("database problem: %s", exc)
+        st.error(t("error.db_unavailable_page"), icon=":material/cloud_off:")
+        st.stop()
+
+
 def run_page(page) -> None:
     """Run the page ``st.navigation`` selected. An unexpected error shows one message in the
     user's language with a short reference, and its traceback goes to the server log under that
@@ -83,7 +123,11 @@ def run_page(page) -> None:
     ``st.stop``/``st.rerun`` are not errors (BaseException) and pass through."""
     try:
         page.run()
-    except Exception:
+    except Exception as exc:
+        if db_problem(exc):  # a restart or an outage of the database: no reference needed
+            log.warning("page %r: database problem: %s", getattr(page, "url_path", page), exc)
+            st.error(t("error.db_unavailable_page"), icon=":material/cloud_off:")
+            return
         ref = secrets.token_hex(4)
         log.exception("page %r failed; reference %s", getattr(page, "url_path", page), ref)
         st.error(t("error.page_failed", ref=ref), icon=":material/error:")

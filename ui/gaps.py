@@ -13,8 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from data_access.core.db import get_engine, session_scope
-from data_access.core.settings import get_settings
+from data_access.core.db import read_engine, session_scope
 from data_access.org.models import OrgUnit
 from data_access.org.users import UnitRef, in_scope
 from data_access.programme.catalog import IndicatorRow
@@ -110,7 +109,7 @@ def ancestors(unit_code: str) -> tuple[UnitRef, ...]:
     """``unit_code`` and every unit above it (from the materialised path), top first."""
     from data_access.org import users
 
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         unit = users.unit_by_code(session=s, code=unit_code)
         if unit is None:
             return ()

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from data_access.core.db import get_engine, session_scope
-from data_access.core.settings import get_settings
+from data_access.core.db import get_engine, read_engine, replica_lag_s, session_scope
+from data_access.core.settings import TIMEZONE, get_settings
 from data_access.org import users
 from data_access.programme import catalog
 from data_access.programme.catalog import IndicatorRow, PhaseRow
@@ -37,7 +38,7 @@ class OverviewData:
 @st.cache_data(ttl=60, show_spinner=False)
 def reference(url: str | None = None) -> tuple[tuple[PhaseRow, ...], tuple[IndicatorRow, ...]]:
     """Phases and the indicator registry (rarely change; a minute of cache)."""
-    with session_scope(get_engine(url or get_settings().database_url)) as s:
+    with session_scope(get_engine(url) if url else read_engine()) as s:
         return tuple(catalog.phases(session=s)), tuple(catalog.indicators(session=s))
 
 
@@ -52,7 +53,7 @@ def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> 
     from metrics.definitions import DEFAULT_WEIGHTS
     from metrics.service import compute_kpis
 
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
@@ -61,6 +62,30 @@ def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> 
         weights = setting(s, "score_weights", DEFAULT_WEIGHTS) or DEFAULT_WEIGHTS
         kids = users.children(session=s, parent=unit)
     return OverviewData(kpis=tuple(kpis), weights={k: float(v) for k, v in weights.items()}, children=tuple(kids))
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def _replica_lag(url: str) -> float | None:
+    try:
+        return replica_lag_s(get_engine(url))
+    except Exception:  # replica down: the caption says so, the page's own query reports the error
+        return None
+
+
+def freshness_caption() -> None:
+    """"数据截至 …" on the dashboards when they read from a replica (DATABASE_READ_URL): the wall-clock
+    time the replica's data has reached (now minus its replay lag; the dashboards' 5-second cache
+    comes on top)."""
+    url = get_settings().database_read_url
+    if not url:
+        return
+    lag = _replica_lag(url)
+    if lag is None:
+        st.caption(f":material/database: {t('freshness.unknown')}")
+        return
+    at = datetime.now(ZoneInfo(TIMEZONE)) - timedelta(seconds=lag)
+    st.caption(f":material/database: {t('freshness.as_of', time=at.strftime('%H:%M:%S'), lag=f'{lag:.0f}')}",
+               help=None)
 
 
 # --- formatting helpers --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from data_access.analytics.report_queries import (
 )
 from data_access.core import audit
 from data_access.core.clock import now_local
-from data_access.core.db import get_engine, session_scope
+from data_access.core.db import get_engine, read_engine, session_scope
 from data_access.core.settings import get_settings
 from data_access.org import users
 from metrics.report import ReportData, monthly_report
@@ -80,7 +80,7 @@ def load_report(scope_code: str, unit_code: str, month: int, as_of: datetime) ->
 
     Keyed by the user's scope as well as the unit; a 5-second ttl keeps new records visible.
     """
-    with session_scope(get_engine(get_settings().database_url)) as s:
+    with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):

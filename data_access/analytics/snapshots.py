@@ -107,9 +107,20 @@ def ensure(session: Session, months: Iterable[int], levels: dict[str, int]) -> s
     missing = [m for m in want if m not in have]
     if not missing or has_written(session):
         return have
-    bind = session.get_bind()
-    _store(bind.engine, missing, levels, cfg)
+    target = session.get_bind().engine
+    if _in_recovery(session):
+        # a read replica (DATABASE_READ_URL) cannot store: the primary does, and this read counts
+        # the months live until the replica has replayed them
+        from data_access.core.db import get_engine
+
+        target = get_engine()
+    _store(target, missing, levels, cfg)
     return stored()
+
+
+def _in_recovery(session: Session) -> bool:
+    conn = session.connection()
+    return conn.dialect.name == "postgresql" and bool(conn.execute(text("SELECT pg_is_in_recovery()")).scalar())
 
 
 def _store(engine, months: list[int], levels: dict[str, int], cfg: str) -> None:

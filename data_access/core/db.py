@@ -1,11 +1,12 @@
 """The one engine, sessions, and migrations (no Streamlit here: the CLI uses it too)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -38,8 +39,17 @@ def make_engine(url: str) -> Engine:
     # psycopg prepares a statement after 5 runs and PostgreSQL then may switch to a generic plan
     # that ignores the actual dates and units; the dashboards became 50–100 % slower after ten
     # page loads at L. Always plan with the actual parameters.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+    # Per process and database: DB_POOL_SIZE kept open, DB_MAX_OVERFLOW more under load. With N app
+    # replicas the primary sees up to N × (size + overflow) connections (the replica as many again
+    # when DATABASE_READ_URL is set): keep that under its max_connections (README, "Several app processes").
+    size, overflow = pool_limits()
+    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=overflow,
                          connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"})
+
+
+def pool_limits() -> tuple[int, int]:
+    """(pool size, max overflow) per engine: DB_POOL_SIZE (default 5) and DB_MAX_OVERFLOW (default 10)."""
+    return int(os.environ.get("DB_POOL_SIZE") or 5), int(os.environ.get("DB_MAX_OVERFLOW") or 10)
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -49,6 +59,29 @@ def get_engine(url: str | None = None) -> Engine:
     if eng is None:
         eng = _ENGINES[url] = make_engine(url)
     return eng
+
+
+def read_engine() -> Engine:
+    """The engine for the dashboards' reads: DATABASE_READ_URL (a PostgreSQL streaming replica) when
+    set, else the primary. Every write, and every screen that must read its own writes (forms,
+    casework, sign-in, admin), uses ``get_engine()`` — the primary."""
+    s = get_settings()
+    return get_engine(s.database_read_url or s.database_url)
+
+
+_LAG_SQL = text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0.0"
+    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0"
+    " ELSE GREATEST(0.0, EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()))::float8 END")
+
+
+def replica_lag_s(engine: Engine) -> float:
+    """Seconds the database behind ``engine`` is behind its primary: 0 for a primary (or SQLite) and
+    for a replica that has replayed all it received; else the age of the last replayed commit."""
+    if engine.url.get_backend_name() != "postgresql":
+        return 0.0
+    with engine.connect() as c:
+        return float(c.execute(_LAG_SQL).scalar_one() or 0.0)
 
 
 def dispose_engines() -> None:
@@ -85,5 +118,8 @@ def migrate(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if engine.url.get_backend_name() == "postgresql":
+            # app replicas starting together: one migrates, the others wait and then find head
+            conn.execute(text("SELECT pg_advisory_xact_lock(7160016)"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

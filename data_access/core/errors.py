@@ -7,6 +7,11 @@ well in both languages and tests can compare codes.
 """
 from __future__ import annotations
 
+# The database's own failures (an outage, a restart, a read-only or full disk), under the data
+# layer's name: pages catch this one type without importing SQLAlchemy (ui.errors.db_problem tells
+# the kinds apart).
+from sqlalchemy.exc import DBAPIError as DatabaseError  # noqa: F401
+
 
 class RecordError(ValueError):
     """A record breaks a rule (message names the field and the reason)."""

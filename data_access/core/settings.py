@@ -19,6 +19,7 @@ TIMEZONE = "Asia/Shanghai"
 class Settings:
     data_dir: Path
     database_url: str
+    database_read_url: str | None  # DATABASE_READ_URL: a streaming replica for the dashboards' reads
     secret_key: str | None  # APP_SECRET_KEY; if None a key file in data_dir is used
     cookie_key: str | None  # COOKIE_KEY for the login cookie; if None a key file is used
 
@@ -38,6 +39,7 @@ def get_settings() -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=url,
+        database_read_url=os.environ.get("DATABASE_READ_URL") or None,
         secret_key=os.environ.get("APP_SECRET_KEY") or None,
         cookie_key=os.environ.get("COOKIE_KEY") or None,
     )

@@ -15,13 +15,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
-from tiny_city import CHECKS, TODAY, UNITS, USERS, build_city
+from tiny_city import CHECKS, UNITS, USERS, serving
 
-from data_access.core import db as dbmod
-from data_access.core.settings import reset_settings
 from ui.auth import PAGES
 from ui.i18n import CATALOGUE
 
@@ -64,20 +61,8 @@ def matrix_env(tmp_path_factory, sqlite_template):
     """ONE tiny city for the whole matrix (pages only read here); caches cleared around it."""
     path = tmp_path_factory.mktemp("role-matrix") / "city.db"
     shutil.copy(sqlite_template, path)
-    url = f"sqlite:///{path}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DATABASE_URL", url)
-        mp.setenv("APP_FAKE_NOW", TODAY)
-        reset_settings()
-        dbmod.dispose_engines()
-        build_city(url)
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    with pytest.MonkeyPatch.context() as mp, serving(f"sqlite:///{path}", mp) as url:
         yield url
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        dbmod.dispose_engines()
-    reset_settings()
 
 
 def run_page(script: str, username: str | None) -> AppTest:

@@ -10,6 +10,8 @@ Spot checks in the deepening phase (2026): G1 4 checks / 3 accurate, G1B 1 / 0, 
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from data_access.core import db as dbmod
@@ -65,3 +67,27 @@ def build_city(url: str) -> None:
                     code=f"K-{grid}-{i}", household_id=h.id, grid_id=units[grid].id,
                     checked_on=date(2026, 2, 1 + i), accurate=i < ok))
     eng.dispose()
+
+
+@contextmanager
+def serving(url: str, mp) -> Iterator[str]:
+    """Point the app (DATABASE_URL, frozen 'today') at ``url``, build the tiny city there, and clear
+    Streamlit's caches and the engines around it; ``mp`` is a pytest MonkeyPatch."""
+    import streamlit as st
+
+    from data_access.core.settings import reset_settings
+
+    mp.setenv("DATABASE_URL", url)
+    mp.setenv("APP_FAKE_NOW", TODAY)
+    reset_settings()
+    dbmod.dispose_engines()
+    build_city(url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        yield url
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        dbmod.dispose_engines()
+        reset_settings()

@@ -6,7 +6,7 @@ server and the demo city are built once, on one worker.
 from __future__ import annotations
 
 import pytest
-from e2e_server import ExternalRequests, build_demo, launch, new_context, run_server
+from e2e_server import ExternalRequests, build_demo, new_context, run_server
 
 
 @pytest.fixture(scope="session")
@@ -16,16 +16,6 @@ def e2e_app(tmp_path_factory):
     build_demo(data_dir)
     with run_server(data_dir) as server:
         yield server
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

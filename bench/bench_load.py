@@ -1,0 +1,330 @@
+"""load: signed-in browser sessions through nginx against the `make cluster` topology.
+
+    BENCH_SCALE=S python -m bench load
+
+Starts the cluster of deploy/cluster.py in ``data/bench-cluster-<scale>`` (PostgreSQL primary +
+streaming replica, the demo city at BENCH_SCALE generated on first use and kept for reruns, app
+replicas, nginx), then for 3 replicas and for 1 replica (fresh app processes each time) signs in
+BENCH_LOAD_SESSIONS (default 50) browser sessions — one Chromium, one context each, all from
+127.0.0.1 — and lets them work for BENCH_LOAD_SECONDS (default 120):
+
+  * leaders (city, district, coordinator in turn): overview → gaps → map, 2–5 s apart;
+  * officers (o0001 … one per grid): open a household of their grid in 走访登记, answer the form,
+    submit, 2–5 s apart.
+
+Recorded: page time (navigation or submit until the page shows its content and the script is idle,
+measured in the browser) p50/p95 per page kind and overall, sign-in times, errors (an error alert
+on a page, a failed submit, a timeout), RSS per app replica before and after the sessions and
+the increase per session, and the streaming replica's lag sampled every second. The browser runs
+on the same machine as the servers, so its own rendering competes with them for the CPUs.
+Nothing asserts a time (the budget — 0 errors, p95 ≤ 3 s at 50 sessions — is compared in README).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IDLE = '[data-test-script-state="notRunning"]'
+LEADERS = (("city", "City#2026"), ("district", "District#2026"), ("coord", "Coord#2026"))
+OFFICER_PW = "Officer#2026"
+LEADER_PAGES = (("overview", "stMetricValue"), ("gaps", "stDataFrame"), ("map", "stDeckGlJsonChart"))
+TIMEOUT_MS = 60_000
+
+
+def _pct(xs: list[float], q: float) -> float | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return round(xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))], 3)
+
+
+def _summary(xs: list[float]) -> dict:
+    return {"n": len(xs), "p50_s": _pct(xs, 0.5), "p95_s": _pct(xs, 0.95), "max_s": round(max(xs), 3) if xs else None,
+            "mean_s": round(statistics.fmean(xs), 3) if xs else None}
+
+
+def _rss_mb(pid: int | None) -> float | None:
+    if not pid:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+        self.errors: list[str] = []
+        self.logins: list[float] = []
+        self.measuring = False
+
+    def page(self, kind: str, seconds: float) -> None:
+        if self.measuring:
+            self.times.setdefault(kind, []).append(seconds)
+
+    def error(self, what: str) -> None:
+        if self.measuring:
+            self.errors.append(what[:300])
+
+
+async def _idle(page) -> None:
+    await page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+
+
+async def _settle(page, locator) -> None:
+    await locator.first.wait_for(timeout=TIMEOUT_MS)
+    await _idle(page)
+    await page.wait_for_timeout(500)
+    await _idle(page)
+
+
+async def _login(page, base: str, user: str, pw: str) -> None:
+    await page.goto(base + "/", wait_until="commit")  # then wait for the form itself
+    await _settle(page, page.get_by_label("密码"))
+    await page.get_by_label("用户名").fill(user)
+    await page.get_by_label("密码").fill(pw)
+    await page.get_by_role("button", name="登录").click()
+    await page.get_by_test_id("stSidebar").get_by_text("辖区").first.wait_for(timeout=TIMEOUT_MS)
+    await _idle(page)
+    for _ in range(120):  # the login cookie is stored after the run
+        if "gridpolice_auth" in [c["name"] for c in await page.context.cookies()]:
+            break
+        await page.wait_for_timeout(250)
+
+
+async def _has_error(page) -> str | None:
+    err = page.get_by_test_id("stAlertContentError")
+    if await err.count():
+        return (await err.first.inner_text())[:200]
+    exc = page.get_by_test_id("stException")
+    if await exc.count():
+        return "exception: " + (await exc.first.inner_text())[:200]
+    return None
+
+
+async def _leader(page, base: str, rec: Recorder, stop: float, rng: random.Random) -> None:
+    i = rng.randrange(len(LEADER_PAGES))
+    while time.monotonic() < stop:
+        kind, testid = LEADER_PAGES[i % len(LEADER_PAGES)]
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            await page.goto(f"{base}/{kind}", wait_until="commit")
+            await page.get_by_test_id(testid).first.wait_for(timeout=TIMEOUT_MS)
+            await _idle(page)
+            rec.page(kind, time.perf_counter() - t0)
+            if (msg := await _has_error(page)) is not None:
+                rec.error(f"{kind}: {msg}")
+        except Exception as exc:  # a timeout counts as an error
+            rec.error(f"{kind}: {type(exc).__name__}: {exc}")
+        await asyncio.sleep(rng.uniform(2, 5))
+
+
+async def _officer(page, base: str, households: list[str], rec: Recorder, stop: float, rng: random.Random) -> None:
+    n = 0
+    while time.monotonic() < stop:
+        code = households[n % len(households)]
+        n += 1
+        try:
+            t0 = time.perf_counter()
+            await page.goto(f"{base}/log_visit?household={code}", wait_until="commit")
+            await page.get_by_text("一、信息核查").first.wait_for(timeout=TIMEOUT_MS)
+            await _idle(page)
+            rec.page("visit_form", time.perf_counter() - t0)
+            if await page.get_by_role("button", name="清除草稿").count():
+                await page.get_by_role("button", name="清除草稿").click()
+                await page.get_by_text("草稿已清除").first.wait_for(timeout=TIMEOUT_MS)
+                await _idle(page)
+            for label, option in (("已出示证件", "是"), ("执法记录仪已开启", "是"), ("群众满意度", "5 很满意")):
+                group = page.get_by_test_id("stRadio").filter(has_text=label).first
+                await group.get_by_text(option, exact=True).click()
+                await _idle(page)
+            radios = page.get_by_test_id("stRadio")
+            for k in range(await radios.count()):
+                r = radios.nth(k)
+                label = (await r.get_by_test_id("stWidgetLabel").inner_text()).strip()
+                if label.endswith("*") and not await r.locator("input:checked").count():
+                    await r.get_by_test_id("stRadioOption").first.click()
+                    await _idle(page)
+            just = page.get_by_label("未预约的情况说明")
+            if await just.count():  # an evening run: a night visit without appointment needs a reason
+                await just.fill("群众下班后才在家，临时上门核查登记信息并了解需求，已征得同意。")
+                await just.press("Control+Enter")
+                await _idle(page)
+            t0 = time.perf_counter()
+            await page.get_by_role("button", name="提交走访").click()
+            ok = page.get_by_test_id("stAlertContentSuccess").or_(page.get_by_test_id("stAlertContentError"))
+            await ok.first.wait_for(timeout=TIMEOUT_MS)
+            await _idle(page)
+            rec.page("visit_submit", time.perf_counter() - t0)
+            if (msg := await _has_error(page)) is not None:
+                rec.error(f"visit: {msg}")
+        except Exception as exc:
+            rec.error(f"visit: {type(exc).__name__}: {exc}")
+        await asyncio.sleep(rng.uniform(2, 5))
+
+
+async def _run_sessions(base: str, sessions: int, seconds: float, officers: list[tuple[str, list[str]]],
+                        rec: Recorder, on_signed_in) -> dict:
+    from playwright.async_api import async_playwright
+
+    n_officers = min(len(officers), max(1, round(sessions * 0.3)))
+    plan = [("officer", officers[i]) for i in range(n_officers)]
+    plan += [("leader", LEADERS[i % len(LEADERS)]) for i in range(sessions - n_officers)]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
+                                          args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                                "--disable-background-networking"])
+        contexts, pages = [], []
+        gate = asyncio.Semaphore(4)  # sign-ins 4 at a time (bcrypt, first page)
+
+        async def sign_in(kind, who):
+            ctx = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+            ctx.set_default_timeout(TIMEOUT_MS)
+            ctx.set_default_navigation_timeout(TIMEOUT_MS)
+            contexts.append(ctx)
+            page = await ctx.new_page()
+            async with gate:
+                t0 = time.perf_counter()
+                user, pw = (who[0], OFFICER_PW) if kind == "officer" else who
+                await _login(page, base, user, pw)
+                rec.logins.append(time.perf_counter() - t0)
+            return kind, who, page
+
+        signed = await asyncio.gather(*(sign_in(k, w) for k, w in plan), return_exceptions=True)
+        failed_logins = [repr(s) for s in signed if isinstance(s, BaseException)]
+        ok = [s for s in signed if not isinstance(s, BaseException)]
+        on_signed_in()
+        rec.measuring = True
+        stop = time.monotonic() + seconds
+        rng = random.Random(7)
+        tasks = []
+        for kind, who, page in ok:
+            r = random.Random(rng.random())
+            if kind == "leader":
+                tasks.append(_leader(page, base, rec, stop, r))
+            else:
+                tasks.append(_officer(page, base, who[1], rec, stop, r))
+            pages.append(page)
+        await asyncio.gather(*tasks)
+        rec.measuring = False
+        for ctx in contexts:
+            await ctx.close()
+        await browser.close()
+    return {"sessions": len(ok), "officers": n_officers, "failed_logins": failed_logins}
+
+
+def _officers(url: str, n: int) -> list[tuple[str, list[str]]]:
+    from sqlalchemy import text
+
+    from data_access.core import db as dbmod
+
+    eng = dbmod.make_engine(url)
+    with eng.connect() as c:
+        rows = c.execute(text(
+            "SELECT u.username, h.code FROM app_user u JOIN household h ON h.grid_id = u.scope_id "
+            "WHERE u.role = 'officer' AND u.active AND u.username LIKE 'o%' ORDER BY u.username, h.code")).all()
+    eng.dispose()
+    out: dict[str, list[str]] = {}
+    for user, code in rows:
+        if len(out.get(user, [])) < 40:
+            out.setdefault(user, []).append(code)
+    return list(out.items())[:n]
+
+
+def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float) -> dict:
+    from data_access.core import db as dbmod
+
+    cluster.stop_apps()
+    for p in ports:
+        cluster.start_app(p, wait=False)
+    for p in ports:
+        cluster.start_app(p)  # waits for health
+    cluster.app_ports = ports
+    cluster.start_nginx()  # its servers.conf lists just these replicas
+    log = cluster.nginx_dir / "access.log"
+    if log.exists():
+        log.write_text("")  # routes_per_replica counts this run only
+    rss_before = {p: _rss_mb(cluster.app_pid(p)) for p in ports}
+    rec = Recorder()
+    lag: list[float] = []
+    done = threading.Event()
+    rss_signed: dict[int, float | None] = {}
+
+    def sample_lag():
+        eng = dbmod.make_engine(cluster.read_url)
+        while not done.is_set():
+            try:
+                lag.append(dbmod.replica_lag_s(eng))
+            except Exception:
+                pass
+            done.wait(1.0)
+        eng.dispose()
+
+    def signed_in():
+        rss_signed.update({p: _rss_mb(cluster.app_pid(p)) for p in ports})
+
+    load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews every number below
+    th = threading.Thread(target=sample_lag, daemon=True)
+    th.start()
+    t0 = time.perf_counter()
+    info = asyncio.run(_run_sessions(cluster.http_url, sessions, seconds,
+                                     _officers(cluster.url(), sessions), rec, signed_in))
+    wall = time.perf_counter() - t0
+    rss_after = {p: _rss_mb(cluster.app_pid(p)) for p in ports}
+    done.set()
+    th.join()
+    all_times = [x for xs in rec.times.values() for x in xs]
+    grow = sum((rss_after[p] or 0) - (rss_before[p] or 0) for p in ports)
+    spread: dict[str, int] = {}
+    for _route, ups in cluster.routes().items():
+        for u in ups:
+            spread[u] = spread.get(u, 0) + 1
+    return {
+        "replicas": len(ports), **info, "loadavg_1m_start": load_before,
+        "loadavg_1m_end": round(os.getloadavg()[0], 2), "measured_s": seconds, "wall_s": round(wall, 1),
+        "pages": {k: _summary(v) for k, v in sorted(rec.times.items())}, "all_pages": _summary(all_times),
+        "pages_per_s": round(len(all_times) / seconds, 2),
+        "sign_in": _summary(rec.logins), "errors": len(rec.errors), "error_samples": rec.errors[:10],
+        "rss_mb": {"before": rss_before, "signed_in": rss_signed, "after": rss_after},
+        "rss_per_session_mb": round(grow / max(1, info["sessions"]), 1),
+        "replica_lag_s": {"samples": len(lag), "max": round(max(lag), 2) if lag else None,
+                          "p95": _pct(lag, 0.95)},
+        "routes_per_replica": spread,
+    }
+
+
+def run() -> dict:
+    from deploy.cluster import Cluster
+
+    scale = os.environ.get("BENCH_SCALE", "L")
+    sessions = int(os.environ.get("BENCH_LOAD_SESSIONS", "50"))
+    seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "120"))
+    base = Path(os.environ.get("BENCH_CLUSTER_DIR", ROOT / "data" / f"bench-cluster-{scale}"))
+    # fixed ports: the replica's recovery settings name the primary's port
+    pg, rep, http = (int(os.environ.get(k, d)) for k, d in (("BENCH_PG_PORT", "5451"), ("BENCH_REPLICA_PORT", "5452"),
+                                                             ("BENCH_HTTP_PORT", "8090")))
+    apps = [int(x) for x in os.environ.get("BENCH_APP_PORTS", "8521,8522,8523").split(",")]
+    c = Cluster(base=base, pg_port=pg, replica_port=rep, app_ports=tuple(apps), http_port=http, scale=scale)
+    t0 = time.perf_counter()
+    try:
+        c.base.mkdir(parents=True, exist_ok=True)
+        os.chmod(c.base, 0o755)
+        c.start_postgres()
+        c.seed()
+        setup_s = time.perf_counter() - t0
+        runs = [_one(c, tuple(apps), sessions, seconds), _one(c, tuple(apps[:1]), sessions, seconds)]
+    finally:
+        c.app_ports = tuple(apps)
+        c.stop()
+    return {"scale": scale, "sessions": sessions, "setup_s": round(setup_s, 1), "runs": runs}
