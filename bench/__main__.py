@@ -25,6 +25,7 @@ BENCHES = {
     "officer": "bench.bench_officer",
     "map": "bench.bench_map",
     "render": "bench.bench_render",
+    "import": "bench.bench_import",
 }
 
 
