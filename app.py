@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import auth, brand, errors
+from ui import format as fmt
 from ui.i18n import init_lang, language_switch, name_of, t
 
 init_lang()  # session state and URL only: nothing is drawn before the page config
@@ -17,9 +18,11 @@ with errors.database_guard():  # the database restarting or down: one translated
         authenticator = auth.authenticator()
 
     user = auth.current_user()
-    if (user is None and auth.signed_in_username()) or (user is not None and auth.cookie_revoked(authenticator,
-                                                                                                  user.username)):
-        # signed in with a stale cookie, deactivated since, or by a cookie from before a sign-out
+    if (user is None and auth.signed_in_username()) or (user is not None and auth.session_ended(authenticator,
+                                                                                                 user.username)):
+        # signed in with a stale cookie, deactivated since, or a session ended since it began (a sign-out,
+        # password change or reset, new role or scope), or by a cookie from before that
+        st.session_state.pop(auth.SIGNED_IN_AT, None)  # the next sign-in starts a new session
         authenticator.logout(location="unrendered")
         user = None
 
@@ -36,8 +39,8 @@ if user is not None:
 with side_user:
     st.markdown(f"### {t('app.title')}")
     if user is not None:
-        st.markdown(f"**{user.name}** · {t('role.' + user.role)}")
-        st.caption(t("user.scope", unit=name_of(user.scope)))
+        st.markdown(f"**{fmt.md(user.name)}** · {t('role.' + user.role)}")
+        st.caption(t("user.scope", unit=fmt.md(name_of(user.scope))))
 with side_lang:
     language_switch(side_lang)
 

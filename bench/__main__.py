@@ -27,6 +27,7 @@ BENCHES = {
     "render": "bench.bench_render",
     "events": "bench.bench_events",
     "load": "bench.bench_load",
+    "import": "bench.bench_import",
 }
 
 

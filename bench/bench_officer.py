@@ -12,6 +12,9 @@ the demo officer:
              first four grid officers of the demo officer's district (they share the district's
              count rows), then one officer from each of four districts (they share none) —
              wall time, submissions per second and each submission's latency.
+  - concurrent submit on SQLite (the `make run` default): the same two crews on the demo city at
+             BENCH_SQLITE_SCALE (default S) generated into a throwaway SQLite file — SQLite has one
+             writer at a time, so this shows the queueing (and must show no errors: issue 17).
 Nothing here asserts a time: numbers are recorded (median, p95), plus how many visits were written
 (must equal the submissions: a check, not a timing).
 """
@@ -114,6 +117,40 @@ def _crew(session, same_district_as, n: int) -> dict[str, list]:
     return out
 
 
+def _sqlite_concurrent(as_of: str, now: datetime, per_officer: int) -> dict:
+    """Both crews again on a demo city in a throwaway SQLite file (generated in a child process)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from sqlmodel import Session, select
+
+    from data_access.core import db as dbmod
+    from data_access.fieldwork import visit_form as vf
+    from data_access.org.models import User
+
+    scale = os.environ.get("BENCH_SQLITE_SCALE", "S")
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        env = {**os.environ, "DATABASE_URL": url, "APP_DATA_DIR": os.environ.get("APP_DATA_DIR", tmp),
+               "PYTHONPATH": str(root)}
+        subprocess.run([sys.executable, "-m", "data_access", "demo", "--scale", scale, "--seed", "7",
+                        "--as-of", as_of], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
+        eng = dbmod.make_engine(url)
+        try:
+            with Session(eng) as s:
+                officer = s.exec(select(User).where(User.username == "officer")).one()
+                crews = _crew(s, officer, 4)
+                answers = _answers(vf.load_form(session=s))
+            out = {name: _concurrent(eng, crew, per_officer, answers, now) for name, crew in crews.items()}
+        finally:
+            eng.dispose()
+    return {"scale": scale, **out}
+
+
 def run() -> dict:
     from sqlalchemy import text
     from sqlmodel import Session, select
@@ -172,11 +209,12 @@ def run() -> dict:
     with Session(eng) as s:
         crews = _crew(s, officer, 4)
     concurrent = {name: _concurrent(eng, crew, max(5, repeats // 3), answers, now) for name, crew in crews.items()}
+    concurrent_sqlite = _sqlite_concurrent(as_of, now, max(5, repeats // 3))
     return {
         **db.info(), "rows": counts,
         "officer_households": len(homes),
         "submit": _stats(submit_t), "submitted": repeats, "visits_written": written,
         "search": search, "search_hits": hits, "search_p95_ms_worst": max(all_search),
-        "concurrent_submit": concurrent,
+        "concurrent_submit": concurrent, "concurrent_submit_sqlite": concurrent_sqlite,
         "targets": {"submit_p95_ms": 150, "search_p95_ms": 100},
     }

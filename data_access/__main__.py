@@ -22,7 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default today)")
     sp.add_argument("--if-empty", action="store_true", help="do nothing when data already exists")
     sub.add_parser("rebuild-rollups", help="recompute rollups from raw records")
-    sub.add_parser("verify-audit", help="check the audit log hash chain")
+    sp = sub.add_parser("verify-audit", help="check the audit log hash chain (and its head against an anchor)")
+    sp.add_argument("--anchor", default=None, help="anchor file written by audit-anchor")
+    sp = sub.add_parser("audit-anchor", help="print (or write) the audit chain's head, to keep outside the database")
+    sp.add_argument("--out", default=None, help="write the anchor to this file instead of standard output")
     sp = sub.add_parser("backup", help="write a consistent copy of the database into DIR (pg_dump / SQLite backup)")
     sp.add_argument("dir")
     sp = sub.add_parser("restore", help="replace the database's contents with the backup in DIR")
@@ -64,17 +67,55 @@ def main(argv: list[str] | None = None) -> int:
         print("rollups rebuilt")
         return 0
     if args.cmd == "verify-audit":
+        return _verify_audit(args.anchor)
+    if args.cmd == "audit-anchor":
+        from pathlib import Path
+
         from data_access.core import audit
         from data_access.core.db import session_scope
 
         with session_scope() as s:
-            r = audit.verify(s)
-        if r.ok:
-            print(f"audit chain OK ({r.rows} rows)")
-            return 0
+            try:
+                a = audit.anchor(s)
+            except ValueError as e:
+                print(str(e), file=sys.stderr)
+                return 1
+        if args.out:
+            Path(args.out).write_text(a.to_json() + "\n", encoding="utf-8")
+            print(f"audit anchor written to {args.out}: {a.rows} rows, head row id {a.last_id}")
+        else:
+            print(a.to_json())
+        return 0
+    return 2
+
+
+def _verify_audit(anchor_path: str | None) -> int:
+    from pathlib import Path
+
+    from data_access.core import audit
+    from data_access.core.db import session_scope
+
+    anchor = None
+    if anchor_path:
+        try:
+            anchor = audit.Anchor.from_json(Path(anchor_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as e:
+            print(f"cannot read the audit anchor {anchor_path}: {e}", file=sys.stderr)
+            return 2
+    with session_scope() as s:
+        r = audit.verify(s, anchor)
+    if not r.ok:
         print(f"audit chain BROKEN at row id {r.bad_id}: {r.reason}", file=sys.stderr)
         return 1
-    return 2
+    print(f"audit chain OK ({r.rows} rows)")
+    if r.unkeyed:
+        print(f"  {r.unkeyed} rows from before migration 0007 carry unkeyed sha256 hashes; the keyed rows "
+              "after them vouch for them")
+    if anchor is not None:
+        print(f"  head matches the anchor of {anchor.at} (row id {anchor.last_id}, {anchor.rows} rows)")
+    else:
+        print("  (no --anchor given: rows deleted at the end of the log would not show; see README)")
+    return 0
 
 
 if __name__ == "__main__":

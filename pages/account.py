@@ -12,6 +12,7 @@ from data_access.core.errors import NotFound, PermissionDenied, ValidationError
 from data_access.org import accounts
 from ui import admin_forms as forms
 from ui import auth
+from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.i18n import name_of, t
 
@@ -28,10 +29,10 @@ with c_who:
     st.subheader(t("admin.account.who"))
     sep = forms.colon()
     st.markdown(
-        f"{t('admin.col.display_name')}{sep}**{user.name}**  \n"
-        f"{t('admin.col.username')}{sep}`{user.username}`  \n"
+        f"{t('admin.col.display_name')}{sep}**{fmt.md(user.name)}**  \n"
+        f"{t('admin.col.username')}{sep}{fmt.md(user.username)}  \n"
         f"{t('admin.col.role')}{sep}{t('role.' + user.role)}  \n"
-        f"{t('admin.col.scope')}{sep}{t('admin.unit_label', name=name_of(user.scope), level=t('level.' + user.scope.level))}")
+        f"{t('admin.col.scope')}{sep}{t('admin.unit_label', name=fmt.md(name_of(user.scope)), level=t('level.' + user.scope.level))}")
     st.subheader(t("admin.account.logins"))
     with session_scope() as s:
         # the user's own sign-in events, newest first (own rows only: filtered by username in SQL)
@@ -70,7 +71,9 @@ with c_pw:
             except (ValidationError, PermissionDenied, NotFound) as err:
                 st.error(forms.error_text(err))
             else:
-                auth.forget_users()  # the new password applies at the next sign-in, not 5 s later
+                # the change ended the user's other sessions (other tabs, other browsers, old cookies);
+                # this one goes on with a fresh cookie. The new password applies at once.
+                auth.keep_this_session()
                 forms.flash("acc", t("admin.account.changed"))
                 forms.bump("acc_pw")
                 st.rerun()

@@ -13,6 +13,7 @@ from data_access.org import accounts
 from data_access.org.models import ROLES
 from ui import admin_forms as forms
 from ui import auth
+from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.i18n import lang, name_of, t
 
@@ -115,7 +116,7 @@ with tab_manage:
         uid = st.selectbox(t("admin.users.pick"), ids, key="au_pick", format_func=labels.get)
         target = next(r for r in visible if r.id == uid)
         status = t("admin.active" if target.active else "admin.inactive")
-        st.markdown(t("admin.users.summary", role=t("role." + target.role), scope=unit_label(target.scope_code),
+        st.markdown(t("admin.users.summary", role=t("role." + target.role), scope=fmt.md(unit_label(target.scope_code)),
                       status=status))
         if target.locked_until is not None:
             st.warning(t("admin.users.locked_until", until=forms.when(target.locked_until)))

@@ -106,9 +106,11 @@ with c_verify:
         result, checked_at = st.session_state["ad_verified"]
         if result.ok:
             st.success(t("admin.audit.verify_ok", n=f"{result.rows:,}"))
+            if result.unkeyed:
+                st.caption(t("admin.audit.unkeyed", n=f"{result.unkeyed:,}"))
+            st.caption(t("admin.audit.anchor_hint"))
         else:
-            reason = t("admin.audit.reason.link" if (result.reason or "").startswith("link")
-                       else "admin.audit.reason.content")
+            reason = t(f"admin.audit.reason.{result.code or 'content'}")
             st.error(t("admin.audit.verify_bad", id=result.bad_id, n=f"{result.rows:,}", reason=reason))
         st.caption(t("admin.audit.verified_at", at=checked_at.strftime("%Y-%m-%d %H:%M:%S")))
 

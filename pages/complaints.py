@@ -13,6 +13,7 @@ from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import complaints as svc
 from data_access.fieldwork.models import PrivacyComplaint
+from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
 from ui.i18n import lang, name_of, t
@@ -180,7 +181,7 @@ st.query_params["complaint"] = by_id[cid].code
 with session_scope() as s:  # the complaint as it is now (it came from the scoped list above)
     pc = s.get(PrivacyComplaint, cid)
     s.expunge(pc)
-st.subheader(t("complaints.detail", code=pc.code))
+st.subheader(t("complaints.detail", code=fmt.md(pc.code)))
 st.markdown(f"**{t('complaints.summary')}**")
 st.text(pc.summary)
 st.caption(" · ".join(x for x in (

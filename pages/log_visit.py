@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from data_access.core.clock import now_local
-from data_access.core.db import session_scope
+from data_access.core.db import run_in_transaction, session_scope
 from data_access.core.errors import (
     ConcurrentEdit,
     DatabaseError,
@@ -19,6 +19,7 @@ from data_access.fieldwork import needs as needs_mod
 from data_access.fieldwork import visit_form as vf
 from data_access.fieldwork.derive import is_night
 from data_access.fieldwork.models import CATEGORIES
+from ui import format as fmt
 from ui import visit_form as form
 from ui.auth import require, roles_for
 from ui.errors import by_field, db_problem, message
@@ -171,11 +172,14 @@ def submit() -> None:
         ss["lv_top_error"] = t("logv.fix_errors", n=len(errors))
         return
     try:
-        with session_scope() as s:
+        def work(s):
             res = vf.submit_visit(session=s, user=user.username, data=data, now=now, draft_key=draft_key(lv["hid"]))
             sla = timedelta(hours=needs_mod.sla_hours(session=s))
-            result = {"code": res.visit.code, "created": res.created, "household": lv["code"],
-                      "needs": [(n.code, n.category, needs_mod.deadline_of(n.created_at, sla)) for n in res.needs]}
+            return res, {"code": res.visit.code, "created": res.created, "household": lv["code"],
+                         "needs": [(n.code, n.category, needs_mod.deadline_of(n.created_at, sla)) for n in res.needs]}
+
+        # two tabs of one draft: the loser of a race is run again and finds the winner's visit
+        res, result = run_in_transaction(work)
     except FormInvalid as exc:
         ss["lv_errors"] = by_field(exc)
         ss["lv_top_error"] = t("logv.fix_errors", n=len(exc.errors))
@@ -222,15 +226,15 @@ now = now_local()
 result = ss.get("lv_result")
 if result:
     lines = [t("logv.done_again" if not result["created"] else "logv.done", code=result["code"],
-               household=result["household"])]
-    lines += [t("logv.done_need", code=c, category=need_category_label(cat), due=due.strftime("%Y-%m-%d %H:%M"))
+               household=fmt.md(result["household"]))]
+    lines += [t("logv.done_need", code=c, category=fmt.md(need_category_label(cat)), due=due.strftime("%Y-%m-%d %H:%M"))
               for c, cat, due in result["needs"]]
     (st.success if result["created"] else st.info)("  \n".join(lines))
 
 code = st.query_params.get("household")
 hit = form.find_household(user.username, code) if code else None
 if code and hit is None:
-    st.error(t("logv.not_found", code=code))
+    st.error(t("logv.not_found", code=fmt.md(code)))
 if hit is None:
     st.subheader(t("logv.find"))
     q = st.text_input(t("logv.search"), key="lv_q", placeholder=t("logv.search_hint"))
@@ -247,8 +251,8 @@ if hit is None:
         st.stop()
     for h in hits:
         c1, c2, c3 = st.columns([5, 3, 1.4], vertical_alignment="center")
-        c1.markdown(f"**{h.code}** · {h.address}")
-        c2.markdown(f"{risk_label(h.risk_level)} · {'、'.join(h.residents) or '—'}")
+        c1.markdown(f"**{fmt.md(h.code)}** · {fmt.md(h.address)}")
+        c2.markdown(f"{risk_label(h.risk_level)} · {fmt.md('、'.join(h.residents)) or '—'}")
         c3.button(t("logv.choose"), key=f"lv_pick_{h.id}", on_click=choose, args=(h.code,), width="stretch")
     st.stop()
 
@@ -268,8 +272,8 @@ errors: dict[str, list[str]] = ss.get("lv_errors") or {}
 err = form.field_errors
 
 top = st.columns([6, 1.6], vertical_alignment="center")
-top[0].markdown(f"#### {hit.code} · {hit.address}  \n{risk_label(hit.risk_level)} · "
-                f"{'、'.join(hit.residents) or t('logv.no_residents')}")
+top[0].markdown(f"#### {fmt.md(hit.code)} · {fmt.md(hit.address)}  \n{risk_label(hit.risk_level)} · "
+                f"{fmt.md('、'.join(hit.residents)) or t('logv.no_residents')}")
 top[1].button(t("logv.change_household"), on_click=choose, args=(None,), width="stretch")
 if lv.get("resumed") and not lv.get("fresh"):
     st.info(t("logv.resumed"))

@@ -101,8 +101,8 @@ def _yes_no(v) -> str:
 
 
 def _render_detail(d: GridDetail) -> None:
-    st.subheader(f"{t('map.grid')} · {t('map.detail_of', name=name_of(d), code=d.code)}")
-    st.markdown(":material/local_police: " + (t("map.officers", names="、".join(d.officers)) if d.officers
+    st.subheader(f"{t('map.grid')} · {t('map.detail_of', name=fmt.md(name_of(d)), code=fmt.md(d.code))}")
+    st.markdown(":material/local_police: " + (t("map.officers", names=fmt.md("、".join(d.officers))) if d.officers
                                                else t("map.no_officer")))
     c1, c2, c3 = st.columns(3)
     c1.metric(t("map.households"), fmt.count(d.households_total))
@@ -227,7 +227,7 @@ if data is None:
     st.error(t("auth.out_of_scope"))
     st.stop()
 if not data.features:
-    st.info(t("map.no_geometry", unit=name_of(unit)))
+    st.info(t("map.no_geometry", unit=fmt.md(name_of(unit))))
     st.stop()
 
 deck, rows = md.build(data, ind.code, shown_colour, lang=lang(), text_of=_tip(ind, level),

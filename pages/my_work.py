@@ -67,7 +67,7 @@ if not page_items:
 def detail(item) -> str:
     if item.kind == "need":
         due = t("mywork.need_due", due=item.due_at.strftime("%m-%d %H:%M"))
-        return f"{item.need_code} · {need_category_label(item.need_category)} · {due}"
+        return f"{fmt.md(item.need_code)} · {fmt.md(need_category_label(item.need_category))} · {due}"
     if item.kind == "appointment":
         night = f" · {t('mywork.night')}" if item.is_night else ""
         return t("mywork.appointment_at", at=item.due_at.strftime("%m-%d %H:%M")) + night
@@ -82,7 +82,7 @@ for col, key in zip(head, ("mywork.col.urgency", "mywork.col.household", "mywork
 for n, item in enumerate(page_items):
     c1, c2, c3, c4 = st.columns([1.6, 3.4, 4.2, 1.4], vertical_alignment="center")
     c1.markdown(f":{BADGE[item.bucket]}-badge[{t('mywork.bucket.' + item.bucket)}]")
-    c2.markdown(f"**{item.household_code}** · {item.address}")
+    c2.markdown(f"**{fmt.md(item.household_code)}** · {fmt.md(item.address)}")
     c3.markdown(detail(item))
     if c4.button(t("mywork.start"), key=f"mw_go_{(page_no - 1) * PAGE_SIZE + n}", type="primary"
                  if item.rank <= BUCKETS.index("need_near") else "secondary", width="stretch"):

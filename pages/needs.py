@@ -79,7 +79,7 @@ def show_flash(msg, need: Need | None = None) -> None:
     if kind == "conflict" and need is not None and need.id == need_id:
         st.warning(t("needs.conflict", status=status_label(need.status), v=need.version))
     elif kind == "conflict":
-        st.warning(t("needs.conflict_elsewhere", code=code))
+        st.warning(t("needs.conflict_elsewhere", code=fmt.md(code)))
     else:
         getattr(st, kind)(text)
 
@@ -241,7 +241,7 @@ need_id = st.selectbox(t("needs.pick"), ids, index=first, key=f"needs_pick_{lang
                                              f"{status_label(by_id[i].status)}")
 st.query_params["need"] = by_id[need_id].code
 if want and want not in {r.code for r in rows}:
-    st.info(t("needs.gone", code=want))
+    st.info(t("needs.gone", code=fmt.md(want)))
 
 try:
     need, events, sla_h, candidates, names = load_detail(user.username, need_id)
@@ -250,7 +250,7 @@ except SERVICE_ERRORS as e:
     st.stop()
 dl = svc.deadline(need, now_local(), timedelta(hours=sla_h))
 row = by_id[need_id]
-st.subheader(t("needs.detail", code=need.code))
+st.subheader(t("needs.detail", code=fmt.md(need.code)))
 note_key = f"need_note_{need.id}"
 show_flash(last_click, need)
 
@@ -260,14 +260,14 @@ with left:
     left_txt = time_left(dl, k)
     colour = "red" if k in ("overdue", "late") else "orange" if k == "near" else "green" if k == "met" else "gray"
     facts = [
-        (t("needs.f.household"), f"{row.household_code} · {row.address}"),
-        (t("needs.f.category"), need_category_label(need.category)),
+        (t("needs.f.household"), f"{fmt.md(row.household_code)} · {fmt.md(row.address)}"),
+        (t("needs.f.category"), fmt.md(need_category_label(need.category))),
         (t("needs.f.status"), f"{status_label(need.status)} · {t('needs.f.version', v=need.version)}"),
         (t("needs.f.created"), ts(need.created_at)),
         (t("needs.f.due"), f"{ts(dl.due_at)} · :{colour}-badge[{left_txt}]"),
         (t("needs.f.responded"), ts(need.responded_at)),
         (t("needs.f.resolved"), ts(need.resolved_at)),
-        (t("needs.f.assignee"), names.get(need.assignee_id, t("needs.unassigned")) if need.assignee_id
+        (t("needs.f.assignee"), fmt.md(names.get(need.assignee_id, t("needs.unassigned"))) if need.assignee_id
          else t("needs.unassigned")),
     ]
     st.markdown("\n".join(f"- **{label}**：{value}" if lang() == "zh" else f"- **{label}**: {value}"

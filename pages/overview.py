@@ -61,7 +61,7 @@ if data is None:  # unit left the scope between two clicks
     st.error(t("auth.out_of_scope"))
     st.stop()
 
-st.subheader(f"{t('overview.headline')} · {name_of(unit)}")
+st.subheader(f"{t('overview.headline')} · {fmt.md(name_of(unit))}")
 if all(k.value is None for k in data.kpis if k.is_self):
     st.info(t("overview.no_kpis"))
 kpi.kpi_cards(data.kpis, indicators, data.weights)

@@ -64,7 +64,7 @@ def axis_of(code: str) -> str:
 today = today_local()
 st.title(t("pilot.title"))
 phases, indicators = kpi.reference()
-st.caption(t("pilot.scope", unit=name_of(user.scope)))
+st.caption(t("pilot.scope", unit=fmt.md(name_of(user.scope))))
 
 with st.spinner(t("pilot.loading")):
     data = load_pilot(user.scope_code, today)
@@ -75,7 +75,7 @@ if data["groups"] != {ms.PILOT, ms.REST}:
         st.info(t("pilot.no_groups"))
     else:
         (only,) = data["groups"]
-        st.info(t("pilot.only_one_group", unit=name_of(user.scope), group=group_names[only]))
+        st.info(t("pilot.only_one_group", unit=fmt.md(name_of(user.scope)), group=group_names[only]))
     st.stop()
 if not data["rows"] or data["last_month"] is None:
     st.info(t("pilot.no_data"))

@@ -36,7 +36,7 @@ if data is None:  # unit left the scope between two clicks
 L = lang()
 _, indicators = report.reference()
 frames = export.report_frames(data, indicators, L)
-st.subheader(t("report.heading", unit=name_of(unit), month=data.period))
+st.subheader(t("report.heading", unit=fmt.md(name_of(unit)), month=data.period))
 st.caption(t("report.judged_at", time=data.ref.strftime("%Y-%m-%d %H:%M")))
 report.download_buttons(user, data, frames, L, now.date())
 

@@ -16,6 +16,7 @@ from data_access.fieldwork import residents as svc
 from data_access.fieldwork import worklist
 from data_access.fieldwork.models import RISK_LEVELS, Household
 from data_access.org import users
+from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
 from ui.i18n import lang, t
@@ -187,7 +188,7 @@ except SERVICE_ERRORS as e:
     st.error(message(e))
     st.stop()
 
-st.subheader(t("special.detail", code=house.code))
+st.subheader(t("special.detail", code=fmt.md(house.code)))
 if last_click and last_click[2] == hid:  # shown next to the household instead
     top.empty()
     getattr(st, last_click[0])(last_click[1])
@@ -218,7 +219,7 @@ with right:
     if shown and shown[0] == hid:
         _h, field, value = shown
         if value:
-            st.warning(t("special.reveal.shown", field=t(f"special.r.{field}"), value=value), icon=":material/visibility:")
+            st.warning(t("special.reveal.shown", field=t(f"special.r.{field}"), value=fmt.md(value)), icon=":material/visibility:")
         else:
             st.info(t("special.reveal.none"))
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
 
 from data_access.core.clock import now_local
-from data_access.core.db import get_engine, migrate, session_scope
+from data_access.core.db import get_engine, migrate, run_in_transaction, session_scope
 from data_access.core.settings import get_settings, key_file, reset_settings
 from data_access.org import users
 from data_access.org.models import ROLES
@@ -30,7 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ALL_ROLES = frozenset(ROLES)
 LEADERS = frozenset({"admin", "city_leader", "district_leader", "coordinator"})
 COOKIE_NAME = "gridpolice_auth"
-COOKIE_EXPIRY_DAYS = 0.5  # a working day; the session cookie is signed with the cookie key
+# The login cookie is written by streamlit-authenticator's cookie component from JavaScript, so it
+# cannot be HttpOnly: a script injected into the page could read it. It is signed (HS256, cookie
+# key), SameSite=Strict, Secure behind TLS (``cookie_secure``), refused after a sign-out, password
+# change or reset, deactivation or new role, and lives 4 hours instead of half a day (README).
+COOKIE_EXPIRY_DAYS = 4 / 24
 
 
 # One screen: its script, title key, section key, icon and the roles that may open it.
@@ -184,8 +188,9 @@ def record_login(username: str, ok: bool):
     """Record a form login attempt (audited; the 5th failure in 15 minutes locks the account)."""
     from data_access.org import accounts
 
-    with session_scope() as s:
-        return accounts.record_login_attempt(session=s, username=username, ok=ok, now=now_local())
+    now = now_local()
+    # many browsers sign in at once: a transaction that lost a race to another is run again
+    return run_in_transaction(lambda s: accounts.record_login_attempt(session=s, username=username, ok=ok, now=now))
 
 
 def authenticator():
@@ -196,6 +201,11 @@ def authenticator():
         _credentials(get_settings().database_url), cookie_name=COOKIE_NAME, cookie_key=cookie_key(),
         cookie_expiry_days=COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0,
     )
+    # A forged or malformed cookie (e.g. "alg": "none") is no cookie: the library only catches a bad
+    # signature and would let the page fail. The cookie is written Secure behind TLS.
+    cm = auth.cookie_controller.cookie_model
+    cm._token_decode = lambda: decode_cookie(cm.token, cm.cookie_key)
+    cm.set_cookie = lambda: _set_cookie(cm)
     # Every form login goes through the lockout rule and is recorded (the check runs only when
     # the form is submitted; a cookie re-login does not call it).
     model = auth.authentication_controller.authentication_model
@@ -209,7 +219,7 @@ def authenticator():
             return False
         ok = bool(check(username, password))
         if ok:
-            st.session_state[SIGN_IN_CHECKED] = True  # signed in by the form: its cookie is a new one
+            st.session_state[SIGNED_IN_AT] = users.utc_now()  # signed in by the form: its cookie is a new one
         state = record_login(username, ok)
         if not ok and state.locked:
             st.session_state["login_locked_until"] = state.until
@@ -219,37 +229,85 @@ def authenticator():
     return auth
 
 
+def decode_cookie(token, key: str) -> dict | bool:
+    """The login cookie's claims, or False for anything but an HS256 token signed with ``key``
+    holding a username and a numeric expiry."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, key, algorithms=["HS256"])
+    except (jwt.InvalidTokenError, TypeError, ValueError):
+        return False
+    if (not isinstance(claims, dict) or not isinstance(claims.get("username"), str)
+            or not isinstance(claims.get("exp_date"), (int, float)) or isinstance(claims.get("exp_date"), bool)):
+        return False
+    return claims
+
+
+def cookie_secure() -> bool:
+    """Whether the login cookie gets the Secure flag: COOKIE_SECURE=1, or the request came over
+    HTTPS (directly, or through a proxy that sets X-Forwarded-Proto)."""
+    if os.environ.get("COOKIE_SECURE", "").strip().lower() in ("1", "true", "yes"):
+        return True
+    try:
+        proto = (st.context.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip().lower()
+        url = str(getattr(st.context, "url", "") or "")
+    except Exception:  # no request context (tests, scripts)
+        return False
+    return proto == "https" or url.startswith("https://")
+
+
+def _set_cookie(cm) -> None:
+    """streamlit-authenticator's set_cookie, plus Secure behind TLS and SameSite=Strict."""
+    from datetime import timedelta
+
+    if not cm.cookie_expiry_days:
+        return
+    cm.exp_date = cm._set_exp_date()
+    cm.cookie_manager.set(cm.cookie_name, cm._token_encode(),
+                          expires_at=datetime.now() + timedelta(days=cm.cookie_expiry_days),
+                          secure=cookie_secure() or None, same_site="strict")
+
+
 def login_fields() -> dict[str, str]:
     return {"Form name": t("login.form"), "Username": t("login.username"), "Password": t("login.password"),
             "Login": t("login.submit")}
 
 
-SIGN_IN_CHECKED = "_sign_in_checked"  # session state: this session's sign-in needs no cookie check
+SIGNED_IN_AT = "_signed_in_at_utc"  # session state: when this session signed in (naive UTC)
 
 
 def record_sign_out(username: str) -> None:
     """The user pressed sign out: cookies issued before now stop working (the browser deletes
     its cookie after the run, but a reload may come first or the deletion may not happen)."""
-    st.session_state.pop(SIGN_IN_CHECKED, None)
+    st.session_state.pop(SIGNED_IN_AT, None)
     with session_scope(get_engine(get_settings().database_url)) as s:
-        users.record_sign_out(session=s, username=username,
-                              at_utc=datetime.now(timezone.utc).replace(tzinfo=None))
+        users.record_sign_out(session=s, username=username, at_utc=users.utc_now())
 
 
-def cookie_revoked(authenticator, username: str) -> bool:
-    """Whether this session was signed in by a cookie issued before the user's last sign-out.
-    Checked once per session (a form sign-in needs none), not on every rerun."""
-    if st.session_state.get(SIGN_IN_CHECKED):
-        return False
-    token = authenticator.cookie_controller.get_cookie()
-    if not token or "exp_date" not in token:
-        return False
-    with session_scope(get_engine(get_settings().database_url)) as s:
-        signed_out = users.signed_out_utc(session=s, username=username)
-    revoked = users.cookie_revoked(float(token["exp_date"]), COOKIE_EXPIRY_DAYS, signed_out)
-    if not revoked:
-        st.session_state[SIGN_IN_CHECKED] = True
-    return revoked
+def session_ended(authenticator, username: str) -> bool:
+    """Whether this session has been ended since it signed in: by a sign-out elsewhere, a password
+    change or reset, a deactivation or a new role or scope (``users.end_sessions``). Checked on every
+    run, from the cached user row (``forget_users`` makes an admin's change apply at the next click).
+    A session signed in by a cookie began when that cookie was issued."""
+    began = st.session_state.get(SIGNED_IN_AT)
+    if began is None:
+        token = authenticator.cookie_controller.get_cookie()
+        if token and "exp_date" in token:
+            began = users.cookie_issued_utc(float(token["exp_date"]), COOKIE_EXPIRY_DAYS)
+        else:
+            began = users.utc_now()
+        st.session_state[SIGNED_IN_AT] = began
+    info = _user(get_settings().database_url, username)
+    return info is None or users.session_ended(began, info.sessions_end_utc)
+
+
+def keep_this_session() -> None:
+    """After the user ended their other sessions themselves (password change): this one goes on,
+    with a login cookie issued now."""
+    forget_users()
+    st.session_state[SIGNED_IN_AT] = users.utc_now()
+    st.session_state["_set_auth_cookie"] = True
 
 
 def signed_in_username() -> str | None:

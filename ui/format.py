@@ -4,6 +4,7 @@ Pure functions (no Streamlit): ``lang`` is passed in so tests and reports can ca
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 NONE = "—"
@@ -91,3 +92,30 @@ def bilingual(text: str | None, lang: str = "zh") -> str:
         zh, sep, en = part.partition(" / ")
         parts.append((en if lang == "en" else zh).strip() if sep else part.strip())
     return ("; " if lang == "en" else "；").join(p for p in parts if p)
+
+
+# Escaped anywhere: emphasis, code, strike-through, links and images ([ ]), Streamlit's directives,
+# icons and emoji (:), LaTeX ($), HTML and entities (< > &), tables (|), e-mail autolinks (@).
+_MD_ESCAPE = {ord(c): "\\" + c for c in "\\`*_~[]<>:$&|@"}
+# Bare URLs and e-mail addresses are linked by a pass over the parsed *text* (GFM autolink
+# literals), which backslashes do not stop: an invisible word joiner (U+2060) breaks the pattern.
+_WJ = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(://|www(?=\.)|@)")
+_LINE_START = re.compile(r"(?m)^([ \t]*)([#>+=-]|\d+[.)])")  # headings, quotes, lists, setext rules
+
+
+def md(text: object) -> str:
+    """User-supplied text (an address, a name, a note, a code) made literal inside markdown — what
+    ``st.markdown``, captions, alerts, subheaders and widget labels render. Whatever Markdown or
+    Streamlit's extensions would read as an image, a link, ``:red[…]``, an icon, LaTeX, HTML,
+    emphasis or a block is backslash-escaped, and bare URLs and addresses get an invisible word
+    joiner so that they are not linked; line breaks stay breaks. Ordinary punctuation
+    ("H-G1-0", "1.5", "(东门)") is left alone. Text shown with ``st.text``, ``st.code`` or in a table
+    needs none of this."""
+    if text is None:
+        return ""
+    s = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    s = _AUTOLINK.sub(lambda m: m.group(1) + _WJ if m.group(1) != "://" else ":" + _WJ + "//", s)
+    s = s.translate(_MD_ESCAPE)
+    s = _LINE_START.sub(lambda m: m.group(1) + "".join("\\" + c if not c.isdigit() else c for c in m.group(2)), s)
+    return s.replace("\n", "  \n")

@@ -148,7 +148,7 @@ def breadcrumb_bar(chain: Sequence[UnitRef], on_pick: Callable[[str], None]) -> 
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.markdown(f":material/account_tree: **{t('gaps.breadcrumb')}**", width="content")
         for i, u in enumerate(chain):
-            label = f"{name_of(u)} · {t('level.' + u.level)}"
+            label = f"{fmt.md(name_of(u))} · {t('level.' + u.level)}"
             if i:
                 st.markdown("›", width="content")
             if i == len(chain) - 1:

@@ -26,6 +26,7 @@ from data_access.fieldwork.models import Appointment, FormItem
 from data_access.fieldwork.visit_form import item_options
 from data_access.org.scope import actor_of
 
+from . import format as fmt
 from .i18n import lang, t
 
 YES, NO = "yes", "no"
@@ -117,21 +118,22 @@ def field_errors(errors: dict[str, list[str]], field: str) -> None:
 
 def render_item(item: Item, prefix: str, on_change: Callable[[], None], errors: dict[str, list[str]]) -> None:
     key = key_of(prefix, item.code)
+    label = fmt.md(item.label)  # an admin's wording: widget labels and radio options render markdown
     if item.kind == "bool":
         yes_no = {YES: t("logv.yes"), NO: t("logv.no")}  # bound now: format_func must not read the session
-        st.radio(item.label, list(yes_no), key=key, horizontal=True, on_change=on_change, format_func=yes_no.get)
+        st.radio(label, list(yes_no), key=key, horizontal=True, on_change=on_change, format_func=yes_no.get)
     elif item.kind == "choice":
-        opts = dict(_choices(item))
-        st.radio(item.label, list(opts), key=key, horizontal=True, on_change=on_change, format_func=opts.get)
+        opts = {k: fmt.md(v) for k, v in _choices(item)}
+        st.radio(label, list(opts), key=key, horizontal=True, on_change=on_change, format_func=opts.get)
     elif item.kind == "number":
         o = item.options if isinstance(item.options, dict) else {}
         lo, hi = o.get("min"), o.get("max")
-        st.number_input(item.label, key=key, value=None, min_value=None if lo is None else float(lo),
+        st.number_input(label, key=key, value=None, min_value=None if lo is None else float(lo),
                         max_value=None if hi is None else float(hi), step=1.0,
                         format="%g", on_change=on_change, placeholder=t("logv.number_placeholder"))
     else:
         o = item.options if isinstance(item.options, dict) else {}
-        st.text_input(item.label, key=key, max_chars=int(o.get("max_length") or 500), on_change=on_change)
+        st.text_input(label, key=key, max_chars=int(o.get("max_length") or 500), on_change=on_change)
     field_errors(errors, f"answers.{item.code}")
 
 

@@ -1,13 +1,17 @@
 """The one engine, sessions, and migrations (no Streamlit here: the CLI uses it too)."""
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, create_engine
 
 from data_access.core.settings import get_settings
@@ -100,6 +104,60 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def write_lock(session: Session, name: str) -> None:
+    """Serialise writers of ``name`` for the rest of the caller's transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock on ``name``. SQLite has one writer at a time
+    anyway, but the driver starts a transaction only at the first INSERT/UPDATE, so a read done
+    before it (e.g. of the audit chain's head) may be stale by the time the write lands; here the
+    transaction takes the database's write lock first (BEGIN IMMEDIATE, waiting up to the busy
+    timeout), so whatever it reads next is what it writes onto. A transaction that has written
+    already holds that lock.
+    """
+    if session.bind.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    elif session.bind.dialect.name == "sqlite":
+        session.flush()  # pending changes first: their INSERT/UPDATE would open a deferred transaction
+        raw = session.connection().connection.dbapi_connection
+        if not raw.in_transaction:
+            session.execute(text("BEGIN IMMEDIATE"))
+
+
+# Errors that mean "another transaction got there first; run the whole unit of work again":
+# SQLite's lock wait ran out, PostgreSQL's deadlock / serialisation failure, or a unique key that
+# only a concurrent writer can have taken (the audit chain's link, a visit's client token).
+_RACE_KEYS = ("audit_log.hash", "audit_log.prev_hash", "audit_log_hash_key", "ux_audit_log_keyed_prev",
+              "visit.client_token", "visit_client_token_key")
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is a lost race that retrying the transaction resolves."""
+    msg = str(getattr(exc, "orig", exc))
+    if isinstance(exc, OperationalError):
+        return "database is locked" in msg or "deadlock detected" in msg or "could not serialize" in msg
+    if isinstance(exc, IntegrityError):
+        return any(k in msg for k in _RACE_KEYS)
+    return False
+
+
+T = TypeVar("T")
+
+
+def run_in_transaction(work: Callable[[Session], T], engine: Engine | None = None, *, attempts: int = 5) -> T:
+    """``work(session)`` in its own transaction, committed; run again (fresh session) when it lost
+    a race to a concurrent writer (``lost_race``), up to ``attempts`` times."""
+    for n in range(1, attempts + 1):
+        try:
+            with session_scope(engine) as s:
+                return work(s)
+        except (IntegrityError, OperationalError) as exc:
+            if n == attempts or not lost_race(exc):
+                raise
+            time.sleep(0.01 * n)
+    raise AssertionError("unreachable")
 
 
 def alembic_config(url: str):

@@ -5,7 +5,7 @@ Every table at once: ``data_access.schema`` (Alembic, tests).
 from __future__ import annotations
 
 from pydantic import NaiveDatetime as datetime  # naive local times (Asia/Shanghai)
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -17,9 +17,12 @@ class Setting(SQLModel, table=True):
 
 # --- audit & rollups -----------------------------------------------------------------------
 
-# Append-only, hash-chained: hash = sha256(prev_hash + canonical row). Never updated.
+# Append-only, hash-chained: hash = HMAC(audit key, prev_hash + canonical row). Never updated.
+# A keyed row's predecessor is unique: two rows can never chain onto the same one (a fork).
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ux_audit_log_keyed_prev", "prev_hash", unique=True,
+                            sqlite_where=text("scheme >= 2"), postgresql_where=text("scheme >= 2")),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(index=True)
     username: str = Field(max_length=60, index=True)
@@ -29,3 +32,4 @@ class AuditLog(SQLModel, table=True):
     detail: str | None = Field(default=None, sa_column=Column(Text))  # JSON, never personal data
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    scheme: int = Field(default=2, sa_column_kwargs={"server_default": "1"})  # 1 sha256, 2 HMAC (audit.py)

@@ -22,6 +22,7 @@ class Settings:
     database_read_url: str | None  # DATABASE_READ_URL: a streaming replica for the dashboards' reads
     secret_key: str | None  # APP_SECRET_KEY; if None a key file in data_dir is used
     cookie_key: str | None  # COOKIE_KEY for the login cookie; if None a key file is used
+    audit_key: str | None = None  # AUDIT_KEY keying the audit chain; if None the key file audit.key
 
     @property
     def is_sqlite(self) -> bool:
@@ -42,6 +43,7 @@ def get_settings() -> Settings:
         database_read_url=os.environ.get("DATABASE_READ_URL") or None,
         secret_key=os.environ.get("APP_SECRET_KEY") or None,
         cookie_key=os.environ.get("COOKIE_KEY") or None,
+        audit_key=os.environ.get("AUDIT_KEY") or None,
     )
 
 

@@ -17,7 +17,9 @@ def clean_text(fieldname: str, value, max_len: int) -> tuple[str | None, Validat
     if not isinstance(value, str):
         return None, ValidationError(fieldname, "type", {"expected": "text"})
     v = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    for ch in v:
+    # printable text holds none of the refused categories (control, format, surrogate, private,
+    # unassigned): only text that is not needs the character-by-character check
+    for ch in ("" if v.isprintable() else v):
         cat = unicodedata.category(ch)
         if (cat == "Cc" and ch not in _ALLOWED_CC) or cat in ("Cs", "Co", "Cn") or ch in _BIDI:
             return None, ValidationError(fieldname, "bad_character", {"codepoint": f"U+{ord(ch):04X}"})

@@ -16,6 +16,26 @@ NIGHT_START = time(20, 0)
 NIGHT_END = time(7, 0)
 
 
+EARLIEST_EVENT = date(2000, 1, 1)  # no visit, need, check or complaint of this programme is older
+EARLIEST_REGISTRATION = date(1900, 1, 1)  # a household's registration date
+CLOCK_SKEW = timedelta(minutes=5)  # a device clock a little ahead is not "the future"
+
+
+def when_problem(value: date | datetime, now: datetime, earliest: date = EARLIEST_EVENT) -> str | None:
+    """The one rule for when something can have happened, for the forms and the import alike:
+    "future" (after ``now``, beyond a few minutes of clock skew), "too_early" (before ``earliest``)
+    or None."""
+    if isinstance(value, datetime):
+        if value > now + CLOCK_SKEW:
+            return "future"
+        day = value.date()
+    else:
+        if value > now.date():
+            return "future"
+        day = value
+    return "too_early" if day < earliest else None
+
+
 def month_of(d: date | datetime | None) -> int | None:
     """YYYYMM of a date or datetime."""
     return None if d is None else d.year * 100 + d.month

@@ -23,7 +23,6 @@ and writes nothing. Drafts live in ``visit_draft`` keyed by (officer, draft key)
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -31,10 +30,10 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from data_access.core import audit
+from data_access.core.db import write_lock
 from data_access.core.errors import FormInvalid, PermissionDenied, ValidationError
 from data_access.core.text import clean_text
 from data_access.fieldwork import records
@@ -415,11 +414,9 @@ def new_token() -> str:
 
 
 def _token_lock(session: Session, token: str) -> None:
-    # PostgreSQL: two transactions submitting the same token queue here, so the second one
-    # sees the first one's visit instead of failing on the unique index.
-    if session.bind.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    # Two transactions submitting the same token (two tabs of one draft) queue here, so the
+    # second one sees the first one's visit instead of failing on the unique index.
+    write_lock(session, f"visit-token:{token}")
 
 
 def _existing(session: Session, token) -> SubmitResult | None:

@@ -13,15 +13,16 @@ numbers and phones are written only when asked for (admins; audited); passwords 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -34,7 +35,16 @@ from data_access.core import audit, crypto
 from data_access.core.clock import now_local
 from data_access.core.errors import RecordError
 from data_access.core.settings import TIMEZONE
-from data_access.fieldwork.derive import derive_check, derive_household, derive_need, derive_visit
+from data_access.core.text import clean_text
+from data_access.fieldwork.derive import (
+    EARLIEST_EVENT,
+    EARLIEST_REGISTRATION,
+    derive_check,
+    derive_household,
+    derive_need,
+    derive_visit,
+    when_problem,
+)
 from data_access.fieldwork.models import (
     CATEGORIES,
     NEED_STATUSES,
@@ -45,6 +55,7 @@ from data_access.fieldwork.models import (
     SpotCheck,
     Visit,
 )
+from data_access.org.accounts import clean_username
 from data_access.org.models import LEVELS, ROLES, GridAssignment, OrgUnit, User
 from data_access.org.passwords import hash_password
 from data_access.programme.models import Indicator, Phase, Target
@@ -76,6 +87,12 @@ REQUIRED: dict[str, set[str]] = {
 GEOJSON = "grids.geojson"
 FILES = [*COLUMNS, GEOJSON]
 MAX_ERRORS_SHOWN = 50
+DEFAULT_MAX_MB = 100  # per file (APP_IMPORT_MAX_MB)
+_TEXT_REASON = {  # text.clean_text's codes as import messages
+    "type": "not text",
+    "bad_character": "contains a control or invisible character ({codepoint})",
+    "too_long": "too long ({length} characters, at most {max})",
+}
 _CHUNK = 500  # codes per IN (…) lookup
 _BATCH = 5000  # rows per bulk insert statement group
 
@@ -116,8 +133,9 @@ class ImportReport:
 
 
 class _Errors:
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, now: datetime | None = None) -> None:
         self.report = report
+        self.now = now or now_local()  # nothing imported may have happened after this
 
     def add(self, file: str, line: int | None, column: str | None, reason: str) -> None:
         self.report.errors.append(ImportIssue(file, line, column, reason))
@@ -126,19 +144,24 @@ class _Errors:
 # --- reading cells ---------------------------------------------------------------------------
 
 class _Row:
-    """One CSV record; typed getters record an error and return None on a bad cell."""
+    """One CSV record; typed getters record an error and return None on a bad cell. The cells are a
+    tuple read against the file's one header index (a dict per row cost most of an import's memory)."""
 
-    __slots__ = ("file", "line", "cells", "err", "bad")
+    __slots__ = ("file", "line", "index", "values", "err", "bad")
 
-    def __init__(self, file: str, line: int, cells: dict[str, str], err: _Errors) -> None:
-        self.file, self.line, self.cells, self.err, self.bad = file, line, cells, err, False
+    def __init__(self, file: str, line: int, index: dict[str, int], values: tuple, err: _Errors) -> None:
+        self.file, self.line, self.index, self.values, self.err, self.bad = file, line, index, values, err, False
+
+    def get(self, col: str, default: str = "") -> str:
+        i = self.index.get(col)
+        return default if i is None else self.values[i]
 
     def fail(self, col: str, reason: str) -> None:
         self.bad = True
         self.err.add(self.file, self.line, col, reason)
 
     def raw(self, col: str, required: bool = False) -> str | None:
-        v = self.cells.get(col)
+        v = self.get(col, None)
         if v is None or v.strip() == "":
             if required:
                 self.fail(col, "required value is empty")
@@ -146,21 +169,31 @@ class _Row:
         return v
 
     def text(self, col: str, required: bool = False, max_len: int | None = None) -> str | None:
-        v = self.raw(col, required)
-        if v is not None and max_len is not None and len(v) > max_len:
-            self.fail(col, f"too long ({len(v)} characters, at most {max_len})")
-            return None
-        return v
-
-    def code(self, col: str, required: bool = False, max_len: int = 40) -> str | None:
+        """Free text under the forms' one rule (``text.clean_text``: NFC, no control, bidi or
+        private characters, length)."""
         v = self.raw(col, required)
         if v is None:
             return None
-        v = v.strip()
-        if len(v) > max_len:
-            self.fail(col, f"too long ({len(v)} characters, at most {max_len})")
+        clean, e = clean_text(col, v, max_len if max_len is not None else 10_000)
+        if e is not None:
+            self.fail(col, _TEXT_REASON[e.code].format(**e.params))
             return None
-        return v
+        return clean
+
+    def code(self, col: str, required: bool = False, max_len: int = 40) -> str | None:
+        return self.text(col, required, max_len)
+
+    def username(self, col: str, required: bool = False) -> str | None:
+        """A username as the admin form takes it (``accounts.clean_username``: lower case, pattern)."""
+        v = self.raw(col, required)
+        if v is None:
+            return None
+        name, e = clean_username(v)
+        if e is not None:
+            self.fail(col, f"not a valid username {v.strip()!r} (lower-case letters, digits, '_', '.', '-'; "
+                           "2–60 characters, starting with a letter or digit)")
+            return None
+        return name
 
     def enum(self, col: str, choices: Iterable[str], required: bool = False) -> str | None:
         v = self.raw(col, required)
@@ -210,77 +243,139 @@ class _Row:
             return None
         return x
 
-    def date(self, col: str, required: bool = False) -> date | None:
+    def _iso(self, col: str, required: bool, pattern: re.Pattern, parse, what: str):
         v = self.raw(col, required)
         if v is None:
             return None
         v = v.strip()
         try:
-            if not _DATE_RE.match(v):
+            if not pattern.match(v):
                 raise ValueError
-            return date.fromisoformat(v)
+            return parse(v)
         except ValueError:
-            self.fail(col, f"not an ISO date (YYYY-MM-DD): {v!r}")
+            self.fail(col, f"not an ISO {what}: {v!r}")
             return None
+
+    def _plausible(self, col: str, value, earliest: date):
+        """The forms' rule for when something happened (``derive.when_problem``)."""
+        problem = None if value is None else when_problem(value, self.err.now, earliest)
+        if problem == "future":
+            self.fail(col, f"in the future: {value.isoformat()}")
+            return None
+        if problem == "too_early":
+            self.fail(col, f"before {earliest.isoformat()}: {value.isoformat()}")
+            return None
+        return value
+
+    def date(self, col: str, required: bool = False, earliest: date = EARLIEST_EVENT) -> date | None:
+        d = self._iso(col, required, _DATE_RE, date.fromisoformat, "date (YYYY-MM-DD)")
+        return self._plausible(col, d, earliest)
 
     def datetime(self, col: str, required: bool = False) -> datetime | None:
-        v = self.raw(col, required)
-        if v is None:
-            return None
-        v = v.strip()
-        try:
-            if not _DT_RE.match(v):
-                raise ValueError
-            t = datetime.fromisoformat(v)
-        except ValueError:
-            self.fail(col, f"not an ISO datetime (YYYY-MM-DDTHH:MM:SS): {v!r}")
-            return None
-        if t.tzinfo is not None:  # an explicit offset is honoured: stored as local time
+        t = self._iso(col, required, _DT_RE, datetime.fromisoformat, "datetime (YYYY-MM-DDTHH:MM:SS)")
+        if t is not None and t.tzinfo is not None:  # an explicit offset is honoured: stored as local time
             t = t.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
-        return t
+        return self._plausible(col, t, EARLIEST_EVENT)
 
 
-def _read_csv(path: Path, name: str, err: _Errors) -> list[_Row] | None:
-    """Rows of one file, or None when the file is absent; header problems are errors."""
+def max_file_bytes() -> int:
+    """Largest interchange file accepted (APP_IMPORT_MAX_MB, default 100 MB): a bigger one is split
+    into several imports (later ones may refer to what earlier ones wrote)."""
+    try:
+        mb = float(os.environ.get("APP_IMPORT_MAX_MB", "") or DEFAULT_MAX_MB)
+    except ValueError:
+        mb = DEFAULT_MAX_MB
+    return int(mb * 1024 * 1024)
+
+
+def too_big(path: Path, name: str, err: _Errors) -> bool:
+    size, limit = path.stat().st_size, max_file_bytes()
+    if size > limit:
+        err.add(name, None, None, f"file is {size / 1048576:.1f} MB, larger than the import limit of "
+                                  f"{limit / 1048576:g} MB (APP_IMPORT_MAX_MB): split it into several imports")
+        return True
+    return False
+
+
+def _bad_utf8_line(path: Path) -> int:
+    """The first line that is not valid UTF-8 (read again line by line, in bytes)."""
+    with open(path, "rb") as f:
+        for n, line in enumerate(f, 1):
+            try:
+                (line[3:] if n == 1 and line.startswith(b"\xef\xbb\xbf") else line).decode("utf-8")
+            except UnicodeDecodeError:
+                return n
+    return 1
+
+
+class _CsvFile:
+    """The rows of one file, read as a stream each time they are iterated (never all in memory at
+    once: a section looks its codes up in one pass and validates in the next). The first pass
+    reports the header and CSV problems and the row count; later passes only yield rows."""
+
+    def __init__(self, path: Path, name: str, err: _Errors, counts: dict[str, int]) -> None:
+        self.path, self.name, self.err, self.counts = path, name, err, counts
+        self.first, self.broken = True, False
+
+    def __iter__(self) -> Iterator[_Row]:
+        if self.broken:
+            return
+        first, self.first = self.first, False
+        report = self.err.add if first else (lambda *a: None)
+        allowed, required = COLUMNS[self.name], REQUIRED[self.name]
+        name = self.name
+        header: list[str] | None = None
+        index: dict[str, int] = {}
+        prev_end = n = 0
+        with open(self.path, encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f, strict=True)
+            try:
+                for rec in reader:
+                    start, prev_end = prev_end + 1, reader.line_num
+                    if not rec or (len(rec) == 1 and rec[0].strip() == ""):
+                        continue  # blank line
+                    if header is None:
+                        header = [h.strip() for h in rec]
+                        index = {h: i for i, h in enumerate(header)}
+                        seen: set[str] = set()
+                        for h in header:
+                            if h not in allowed:
+                                report(name, start, h or "(empty)", f"unknown column (allowed: {', '.join(allowed)})")
+                            elif h in seen:
+                                report(name, start, h, "column appears twice")
+                            seen.add(h)
+                        for h in allowed:
+                            if h in required and h not in seen:
+                                report(name, start, h, "missing required column")
+                        continue
+                    if len(rec) != len(header):
+                        report(name, start, None, f"expected {len(header)} fields, found {len(rec)}")
+                        continue
+                    n += 1
+                    yield _Row(name, start, index, tuple(rec), self.err)
+            except UnicodeDecodeError:
+                report(name, _bad_utf8_line(self.path), None, "not valid UTF-8")
+                self.broken = True
+                return
+            except csv.Error as e:
+                report(name, reader.line_num, None, f"CSV syntax error: {e}")
+        if header is None:
+            report(name, 1, None, "empty file (no header row)")
+        if first:
+            self.counts[name] = n
+
+
+def _read_csv(path: Path, name: str, err: _Errors, counts: dict[str, int]) -> Iterable[_Row]:
+    """The rows of one file (streamed, see ``_CsvFile``); nothing when it is absent or too big. The
+    file is read once here, so that its problems and row count are known up front."""
     if not path.exists():
-        return None
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        err.add(name, data[: e.start].count(b"\n") + 1, None, "not valid UTF-8")
         return []
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    allowed, required = COLUMNS[name], REQUIRED[name]
-    rows: list[_Row] = []
-    header: list[str] | None = None
-    prev_end = 0
-    try:
-        for rec in reader:
-            start, prev_end = prev_end + 1, reader.line_num
-            if not rec or (len(rec) == 1 and rec[0].strip() == ""):
-                continue  # blank line
-            if header is None:
-                header = [h.strip() for h in rec]
-                seen: set[str] = set()
-                for h in header:
-                    if h not in allowed:
-                        err.add(name, start, h or "(empty)", f"unknown column (allowed: {', '.join(allowed)})")
-                    elif h in seen:
-                        err.add(name, start, h, "column appears twice")
-                    seen.add(h)
-                for h in allowed:
-                    if h in required and h not in seen:
-                        err.add(name, start, h, "missing required column")
-                continue
-            if len(rec) != len(header):
-                err.add(name, start, None, f"expected {len(header)} fields, found {len(rec)}")
-                continue
-            rows.append(_Row(name, start, dict(zip(header, rec, strict=True)), err))
-    except csv.Error as e:
-        err.add(name, reader.line_num, None, f"CSV syntax error: {e}")
-    if header is None:
-        err.add(name, 1, None, "empty file (no header row)")
+    if too_big(path, name, err):
+        counts[name] = 0
+        return []
+    rows = _CsvFile(path, name, err, counts)
+    for _ in rows:
+        pass
     return rows
 
 
@@ -336,14 +431,13 @@ _UNIT_COLS = [OrgUnit.id, OrgUnit.level, OrgUnit.path, OrgUnit.city_id, OrgUnit.
 def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
     err = _Errors(report)
     plan = _Plan()
-    files = {name: _read_csv(root / name, name, err) for name in COLUMNS}
-    for name, rows in files.items():
-        if rows is not None:
-            report.counts[name] = len(rows)
-    read = {name: rows or [] for name, rows in files.items()}
+
+    def take(name: str) -> Iterable[_Row]:
+        """One file's rows, streamed from disk at each pass of its section."""
+        return _read_csv(root / name, name, err, report.counts)
 
     # org units -----------------------------------------------------------------------------
-    unit_rows = read["orgunits.csv"]
+    unit_rows = take("orgunits.csv")
     seen: dict[str, int] = {}
     file_units: dict[str, dict] = {}
     for r in unit_rows:
@@ -400,12 +494,13 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
 
     # users ---------------------------------------------------------------------------------
     seen = {}
-    rows = read["users.csv"]
-    plan.db_users = _lookup(session, User.username, [User.id], [r.cells.get("username", "").strip() for r in rows])
-    preload_units(r.cells.get("scope_code", "").strip() for r in rows)
+    rows = take("users.csv")
+    plan.db_users = _lookup(session, User.username, [User.id],
+                            [r.get("username", "").strip().lower() for r in rows])
+    preload_units(r.get("scope_code", "").strip() for r in rows)
     file_users: set[str] = set()
     for r in rows:
-        u = {"username": r.code("username", True, 60), "display_name": r.text("display_name", True, 80),
+        u = {"username": r.username("username", True), "display_name": r.text("display_name", True, 80),
              "role": r.enum("role", ROLES, True), "scope_code": r.code("scope_code", True),
              "password": r.raw("password")}
         name = u["username"]
@@ -419,15 +514,15 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
 
     # households ----------------------------------------------------------------------------
     seen = {}
-    rows = read["households.csv"]
+    rows = take("households.csv")
     plan.db_households = _lookup(session, Household.code, [Household.id, Household.grid_id, Household.category],
-                                 [r.cells.get("household_code", "").strip() for r in rows])
-    preload_units(r.cells.get("grid_code", "").strip() for r in rows)
+                                 [r.get("household_code", "").strip() for r in rows])
+    preload_units(r.get("grid_code", "").strip() for r in rows)
     file_hh: dict[str, dict] = {}
     for r in rows:
         h = {"code": r.code("household_code", True), "grid_code": r.code("grid_code", True),
              "address": r.text("address", True, 200), "category": r.enum("category", CATEGORIES, True),
-             "risk_level": r.enum("risk_level", RISK_LEVELS) or "none", "registered_on": r.date("registered_on")}
+             "risk_level": r.enum("risk_level", RISK_LEVELS) or "none", "registered_on": r.date("registered_on", earliest=EARLIEST_REGISTRATION)}
         code = h["code"]
         if code is not None and not _dup(r, "household_code", code, seen, "household code"):
             file_hh[code] = h
@@ -443,7 +538,7 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
         plan.households.append(h)
 
     def hh_refs(rows: list[_Row]) -> None:
-        missing = [r.cells.get("household_code", "").strip() for r in rows]
+        missing = [r.get("household_code", "").strip() for r in rows]
         missing = [c for c in missing if c and c not in file_hh and c not in plan.db_households]
         plan.db_households.update(_lookup(session, Household.code,
                                           [Household.id, Household.grid_id, Household.category], missing))
@@ -460,7 +555,7 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
         return None
 
     # residents -----------------------------------------------------------------------------
-    rows = read["residents.csv"]
+    rows = take("residents.csv")
     hh_refs(rows)
     for r in rows:
         p = {"household_code": r.code("household_code", True), "name": r.text("name", True, 60),
@@ -470,16 +565,16 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
 
     # visits --------------------------------------------------------------------------------
     seen = {}
-    rows = read["visits.csv"]
+    rows = take("visits.csv")
     hh_refs(rows)
     plan.db_visits = {}
-    existing = _lookup(session, Visit.code, [Visit.id], [r.cells.get("visit_code", "").strip() for r in rows])
-    officers = {r.cells.get("officer_username", "").strip() for r in rows}
+    existing = _lookup(session, Visit.code, [Visit.id], [r.get("visit_code", "").strip() for r in rows])
+    officers = {r.get("officer_username", "").strip().lower() for r in rows}
     plan.db_users.update(_lookup(session, User.username, [User.id], [o for o in officers if o not in file_users]))
     file_visits: dict[str, str | None] = {}  # visit code → household code
     for r in rows:
         v = {"code": r.code("visit_code", True), "household_code": r.code("household_code", True),
-             "officer": r.code("officer_username", True, 60), "visited_at": r.datetime("visited_at", True),
+             "officer": r.username("officer_username", True), "visited_at": r.datetime("visited_at", True),
              "id_shown": r.boolean("id_shown"), "bodycam_on": r.boolean("bodycam_on"),
              "entered_at": r.datetime("entered_at"), "appointment_made_at": r.datetime("appointment_made_at"),
              "satisfaction": r.integer("satisfaction")}
@@ -498,10 +593,10 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
 
     # needs ---------------------------------------------------------------------------------
     seen = {}
-    rows = read["needs.csv"]
+    rows = take("needs.csv")
     hh_refs(rows)
-    existing = _lookup(session, Need.code, [Need.id], [r.cells.get("need_code", "").strip() for r in rows])
-    vrefs = {r.cells.get("visit_code", "").strip() for r in rows} - set(file_visits) - {""}
+    existing = _lookup(session, Need.code, [Need.id], [r.get("need_code", "").strip() for r in rows])
+    vrefs = {r.get("visit_code", "").strip() for r in rows} - set(file_visits) - {""}
     if vrefs:
         for chunk in _chunks(sorted(vrefs)):
             q = (select(Visit.code, Visit.id, Household.code).join(Household, Household.id == Visit.household_id)
@@ -534,10 +629,10 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
 
     # spot checks ---------------------------------------------------------------------------
     seen = {}
-    rows = read["spot_checks.csv"]
+    rows = take("spot_checks.csv")
     hh_refs(rows)
     existing = _lookup(session, SpotCheck.code, [SpotCheck.id],
-                       [r.cells.get("check_code", "").strip() for r in rows])
+                       [r.get("check_code", "").strip() for r in rows])
     for r in rows:
         c = {"code": r.code("check_code", True), "household_code": r.code("household_code", True),
              "checked_on": r.date("checked_on", True), "accurate": r.boolean("accurate", True),
@@ -552,10 +647,10 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
         plan.checks.append(c)
 
     # targets -------------------------------------------------------------------------------
-    rows = read["targets.csv"]
+    rows = take("targets.csv")
     indicators = set(session.execute(select(Indicator.code)).scalars())
     phases = set(session.execute(select(Phase.code)).scalars())
-    preload_units(r.cells.get("scope_code", "").strip() for r in rows)
+    preload_units(r.get("scope_code", "").strip() for r in rows)
     tseen: dict[tuple, int] = {}
     for r in rows:
         t = {"indicator_code": r.code("indicator_code", True), "phase": r.code("phase", True, 20),
@@ -651,12 +746,13 @@ def _geometry_problem(geom) -> str | None:
 
 # --- writing -----------------------------------------------------------------------------------
 
-def _bulk_insert(session: Session, model, rows: list[dict], key_attr: str | None = None) -> dict[str, int]:
-    """Insert ``rows``; with ``key_attr`` return {key value: new id}."""
+def _bulk_insert(session: Session, model, rows: Iterable[dict], key_attr: str | None = None) -> dict[str, int]:
+    """Insert ``rows`` (any iterable: a generator keeps one batch in memory at a time); with
+    ``key_attr`` return {key value: new id}."""
     ids: dict[str, int] = {}
     table = model.__table__  # Core executemany: much faster than ORM objects at 100k+ rows
-    for i in range(0, len(rows), _BATCH):
-        batch = rows[i:i + _BATCH]
+    it = iter(rows)
+    while batch := list(islice(it, _BATCH)):
         if key_attr is None:
             session.execute(insert(table), batch)
         else:
@@ -716,16 +812,19 @@ def _write(session: Session, plan: _Plan) -> None:
 
     # households
     hh: dict[str, tuple[int, int, str]] = dict(plan.db_households)  # code → (id, grid_id, category)
-    rows = []
+
+    def household_rows() -> Iterator[dict]:
+        for h in plan.households:
+            ns = SimpleNamespace(code=h["code"], grid_id=units[h["grid_code"]]["id"], address=h["address"],
+                                 category=h["category"], risk_level=h["risk_level"],
+                                 registered_on=h["registered_on"], version=1)
+            derive_household(ns)
+            yield vars(ns)
+
+    ids = _bulk_insert(session, Household, household_rows(), "code")
     for h in plan.households:
-        ns = SimpleNamespace(code=h["code"], grid_id=units[h["grid_code"]]["id"], address=h["address"],
-                             category=h["category"], risk_level=h["risk_level"], registered_on=h["registered_on"],
-                             version=1)
-        derive_household(ns)
-        rows.append(vars(ns))
-    ids = _bulk_insert(session, Household, rows, "code")
-    for h in rows:
-        hh[h["code"]] = (ids[h["code"]], h["grid_id"], h["category"])
+        hh[h["code"]] = (ids[h["code"]], units[h["grid_code"]]["id"], h["category"])
+    plan.households = []  # written: the memory goes back before the next file's rows are built
 
     # residents (ID numbers and phones encrypted, plus a keyed lookup hash and masked forms)
     rows = [{"household_id": hh[p["household_code"]][0], "name": p["name"],

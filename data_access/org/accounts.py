@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from data_access.analytics import rollups
 from data_access.core import audit
 from data_access.core.errors import NotFound, PermissionDenied, ValidationError
-from data_access.org import passwords
+from data_access.org import passwords, users
 from data_access.org.models import LEVELS, ROLES, LoginAttempt, OrgUnit, User
 from data_access.org.scope import Actor, actor_of, require_active, require_role, scope_clause, unit_in_scope
 
@@ -198,6 +198,7 @@ def change_password(*, session: Session, user, old_password: str, new_password: 
     if new_password == old_password:
         raise ValidationError("new_password", "same_as_old")
     row.password_hash = _hash(new_password)
+    users.end_sessions(row)  # the caller keeps the session it changed the password in
     session.add(row)
     audit.write(session, row.username, "user.password_change", "app_user", row.id, at=now)
     return row
@@ -231,14 +232,23 @@ def _target(session: Session, user_id: int) -> User:
     return u
 
 
+def clean_username(value) -> tuple[str | None, ValidationError | None]:
+    """The one username rule (admin form and import): trimmed, lower case — sign-in lower-cases what
+    is typed — and ``USERNAME_RE``."""
+    name = (value or "").strip().lower() if isinstance(value, str) else ""
+    if not USERNAME_RE.match(name):
+        return None, ValidationError("username", "format", {"pattern": USERNAME_RE.pattern})
+    return name, None
+
+
 def create_user(*, session: Session, actor, username: str, display_name: str, role: str, scope_id: int,
                 now: datetime, password: str | None = None) -> User:
     """Admin creates a user (password optional: without one the user cannot log in until an
     admin sets it)."""
     admin = _require_admin(session, actor, "user.create")
-    name = (username or "").strip().lower()
-    if not USERNAME_RE.match(name):
-        raise ValidationError("username", "format", {"pattern": USERNAME_RE.pattern})
+    name, problem = clean_username(username)
+    if problem is not None:
+        raise problem
     if session.exec(select(User.id).where(User.username == name)).first() is not None:
         raise ValidationError("username", "taken")
     display = (display_name or "").strip()
@@ -271,6 +281,8 @@ def set_role(*, session: Session, actor, user_id: int, role: str, scope_id: int,
         raise ValidationError("role", "last_admin")
     old = (u.role, u.scope_id)
     u.role, u.scope_id = role, scope_id
+    if old != (role, scope_id):
+        users.end_sessions(u)  # a session never carries on with other rights than it signed in with
     session.add(u)
     if old[1] != scope_id:  # the user's officer-weeks now count under the new scope
         rollups.lock_for_regrouping(session)
@@ -290,6 +302,8 @@ def set_active(*, session: Session, actor, user_id: int, active: bool, now: date
             raise ValidationError("active", "self")
         if u.role == "admin" and u.active and _active_admins(session) <= 1:
             raise ValidationError("active", "last_admin")
+    if not active:
+        users.end_sessions(u)  # reactivating later does not revive them
     u.active = bool(active)
     session.add(u)
     audit.write(session, admin.username, "user.activate" if active else "user.deactivate", "app_user", u.id, at=now)
@@ -302,6 +316,7 @@ def reset_password(*, session: Session, actor, user_id: int, new_password: str, 
     u = _target(session, user_id)
     _check_policy("password", new_password)
     u.password_hash = _hash(new_password)
+    users.end_sessions(u)
     u.locked_until = None
     u.failed_logins = 0
     session.add(u)

@@ -47,6 +47,7 @@ class UserInfo:
     role: str
     active: bool
     scope: UnitRef
+    sessions_end_utc: datetime | None = None  # sessions begun at or before this have ended
 
 
 def _unit_ref(u: OrgUnit) -> UnitRef:
@@ -87,7 +88,7 @@ def get_user(*, session: Session, username: str) -> UserInfo | None:
         return None
     user, unit = row
     return UserInfo(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-                    active=bool(user.active), scope=_unit_ref(unit))
+                    active=bool(user.active), scope=_unit_ref(unit), sessions_end_utc=user.signed_out_utc)
 
 
 def unit_by_code(*, session: Session, code: str) -> UnitRef | None:
@@ -145,18 +146,36 @@ def record_sign_out(*, session: Session, username: str, at_utc: datetime) -> Non
     """Remember the sign-out: login cookies issued before it no longer sign anyone in."""
     user = session.exec(select(User).where(User.username == username)).first()
     if user is not None:
-        user.signed_out_utc = at_utc
+        end_sessions(user, at_utc)
         session.add(user)
+
+
+def end_sessions(user: User, at_utc: datetime | None = None) -> None:
+    """End every session of ``user`` begun until now (a password reset or change, a deactivation, a
+    new role or scope): open tabs meet the sign-in form at their next click and login cookies issued
+    before now are refused. ``signed_out_utc`` (naive UTC) holds that moment."""
+    user.signed_out_utc = at_utc or utc_now()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def session_ended(signed_in_utc: datetime, sessions_end_utc: datetime | None) -> bool:
+    """Whether a session that began at ``signed_in_utc`` has been ended since."""
+    return sessions_end_utc is not None and signed_in_utc <= sessions_end_utc
 
 
 def signed_out_utc(*, session: Session, username: str) -> datetime | None:
     return session.exec(select(User.signed_out_utc).where(User.username == username)).first()
 
 
+def cookie_issued_utc(exp_date: float, expiry_days: float) -> datetime:
+    """When a login cookie expiring at ``exp_date`` (epoch seconds) and living ``expiry_days`` was issued."""
+    return datetime.fromtimestamp(exp_date - expiry_days * 86400, timezone.utc).replace(tzinfo=None)
+
+
 def cookie_revoked(exp_date: float, expiry_days: float, signed_out: datetime | None) -> bool:
     """Whether a login cookie expiring at ``exp_date`` (epoch seconds), issued ``expiry_days``
     before that, predates the user's last sign-out (naive UTC)."""
-    if signed_out is None:
-        return False
-    issued = datetime.fromtimestamp(exp_date - expiry_days * 86400, timezone.utc).replace(tzinfo=None)
-    return issued <= signed_out
+    return session_ended(cookie_issued_utc(exp_date, expiry_days), signed_out)

@@ -28,6 +28,11 @@ def test_benchmarks_run_at_small_scale_and_write_json(tmp_path):
     assert officer["visits_written"] == officer["submitted"] == 1
     for crew in officer["concurrent_submit"].values():  # four officers at once: nothing lost, nothing refused
         assert crew["errors"] == [] and crew["officers"] >= 2 and crew["submitted"] == crew["officers"] * 5
+    sqlite = officer["concurrent_submit_sqlite"]  # the same on SQLite, the `make run` default (issue 17)
+    assert sqlite["scale"] == "S"
+    for name in ("same_district", "different_districts"):
+        crew = sqlite[name]
+        assert crew["errors"] == [] and crew["officers"] >= 2 and crew["submitted"] == crew["officers"] * 5
     events = json.loads((tmp_path / "events.json").read_text())
     assert "error" not in events and events["events_written"] == events["submitted"] == 1
     mp = json.loads((tmp_path / "map.json").read_text())

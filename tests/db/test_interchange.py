@@ -327,7 +327,51 @@ ERROR_CASES = [
     ("household_on_community", "households.csv", "H010", "grid_code", "M02", "'M02' is a community, not a grid"),
     ("wrong_more_than_checked", "spot_checks.csv", "K002", "fields_wrong", "9",
      "more wrong fields than checked fields"),
+    # issue 17: the import is no looser than the forms
+    ("visit_in_2099", "visits.csv", "V014", "visited_at", "2099-01-01T10:00:00",
+     "in the future: 2099-01-01T10:00:00"),
+    ("need_created_in_2099", "needs.csv", "N004", "created_at", "2099-06-01T08:00:00",
+     "in the future: 2099-06-01T08:00:00"),
+    ("registered_in_year_1", "households.csv", "H005", "registered_on", "0001-01-01", "before 1900-01-01: 0001-01-01"),
+    ("check_in_1999", "spot_checks.csv", "K003", "checked_on", "1999-12-31", "before 2000-01-01: 1999-12-31"),
+    ("nul_in_address", "households.csv", "H003", "address", "和平里\x001号楼",
+     "contains a control or invisible character (U+0000)"),
+    ("bidi_in_name", "residents.csv", "H001", "name", "张\u202e三", "contains a control or invisible character (U+202E)"),
+    ("username_with_space", "users.csv", "leader", "username", "city leader",
+     "not a valid username 'city leader' (lower-case letters, digits, '_', '.', '-'; 2–60 characters, "
+     "starting with a letter or digit)"),
 ]
+
+
+def test_a_username_is_taken_as_sign_in_takes_it(session, tmp_path):
+    """"Officer_Li" in users.csv (and the visits that name it) becomes officer_li, as the admin form
+    stores it and as sign-in looks it up; before, it was stored as typed and could never sign in."""
+    d = copy_small(tmp_path)
+    rows = read_csv(d / "users.csv")
+    for r in rows[1:]:
+        if r[0] == "officer_li":
+            r[0] = "Officer_Li"
+    write_csv(d / "users.csv", rows)
+    rows = read_csv(d / "visits.csv")
+    rows[1][2] = " OFFICER_LI "
+    write_csv(d / "visits.csv", rows)
+    report = import_dir(session, d)
+    assert report.ok, report.messages()
+    names = set(session.execute(select(User.username)).scalars())
+    assert "officer_li" in names and "Officer_Li" not in names
+
+
+def test_a_file_above_the_size_limit_is_refused_with_a_clear_message(session, tmp_path, monkeypatch):
+    d = copy_small(tmp_path)
+    size = (d / "visits.csv").stat().st_size
+    monkeypatch.setenv("APP_IMPORT_MAX_MB", str(round((size - 1) / 1048576, 6)))
+    targets_before = session.execute(select(func.count()).select_from(Target)).scalar_one()
+    report = import_dir(session, d)
+    assert not report.ok
+    [msg] = [m for m in report.messages() if m.startswith("visits.csv")]
+    assert msg.startswith(f"visits.csv: file is {size / 1048576:.1f} MB, larger than the import limit of ")
+    assert msg.endswith("MB (APP_IMPORT_MAX_MB): split it into several imports")
+    assert_nothing_written(session, targets_before)
 
 
 def assert_nothing_written(session: Session, targets_before: int) -> None:

@@ -109,7 +109,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "admin.audit.reason.link": {"zh": "与前一条记录的链接不符，之前的记录被删除或修改",
                                 "en": "its link to the previous row does not match; a row before it was deleted "
                                       "or changed"},
-    "admin.audit.reason.content": {"zh": "记录内容被修改", "en": "its content was changed"},
+    "admin.audit.reason.content": {"zh": "记录内容被修改（或审计密钥与写入时不同）",
+                                   "en": "its content was changed (or the audit key is not the one it was "
+                                         "written with)"},
+    "admin.audit.reason.scheme": {"zh": "在带密钥的记录之后出现了不带密钥的记录，哈希链被重算过",
+                                  "en": "an unkeyed row follows keyed rows; the chain was re-hashed"},
+    "admin.audit.unkeyed": {"zh": "其中前 {n} 条写于启用审计密钥之前（仅普通哈希），由其后带密钥的记录担保。",
+                            "en": "The first {n} rows predate the audit key (plain hashes); the keyed rows after "
+                                  "them vouch for them."},
+    "admin.audit.anchor_hint": {"zh": "末尾记录被删除只能对照库外保存的锚点发现："
+                                      "python -m data_access verify-audit --anchor 文件。",
+                                "en": "Rows deleted at the end only show against an anchor kept outside the "
+                                      "database: python -m data_access verify-audit --anchor FILE."},
     "admin.audit.export": {"zh": "导出筛选结果（CSV）", "en": "Export the filtered rows (CSV)"},
     "admin.audit.export_ready": {"zh": "已生成 {n} 条记录的导出文件（导出已记入审计日志）。",
                                  "en": "Export of {n} rows ready (the export is in the audit log)."},
