@@ -16,6 +16,7 @@ from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound,
 from data_access.fieldwork import events as ev
 from data_access.fieldwork.models import EVENT_CHANNELS, EVENT_TIERS, HAZARD_LEVELS
 from ui import cases
+from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
 from ui.i18n import lang, name_of, t, t_opt
@@ -73,7 +74,7 @@ def report_forms() -> None:
                         e = ev.report_event(session=s, user=user.username, grid_id=g, tier=tier, category=cat,
                                             channel=channel, description=desc or None, now=now_local(),
                                             client_token=token("ev", g, tier, cat, channel, desc))
-                    st.success(t("events.saved", code=e.code, due=cases.ts(e.due_at)))
+                    st.success(t("events.saved", code=fmt.md(e.code), due=cases.ts(e.due_at)))
                 except SERVICE_ERRORS as err:
                     st.error(message(err))
                 cases.load_open_cases.clear()
@@ -93,7 +94,7 @@ def report_forms() -> None:
                         h = ev.record_hazard(session=s, user=user.username, grid_id=g, level=level, handler=handler,
                                              department=dept or None, description=desc or None, now=now_local(),
                                              client_token=token("hz", g, level, handler, dept, desc))
-                    st.success(t("events.hazard_saved", code=h.code, due=cases.ts(h.due_at)))
+                    st.success(t("events.hazard_saved", code=fmt.md(h.code), due=cases.ts(h.due_at)))
                 except SERVICE_ERRORS as err:
                     st.error(message(err))
                 cases.load_open_cases.clear()
@@ -110,12 +111,12 @@ def do_step(event_id: int, code: str, action: str, seen: int) -> None:
             ev.event_step(session=s, user=user.username, event_id=event_id, action=action, expected_version=seen,
                           now=now_local(), note=note)
     except ConcurrentEdit:
-        flash("warning", t("events.conflict", code=code))
+        flash("warning", t("events.conflict", code=fmt.md(code)))
     except SERVICE_ERRORS as err:
         flash("error", message(err))
     else:
         st.session_state[f"ev_note_{event_id}"] = ""
-        flash("success", t("events.done", code=code, action=t(f"events.action.{action}")))
+        flash("success", t("events.done", code=fmt.md(code), action=t(f"events.action.{action}")))
     cases.load_open_cases.clear()
 
 
@@ -126,17 +127,18 @@ def do_rectify(hazard_id: int, code: str, seen: int) -> None:
             ev.rectify_hazard(session=s, user=user.username, hazard_id=hazard_id, expected_version=seen,
                               now=now_local(), evidence=evidence)
     except ConcurrentEdit:
-        flash("warning", t("events.conflict", code=code))
+        flash("warning", t("events.conflict", code=fmt.md(code)))
     except SERVICE_ERRORS as err:
         flash("error", message(err))
     else:
         st.session_state[f"hz_evidence_{hazard_id}"] = ""
-        flash("success", t("events.rectified", code=code))
+        flash("success", t("events.rectified", code=fmt.md(code)))
     cases.load_open_cases.clear()
 
 
 def grid_name(case: ev.OpenCase) -> str:
-    return case.grid_name_zh if lang() == "zh" else (case.grid_name_en or case.grid_name_zh)
+    """The grid's name, literal inside markdown (unit names come from admins and imports)."""
+    return fmt.md(case.grid_name_zh if lang() == "zh" else (case.grid_name_en or case.grid_name_zh))
 
 
 def event_detail(case: ev.OpenCase) -> None:
@@ -144,7 +146,7 @@ def event_detail(case: ev.OpenCase) -> None:
         e = ev.get_event(session=s, user=user.username, event_id=case.id)
         steps = ev.event_history(session=s, user=user.username, event_id=case.id)
         s.expunge(e)
-    st.subheader(e.code)
+    st.subheader(fmt.md(e.code))
     st.caption(t("events.facts", tier=t(f"events.tier.{e.tier}"), grid=grid_name(case),
                  category=t_opt(f"events.cat.{e.category}", "events.cat.other"),
                  channel=t(f"events.channel.{e.channel}"), created=cases.ts(e.created_at), due=cases.ts(e.due_at),
@@ -170,13 +172,13 @@ def hazard_detail(case: ev.OpenCase) -> None:
     with session_scope() as s:
         h = ev.get_hazard(session=s, user=user.username, hazard_id=case.id)
         s.expunge(h)
-    st.subheader(h.code)
+    st.subheader(fmt.md(h.code))
     st.caption(t("events.hazard_facts", tier=t(f"events.tier.{case.tier}"), grid=grid_name(case),
                  created=cases.ts(h.found_at), due=cases.ts(h.due_at), left=cases.left_text(case.clock)))
     if h.description:
         st.text(h.description)
     st.caption(f"{t('events.handler')}: {t(f'events.handler.{h.handler}')}"
-               + (f" · {t('events.department')}: {h.department}" if h.department else ""))
+               + (f" · {t('events.department')}: {fmt.md(h.department)}" if h.department else ""))
     if not CAN_ACT:
         st.info(t("events.read_only"))
         return

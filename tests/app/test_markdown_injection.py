@@ -126,3 +126,26 @@ def test_escaped_text_reads_as_typed():
         assert raw not in out, raw
     assert "H-G1-0 1.5 (东门) 北京路1号" in out  # ordinary punctuation is left alone
     assert re.sub(r"\\(.)", r"\1", out).replace("  \n", "\n").replace("\u2060", "") == s
+
+
+def test_hostile_text_on_the_events_screen_is_shown_as_text(hostile_city):
+    """Events & hazards (issue 14): an event's description, a hazard's department, the grid's name."""
+    from data_access.fieldwork import events
+
+    eng = make_engine(hostile_city)
+    with Session(eng) as s:
+        g1 = s.exec(select(OrgUnit).where(OrgUnit.code == "G1")).one()
+        e = events.report_event(session=s, user="officer", grid_id=g1.id, tier="urgent", category="dispute",
+                                channel="resident", now=NOW, description=hostile("evdesc"))
+        h = events.record_hazard(session=s, user="officer", grid_id=g1.id, level="major", handler="officer",
+                                 department="[d](http://e.x) :red[d] www.evil.cn", now=NOW)
+        s.commit()
+        cases = (f"event:{e.id}", f"hazard:{h.id}")
+    eng.dispose()
+    for case in cases:
+        at = open_page(str(ROOT / "pages" / "events.py"), "district", query={"case": case})
+        leaks = [t for t in markdown_texts(at) if any(r in re.sub(r"\\.", "", t, flags=re.S) for r in RAW)]
+        assert leaks == []
+        assert any(fmt.md(hostile("unit")) in t for t in markdown_texts(at))  # the grid's name, escaped
+    assert hostile("evdesc") in plain_texts(open_page(str(ROOT / "pages" / "events.py"), "district",
+                                                      query={"case": cases[0]}))
