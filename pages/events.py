@@ -226,6 +226,7 @@ def live_list() -> None:
 
 
 live_list()
+cases.time_limit_panel(user.scope_code, unit.code, now_local().replace(second=0, microsecond=0))
 
 rows = cases.load_open_cases(user.scope_code, user.username, unit.path, tuple(kinds), tuple(tiers), escalated,
                              now_local().replace(microsecond=0), LIMIT)

@@ -67,3 +67,51 @@ def case_table(rows: list[ev.OpenCase]) -> None:
     st.dataframe(table.style.apply(paint, axis=1), hide_index=True, width="stretch",
                  height=min(36 + 35 * len(rows), 387), column_config={C["code"]: st.column_config.TextColumn(pinned=True)})
     st.caption(t("events.legend"))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_time_limits(scope_code: str, unit_code: str, as_of: datetime):
+    """The current phase's time-limit figures for the unit and its children (cache key: the user's
+    scope, the unit and the minute)."""
+    from data_access.org import users
+    from data_access.programme.catalog import phase_containing, phases
+
+    with session_scope() as s:
+        unit = users.unit_by_code(session=s, code=unit_code)
+        phase = phase_containing(phases(session=s), as_of.date())
+        if unit is None or phase is None:
+            return None
+        kids = users.children(session=s, parent=unit) if unit.level != "grid" else []
+        own, rows = ev.time_limit_summary(
+            session=s, unit_id=unit.id, unit_level=unit.level, child_ids=[k.id for k in kids],
+            child_level=kids[0].level if kids else "grid", start=datetime.combine(phase.start, datetime.min.time()),
+            end=datetime.combine(phase.end, datetime.max.time()), as_of=as_of)
+        return phase, unit, own, list(zip(kids, rows, strict=True))
+
+
+def _share(x: ev.InTime) -> str:
+    if x.n == 0:
+        return fmt.NONE
+    share = fmt.value(100.0 * x.k / x.n, "%")
+    return f"{share}（{fmt.count(x.k)}/{fmt.count(x.n)}）" if lang() == "zh" else f"{share} ({x.k:,}/{x.n:,})"
+
+
+def time_limit_panel(scope_code: str, unit_code: str, as_of: datetime) -> None:
+    """事件响应及时率 and 隐患整改及时率 of the current phase: the unit, then each child."""
+    data = load_time_limits(scope_code, unit_code, as_of)
+    if data is None:
+        return
+    phase, unit, own, kids = data
+    st.subheader(t("events.perf.title", phase=phase.name_zh if lang() == "zh" else phase.name_en))
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("events.perf.events"), _share(own.events))
+    c2.metric(t("events.perf.hazards"), _share(own.hazards))
+    c3.metric(t("events.perf.response"), fmt.NONE if own.median_min is None
+              else t("events.perf.median_p90", m=fmt.number(own.median_min), p=fmt.number(own.p90_min)))
+    if kids:
+        name = (lambda u: u.name_zh) if lang() == "zh" else (lambda u: u.name_en or u.name_zh)
+        st.dataframe(pd.DataFrame([{
+            t("events.perf.unit"): name(k), t("events.perf.events"): _share(r.events),
+            t("events.perf.hazards"): _share(r.hazards)} for k, r in kids]),
+            hide_index=True, width="stretch", height=min(36 + 35 * len(kids), 317))
+    st.caption(t("events.perf.note"))

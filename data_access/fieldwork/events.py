@@ -526,3 +526,36 @@ def response_quantiles(session: Session, *, unit_col: str, unit_id: int, start: 
         v = session.execute(base.order_by(GridEvent.response_seconds).offset(rank - 1).limit(1)).scalar_one()
         out[q] = v / 60.0
     return out
+
+
+@dataclass(frozen=True)
+class TimeLimitRow:
+    """One unit's time-limit figures for a period: events answered in time and hazards rectified in
+    time (``InTime``), and the events' median and 90th-percentile response in minutes."""
+    unit_id: int
+    events: InTime
+    hazards: InTime
+    median_min: float | None = None
+    p90_min: float | None = None
+
+
+LEVEL_COLUMN = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id",
+                "grid": "id"}
+
+
+def time_limit_summary(session: Session, *, unit_id: int, unit_level: str, child_ids: list[int], child_level: str,
+                       start: datetime, end: datetime, as_of: datetime) -> tuple[TimeLimitRow, list[TimeLimitRow]]:
+    """``event_response_in_time`` and ``hazard_rectified_in_time`` (indicators.md "Time-limited
+    work") for a unit and each of its children, with the unit's median and p90 response time —
+    all counted in the database."""
+    def rows(col: str, ids: list[int]) -> dict[int, TimeLimitRow]:
+        ev_ = in_time_counts(session, kind="event", unit_col=col, unit_ids=ids, start=start, end=end, as_of=as_of)
+        hz = in_time_counts(session, kind="hazard", unit_col=col, unit_ids=ids, start=start, end=end, as_of=as_of)
+        return {i: TimeLimitRow(i, ev_.get(i, InTime(0, 0)), hz.get(i, InTime(0, 0))) for i in ids}
+
+    own = rows(LEVEL_COLUMN[unit_level], [unit_id])[unit_id]
+    q = response_quantiles(session, unit_col=LEVEL_COLUMN[unit_level], unit_id=unit_id, start=start, end=end,
+                           as_of=as_of)
+    own = TimeLimitRow(unit_id, own.events, own.hazards, q[0.5], q[0.9])
+    kids = rows(LEVEL_COLUMN[child_level], child_ids) if child_ids else {}
+    return own, [kids[i] for i in child_ids]

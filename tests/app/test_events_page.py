@@ -128,3 +128,14 @@ def test_my_work_lists_the_officers_open_events_on_their_clocks(events_env):
     at = open_page(str(ROOT / "pages" / "my_work.py"), "officer")
     assert listed(at) == ["EA", "EB"]  # the officer's grid G1 only, the overdue one first
     assert at.subheader[0].value == CATALOGUE["mywork.cases"]["zh"].format(n=2)
+
+
+def test_the_leader_sees_the_phase_time_limit_figures_by_hand(events_env):
+    """At 10:00: EA (general, due 09:00, unanswered) is past its limit → counted, not in time; EB (due
+    10:05) not yet; EC (other district) past its limit. D1: 0 of 1; the city: 0 of 2, D1 0/1, D2 0/1."""
+    at = open_page(SCRIPT, "district")
+    assert [m.value for m in at.metric][:2] == ["0.0%（0/1）", "—"]
+    at = open_page(SCRIPT, "city")
+    assert at.metric[0].value == "0.0%（0/2）"
+    table = at.dataframe[1].value.set_index("单位")
+    assert table.loc["东湖区", "事件响应及时率"] == "0.0%（0/1）" and table.loc["西山区", "事件响应及时率"] == "0.0%（0/1）"

@@ -262,3 +262,27 @@ def test_open_cases_most_overdue_first_within_scope(session):
     assert mine[0].clock.escalation == "station" and mine[1].clock.near and mine[2].code == h.code
     escalated = ev.open_cases(session=session, user=w["lead"], now=now, escalated_only=True)
     assert [c.code for c in escalated] == [a.code]
+
+
+def test_time_limit_summary_for_a_unit_and_its_children(session):
+    """The city C with districts D1 and D2 (as_of 2025-03-31): D1 has an urgent event answered in
+    10 min (in time) and one in 20 min (late), D2 a general event answered in 1 h (in time) and a
+    general hazard rectified after 30 h (late). City: events 2 of 3, hazards 0 of 1; response times
+    10, 20, 60 min → median 20, p90 (ceil(2.7) = 3rd) 60."""
+    w = city(session)
+    for minutes in (10, 20):
+        e = report(session, w, w["g1"], "urgent", T0)
+        step(session, w["off1"], e, "accept", T0 + timedelta(minutes=minutes))
+    e = report(session, w, w["g2"], "general", T0)
+    step(session, w["off2"], e, "accept", T0 + timedelta(hours=1))
+    h = ev.record_hazard(session=session, user=w["off2"], grid_id=w["g2"].id, level="general", now=T0)
+    ev.rectify_hazard(session=session, user=w["off2"], hazard_id=h.id, expected_version=h.version,
+                      now=T0 + timedelta(hours=30), evidence="已整改")
+    session.flush()
+    own, kids = ev.time_limit_summary(session, unit_id=w["c"].id, unit_level="city",
+                                      child_ids=[w["d1"].id, w["d2"].id], child_level="district",
+                                      start=datetime(2025, 1, 1), end=datetime(2025, 12, 31),
+                                      as_of=datetime(2025, 3, 31))
+    assert (own.events, own.hazards, own.median_min, own.p90_min) == (ev.InTime(2, 3), ev.InTime(0, 1), 20.0, 60.0)
+    assert [(k.unit_id, k.events, k.hazards) for k in kids] == [
+        (w["d1"].id, ev.InTime(1, 2), ev.InTime(0, 0)), (w["d2"].id, ev.InTime(1, 1), ev.InTime(0, 1))]

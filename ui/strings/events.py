@@ -106,5 +106,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "events.read_only": {"zh": "您的角色只能查看。", "en": "Your role can only view."},
     "mywork.cases": {"zh": "事件与隐患（{n} 件未办）", "en": "Events and hazards ({n} open)"},
     "mywork.cases_link": {"zh": "到“事件与隐患”处理", "en": "Work on them in Events & hazards"},
+    "events.perf.title": {"zh": "时限达标（{phase}）", "en": "On time ({phase})"},
+    "events.perf.events": {"zh": "事件响应及时率", "en": "Events answered in time"},
+    "events.perf.hazards": {"zh": "隐患整改及时率", "en": "Hazards rectified in time"},
+    "events.perf.response": {"zh": "响应用时 中位数 / P90", "en": "Response time, median / p90"},
+    "events.perf.median_p90": {"zh": "{m} / {p} 分钟", "en": "{m} / {p} min"},
+    "events.perf.unit": {"zh": "单位", "en": "Unit"},
+    "events.perf.note": {"zh": "本阶段内发生、已到时限或已响应（整改）的事件（隐患）中，在时限内响应（整改）的比例；撤销和重复的不计。",
+                         "en": "Of the events (hazards) of this phase whose limit has passed or that were answered (rectified), "
+                               "the share answered (rectified) within the limit; withdrawn and duplicate ones do not count."},
     "events.legend": {"zh": "红色：已超时；橙色：剩余不足时限的五分之一。", "en": "Red: past the limit; orange: less than a fifth of the limit left."},
 }
