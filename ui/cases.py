@@ -104,8 +104,10 @@ def time_limit_panel(scope_code: str, unit_code: str, as_of: datetime) -> None:
     phase, unit, own, kids = data
     st.subheader(t("events.perf.title", phase=phase.name_zh if lang() == "zh" else phase.name_en))
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("events.perf.events"), _share(own.events))
-    c2.metric(t("events.perf.hazards"), _share(own.hazards))
+    for col, key, x in ((c1, "events.perf.events", own.events), (c2, "events.perf.hazards", own.hazards)):
+        counts = "" if x.n == 0 else (f"（{fmt.count(x.k)}/{fmt.count(x.n)}）" if lang() == "zh"
+                                      else f" ({x.k:,}/{x.n:,})")
+        col.metric(t(key) + counts, fmt.NONE if x.n == 0 else fmt.value(100.0 * x.k / x.n, "%"))
     c3.metric(t("events.perf.response"), fmt.NONE if own.median_min is None
               else t("events.perf.median_p90", m=fmt.number(own.median_min), p=fmt.number(own.p90_min)))
     if kids:

@@ -134,8 +134,8 @@ def test_the_leader_sees_the_phase_time_limit_figures_by_hand(events_env):
     """At 10:00: EA (general, due 09:00, unanswered) is past its limit → counted, not in time; EB (due
     10:05) not yet; EC (other district) past its limit. D1: 0 of 1; the city: 0 of 2, D1 0/1, D2 0/1."""
     at = open_page(SCRIPT, "district")
-    assert [m.value for m in at.metric][:2] == ["0.0%（0/1）", "—"]
+    assert [(m.label, m.value) for m in at.metric][:2] == [("事件响应及时率（0/1）", "0.0%"), ("隐患整改及时率", "—")]
     at = open_page(SCRIPT, "city")
-    assert at.metric[0].value == "0.0%（0/2）"
+    assert (at.metric[0].label, at.metric[0].value) == ("事件响应及时率（0/2）", "0.0%")
     table = at.dataframe[1].value.set_index("单位")
     assert table.loc["东湖区", "事件响应及时率"] == "0.0%（0/1）" and table.loc["西山区", "事件响应及时率"] == "0.0%（0/1）"
