@@ -92,6 +92,13 @@ class Kpi:
     required_gain: float | None
     flags: tuple[str, ...]
     direction: str = "up"  # "down": lower is better (the gap is actual − target)
+    # reported indicators (metrics.reported): the period shown, k of m units, completeness/timeliness %
+    kind: str = "computed"
+    period: str | None = None
+    k: int | None = None
+    m: int | None = None
+    completeness: float | None = None
+    timeliness: float | None = None
 
 
 # --- periods and times -----------------------------------------------------------------------

@@ -26,7 +26,7 @@ import re
 from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy import update as sql_update
@@ -101,6 +101,26 @@ def periods_between(start: date, end: date, period_type: str, ended_by: date | N
         if p1 > end or (ended_by is not None and p1 > ended_by):
             break
         if p0 >= start:
+            out.append(p)
+        p = period_of(p1 + timedelta(days=1), period_type)
+    return out
+
+
+def ended_by(as_of: datetime) -> date:
+    """The last period end that has passed at ``as_of`` (a date-only as_of is the end of that day)."""
+    return as_of.date() if as_of.time() == time.max else as_of.date() - timedelta(days=1)
+
+
+def periods_ending(start: date, end: date, period_type: str, ended: date) -> list[str]:
+    """Periods whose last day lies in [start, end] and not after ``ended``, oldest first (a quarter
+    ending in March belongs to the month period 'YYYY-03')."""
+    out = []
+    p = period_of(start, period_type)
+    while True:
+        p1 = period_bounds(p)[1]
+        if p1 > end or p1 > ended:
+            break
+        if p1 >= start:
             out.append(p)
         p = period_of(p1 + timedelta(days=1), period_type)
     return out
@@ -538,7 +558,7 @@ def report_counts(*, session: Session, indicators: Iterable[Indicator], root: Or
     out: dict[str, Counts] = {}
     for ind in indicators:
         units = entry_units(session=session, root=root, level=ind.entry_level or "district", pilot_only=ind.pilot_only)
-        periods = periods_between(start, end, ind.period_type, ended_by=as_of.date() - timedelta(days=1))
+        periods = periods_between(start, end, ind.period_type, ended_by=ended_by(as_of))
         if not units or not periods:
             out[ind.code] = Counts(0, 0, 0)
             continue
@@ -591,3 +611,89 @@ def missing_reports(*, session: Session, user, plan: str, root: int | str | None
                 out.append(Missing(u.id, u.code, ind.code, p, due, lock_date(p, settings), today > due))
     out.sort(key=lambda m: (not m.overdue, m.due, m.unit_code, m.indicator_code))
     return out
+
+
+# --- aggregates for the dashboards (counted in the database) -----------------------------------------
+
+def _timely_clause(periods: Iterable[str], timely_days: int):
+    rv = ReportedValue
+    return or_(*[and_(rv.period == p, rv.entered_at < datetime.combine(
+        period_bounds(p)[1] + timedelta(days=timely_days + 1), time.min)) for p in periods])
+
+
+def unit_aggregates(*, session: Session, root: OrgUnit, child_level: str | None, codes: Iterable[str],
+                    periods: Iterable[str], as_of: datetime, timely_days: int
+                    ) -> dict[tuple[str, str, int | None], tuple[int, float, int]]:
+    """``{(indicator, period, key): (k, sum of values, timely k)}`` of the values entered by
+    ``as_of`` (returned ones excluded) at or under ``root``: key None = the whole root; with
+    ``child_level``, also each child of root at that level (key = the child's id)."""
+    codes, periods = list(codes), list(periods)
+    if not codes or not periods:
+        return {}
+    rv = ReportedValue
+    timely = func.count(rv.id).filter(_timely_clause(periods, timely_days))
+    root_col = OrgUnit.id if root.level == "grid" else getattr(OrgUnit, _LEVEL_COL[root.level])
+    where = (rv.indicator_code.in_(codes), rv.period.in_(periods), rv.entered_at <= as_of, rv.status != "returned",
+             root_col == root.id)
+    src = select().select_from(rv).join(OrgUnit, OrgUnit.id == rv.org_unit_id)
+    out: dict = {}
+    for code, period, k, total, t in session.execute(
+            src.add_columns(rv.indicator_code, rv.period, func.count(rv.id), func.sum(rv.value), timely)
+            .where(*where).group_by(rv.indicator_code, rv.period)):
+        out[(code, period, None)] = (int(k), float(total), int(t or 0))
+    if child_level is not None:
+        col = OrgUnit.id if child_level == "grid" else getattr(OrgUnit, _LEVEL_COL[child_level])
+        for code, period, key, k, total, t in session.execute(
+                src.add_columns(rv.indicator_code, rv.period, col, func.count(rv.id), func.sum(rv.value), timely)
+                .where(*where, col.is_not(None)).group_by(rv.indicator_code, rv.period, col)):
+            out[(code, period, int(key))] = (int(k), float(total), int(t or 0))
+    return out
+
+
+def entry_unit_counts(*, session: Session, root: OrgUnit, child_level: str | None
+                      ) -> dict[tuple[str, bool, int | None], int]:
+    """``{(level, pilot_only, key): units}``: how many city/district units (pilot-district ones
+    for pilot_only) lie at or under root (key None) and under each child of root (key = child id)."""
+    d = OrgUnit.__table__.alias("d")
+    root_col = OrgUnit.id if root.level == "grid" else getattr(OrgUnit, _LEVEL_COL[root.level])
+    child_col = (None if child_level is None else
+                 OrgUnit.id if child_level == "grid" else getattr(OrgUnit, _LEVEL_COL[child_level]))
+    cols = [OrgUnit.level, func.coalesce(d.c.pilot, False)] + ([child_col] if child_col is not None else [])
+    stmt = (select(*cols, func.count(OrgUnit.id)).select_from(OrgUnit)
+            .outerjoin(d, d.c.id == OrgUnit.district_id)
+            .where(root_col == root.id, OrgUnit.level.in_(("city", "district"))).group_by(*cols))
+    out: dict = {}
+    for row in session.execute(stmt):
+        level, pilot, n = row[0], bool(row[1]), int(row[-1])
+        keys = [None] + ([int(row[2])] if child_col is not None and row[2] is not None else [])
+        for key in keys:
+            for only in (False, True):
+                if only and not pilot:
+                    continue
+                out[(level, only, key)] = out.get((level, only, key), 0) + n
+    return out
+
+
+def reported_indicators(*, session: Session) -> list[Indicator]:
+    """Every reported indicator of the registry, in display order."""
+    return list(session.execute(select(Indicator).where(Indicator.kind == "reported")
+                                .order_by(Indicator.sort, Indicator.code)).scalars())
+
+
+def org_unit(*, session: Session, unit_id: int) -> OrgUnit:
+    return _unit(session, unit_id)
+
+
+def pilot_only_targets(*, session: Session, phase_code: str) -> set[tuple[str, str]]:
+    """``{(indicator, phase)}`` whose targets apply to units of pilot districts only."""
+    from data_access.programme.models import Target
+
+    return {(i, phase_code) for i in session.execute(select(Target.indicator_code).where(
+        Target.phase_code == phase_code, Target.pilot_only)).scalars()}
+
+
+def pilot_unit_ids(*, session: Session, ids: Iterable[int]) -> set[int]:
+    """Those of ``ids`` that lie in a pilot district."""
+    d = OrgUnit.__table__.alias("d")
+    return set(session.execute(select(OrgUnit.id).join(d, d.c.id == OrgUnit.district_id).where(
+        OrgUnit.id.in_(list(ids)), d.c.pilot)).scalars())
