@@ -697,3 +697,71 @@ def pilot_unit_ids(*, session: Session, ids: Iterable[int]) -> set[int]:
     d = OrgUnit.__table__.alias("d")
     return set(session.execute(select(OrgUnit.id).join(d, d.c.id == OrgUnit.district_id).where(
         OrgUnit.id.in_(list(ids)), d.c.pilot)).scalars())
+
+
+# --- the data-entry form -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FormRow:
+    code: str
+    name_zh: str
+    name_en: str
+    unit: str
+    direction: str
+    note_zh: str | None
+    note_en: str | None
+    needs_approval: bool
+    target: float | None
+    last_period: str
+    last_value: float | None
+    current: ValueRow | None
+    locked: bool
+    lock_date: date
+
+
+def _target(session: Session, code: str, unit: OrgUnit, day: date) -> float | None:
+    """The target of the phase holding ``day``: the unit's own, the nearest ancestor's, else the city
+    default; a pilot-only target only for units of pilot districts."""
+    from data_access.programme.models import Phase, Target
+
+    phase = session.execute(select(Phase.code).where(Phase.start <= day, Phase.end >= day)).scalar_one_or_none()
+    if phase is None:
+        return None
+    rows = {uid: (t, pilot) for uid, t, pilot in session.execute(select(
+        Target.org_unit_id, Target.target, Target.pilot_only).where(
+        Target.indicator_code == code, Target.phase_code == phase))}
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
+    for uid in [*reversed(ids), None]:
+        if uid in rows:
+            t, pilot = rows[uid]
+            return None if pilot and not _is_pilot(session, unit) else float(t)
+    return None
+
+
+def entry_form(*, session: Session, user, plan: str, unit: int | str, period: str, today: date | None = None
+               ) -> list[FormRow]:
+    """The indicators of data set ``plan`` that ``unit`` enters for ``period`` (its type), with last
+    period's value, the target, the stored value and whether the unit × period is locked."""
+    today = today or now_local().date()
+    actor = actor_of(session=session, user=user)
+    require_role(actor, "reported.enter", ENTRY_ROLES)
+    u = _unit(session, unit)
+    if not unit_in_scope(actor, u):
+        raise PermissionDenied("reported.enter", "scope")
+    kind = period_type_of(period)
+    pilot = _is_pilot(session, u)
+    inds = [i for i in data_set(session=session, plan=plan)
+            if i.period_type == kind and (i.entry_level or "district") == u.level and (pilot or not i.pilot_only)]
+    prev = previous_period(period)
+    stored = values(session=session, indicator_codes=[i.code for i in inds], unit_ids=[u.id], periods=[period, prev])
+    settings = report_settings(session=session)
+    locked = is_locked(session=session, unit_id=u.id, period=period, today=today, settings=settings)
+    p_end = period_bounds(period)[1]
+    out = []
+    for i in inds:
+        last = stored.get((i.code, u.id, prev))
+        out.append(FormRow(i.code, i.name_zh, i.name_en, i.unit, i.direction, i.note_zh, i.note_en,
+                           bool(i.needs_approval), _target(session, i.code, u, p_end), prev,
+                           None if last is None else last.value, stored.get((i.code, u.id, period)), locked,
+                           lock_date(period, settings)))
+    return out
