@@ -27,7 +27,7 @@ from data_access.analytics import kpi_queries as q
 from data_access.programme import reporting as rp
 
 from . import definitions as d
-from .service import Kpi, UnknownUnit, _phase, _settings, _target_for, months_left, period_bounds, to_as_of
+from .service import Kpi, _phase, _settings, _target_for, months_left, resolve
 
 
 def _value(agg: str, k: int, total: float) -> float | None:
@@ -39,12 +39,7 @@ def _value(agg: str, k: int, total: float) -> float | None:
 def compute_reported(session: Session, *, unit_code: str, period: str, as_of, children: bool = True,
                      codes=None) -> list[Kpi]:
     """One :class:`Kpi` (kind "reported") per (unit, reported indicator) for U first, then each child."""
-    unit = q.get_unit(session, unit_code)
-    if unit is None:
-        raise UnknownUnit(f"unknown org unit {unit_code!r}")
-    start, end, phase_code = period_bounds(session, period)
-    as_of = to_as_of(as_of)
-    kids = q.children(session, unit) if children else []
+    unit, start, end, phase_code, as_of, kids = resolve(session, unit_code, period, as_of, children)
     inds = [i for i in rp.reported_indicators(session=session) if codes is None or i.code in codes]
     if not inds:
         return []
