@@ -6,13 +6,16 @@ times the bodies of the cached functions the screens call — what a user waits 
   - overview / gaps: ``compute_kpis(unit, phase containing as_of, children=True)`` (the body of
     ``ui.kpi.load_overview``; the gaps screen drills down through the same call) for the city,
     a district and a station;
+  - plans: ``metrics.reported.compute_all(unit, phase)`` (the body of the Plans screen's loader:
+    every registry indicator, computed and reported) for the city and a district, and the
+    reported indicators of the city and its children;
   - monthly report: ``metrics.report.monthly_report`` for the city and a district (last
     complete month), and building its Excel file from the report tables.
 Each path: ``cold`` = the first call on a fresh engine (new connections, nothing cached in the
 process), then ``warm`` = BENCH_REPEATS further calls (each in its own session, as the app does),
 median and p95.
 
-``pages``: the whole page scripts (overview, gaps, map) run under Streamlit's AppTest as the demo
+``pages``: the whole page scripts (overview, gaps, map, plans) run under Streamlit's AppTest as the demo
 city and district leaders, clock frozen at as_of 18:00 — guard, queries, KPI cards, tables and
 chart specs, everything but the browser's drawing. ``cold`` = first run with every Streamlit
 cache cleared and a fresh engine (and the AppTest harness starting up); ``warm`` = runs with all
@@ -51,7 +54,7 @@ def _path(fn, repeats: int) -> dict:
 
 
 PAGES = (("overview", "city"), ("overview", "district"), ("gaps", "city"), ("gaps", "district"),
-         ("map", "city"), ("map", "district"))
+         ("map", "city"), ("map", "district"), ("plans", "city"), ("plans", "district"))
 
 
 def _page(script: str, username: str, repeats: int) -> dict:
@@ -124,6 +127,7 @@ def run() -> dict:
     from data_access.programme.catalog import indicators as indicator_rows
     from data_access.programme.catalog import phase_containing, phases
     from metrics.report import monthly_report
+    from metrics.reported import compute_all, compute_reported
     from metrics.service import compute_kpis
 
     db = demo_db()
@@ -144,6 +148,18 @@ def run() -> dict:
                 return compute_kpis(s, unit_code=unit, period=phase, as_of=as_of, children=True)
         return call
 
+    def plans(unit: str):
+        def call():  # the body of pages/plans.load_plan_kpis: every registry indicator of one unit
+            with dbmod.session_scope(db.engine) as s:
+                return compute_all(s, unit_code=unit, period=phase, as_of=as_of, children=False)
+        return call
+
+    def reported(unit: str):
+        def call():  # the reported indicators of a unit and its children (kpis --json, overview by plan)
+            with dbmod.session_scope(db.engine) as s:
+                return compute_reported(s, unit_code=unit, period=phase, as_of=as_of, children=True)
+        return call
+
     def report(unit: str):
         def call():
             with dbmod.session_scope(db.engine) as s:
@@ -154,6 +170,9 @@ def run() -> dict:
         "overview_city": _path(kpis(city), n),
         "overview_district": _path(kpis(district), n),
         "gaps_station": _path(kpis(station), n),
+        "plans_city": _path(plans(city), n),
+        "plans_district": _path(plans(district), n),
+        "reported_city_children": _path(reported(city), n),
         "report_city": _path(report(city), n),
         "report_district": _path(report(district), n),
     }

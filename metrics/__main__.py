@@ -16,16 +16,23 @@ def _as_of(text: str) -> date | datetime:
 
 
 def kpi_rows(kpis) -> list[dict]:
-    """The CLI's JSON objects: one per (unit, indicator)."""
-    return [{"unit": k.unit_code, "indicator": k.indicator, "value": k.value, "n": k.n,
-             "ci_low": k.ci_low, "ci_high": k.ci_high, "target": k.target, "gap": k.gap,
-             "status": k.status} for k in kpis]
+    """The CLI's JSON objects: one per (unit, indicator); a reported indicator's row also carries
+    its kind, the period shown, k of m units, completeness and timeliness (percent)."""
+    rows = []
+    for k in kpis:
+        row = {"unit": k.unit_code, "indicator": k.indicator, "value": k.value, "n": k.n,
+               "ci_low": k.ci_low, "ci_high": k.ci_high, "target": k.target, "gap": k.gap, "status": k.status}
+        if k.kind == "reported":
+            row.update(kind="reported", period=k.period, k=k.k, m=k.m, completeness=k.completeness,
+                       timeliness=k.timeliness)
+        rows.append(row)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m metrics", description="网格警务 indicators")
     sub = p.add_subparsers(dest="cmd", required=True)
-    sp = sub.add_parser("kpis", help="KPIs of a unit and its direct children")
+    sp = sub.add_parser("kpis", help="every registry indicator of a unit and its direct children")
     sp.add_argument("--unit", required=True, help="org unit code")
     sp.add_argument("--period", required=True, help="pilot | rollout | deepening | YYYY-MM")
     sp.add_argument("--as-of", dest="as_of", type=_as_of, default=None,
@@ -36,13 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     from data_access.core.clock import today_local
     from data_access.core.db import get_engine, migrate, session_scope
 
-    from .service import UnknownPeriod, UnknownUnit, compute_kpis
+    from .reported import compute_all
+    from .service import UnknownPeriod, UnknownUnit
 
     migrate()
     as_of = args.as_of or today_local()
     try:
         with session_scope(get_engine()) as s:
-            kpis = compute_kpis(s, unit_code=args.unit, period=args.period, as_of=as_of)
+            kpis = compute_all(s, unit_code=args.unit, period=args.period, as_of=as_of)
     except (UnknownUnit, UnknownPeriod) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -92,6 +92,13 @@ class Kpi:
     required_gain: float | None
     flags: tuple[str, ...]
     direction: str = "up"  # "down": lower is better (the gap is actual − target)
+    # reported indicators (metrics.reported): the period shown, k of m units, completeness/timeliness %
+    kind: str = "computed"
+    period: str | None = None
+    k: int | None = None
+    m: int | None = None
+    completeness: float | None = None
+    timeliness: float | None = None
 
 
 # --- periods and times -----------------------------------------------------------------------
@@ -325,6 +332,16 @@ def _target_for(tmap: dict, indicator: str, unit: q.Unit | None) -> tuple[float 
 
 # --- public API ------------------------------------------------------------------------------
 
+def resolve(session: Session, unit_code: str, period: str, as_of: date | datetime, children: bool
+            ) -> tuple[q.Unit, date, date, str | None, datetime, list[q.Unit]]:
+    """``(unit, start, end, phase_code, as_of, children)`` of a KPI call; UnknownUnit / UnknownPeriod."""
+    unit = q.get_unit(session, unit_code)
+    if unit is None:
+        raise UnknownUnit(f"unknown org unit {unit_code!r}")
+    start, end, phase_code = period_bounds(session, period)
+    return unit, start, end, phase_code, to_as_of(as_of), (q.children(session, unit) if children else [])
+
+
 def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date | datetime,
                  children: bool = True) -> list[Kpi]:
     """KPIs of ``unit_code`` (first) and each direct child for ``period`` at ``as_of``.
@@ -332,12 +349,7 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
     One :class:`Kpi` per (unit, indicator) for every indicator in :data:`INDICATORS`.
     Raises :class:`UnknownUnit` / :class:`UnknownPeriod`.
     """
-    unit = q.get_unit(session, unit_code)
-    if unit is None:
-        raise UnknownUnit(f"unknown org unit {unit_code!r}")
-    start, end, phase_code = period_bounds(session, period)
-    as_of = to_as_of(as_of)
-    kids = q.children(session, unit) if children else []
+    unit, start, end, phase_code, as_of, kids = resolve(session, unit_code, period, as_of, children)
     weights, intervals, at_risk, trend_n = _settings(session)
 
     phase = _phase(session, phase_code)

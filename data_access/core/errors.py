@@ -103,6 +103,9 @@ ERROR_CODES: dict[str, tuple[str, ...]] = {
     "wrong": (), "same_as_old": (), "taken": (), "self": (), "last_admin": (), "level_for_role": ("role", "levels"),
     "needs_letter": (), "needs_digit": (), "bad_credentials": (), "inactive": (),
     "locked": ("until", "minutes", "threshold", "window_minutes"),
+    # reported values (data entry)
+    "range_min": ("min",), "not_ended": (), "period_locked": ("date",), "approved_locked": (), "level_for_indicator": ("level",),
+    "pilot_only": (), "no_approval": (),
     # PermissionDenied codes
     "role": ("role",), "scope": (), "token": (),
 }

@@ -160,6 +160,11 @@ COLUMNS = {
     "visit_answer": ("id", "visit_id", "item_code", "value"),
     "appointment": ("id", "household_id", "officer_id", "scheduled_at", "made_at", "status", "visit_id", "note"),
     "need_event": ("id", "need_id", "at", "user_id", "username", "action", "from_status", "to_status", "note"),
+    "reported_value": ("id", "indicator_code", "org_unit_id", "period", "period_end", "value", "note", "status",
+                       "origin", "entered_by", "entered_at", "updated_by", "updated_at", "reviewed_by", "reviewed_at",
+                       "review_comment", "version"),
+    "reported_value_change": ("id", "reported_value_id", "at", "username", "action", "old_value", "new_value",
+                              "reason"),
     "privacy_complaint": ("id", "code", "received_at", "channel", "org_unit_id", "household_id", "summary", "status",
                           "start_due_at", "close_due_at", "started_at", "closed_at", "result", "handler_id",
                           "version"),
@@ -174,7 +179,7 @@ COLUMNS = {
 }
 FLUSH_ORDER = ("org_unit", "grid_assignment", "app_user", "household", "resident", "risk_change", "visit",
                "visit_answer", "appointment", "need", "need_event", "spot_check", "veto_event", "privacy_complaint",
-               "grid_event", "grid_event_step", "hazard")
+               "grid_event", "grid_event_step", "hazard", "reported_value", "reported_value_change")
 RECENT_DAYS = 21  # visit answers, appointments and need histories are generated for the last weeks only
 
 
@@ -1193,6 +1198,76 @@ class _Gen:
                 self.w.add("grid_event_step", (self.next_id("grid_event_step"), eid, _ts(at), g.officer_id,
                                                g.officer_username, action, frm, to, note))
 
+    def reported_values(self) -> dict[str, int]:
+        """Monthly (quarterly, yearly) values of every reported indicator since the pilot: moving
+        towards the city target, entered a few days after each period; the weakest district is
+        late, the second weakest misses its last two months; seed 001 (approval required) is
+        approved up to the month before last, the last month awaits approval, one value returned."""
+        from data_access.programme import reporting as rp
+
+        rng = random.Random(self.seed + 12)  # its own stream: the other demo records stay as they were
+        inds = self.conn.exec_driver_sql(
+            "SELECT code, unit, direction, period_type, entry_level, pilot_only, needs_approval FROM indicator "
+            "WHERE kind = 'reported' ORDER BY sort, code").all()
+        tgt = {(i, p): float(t) for i, p, t in self.conn.exec_driver_sql(
+            "SELECT indicator_code, phase_code, target FROM target WHERE org_unit_id IS NULL").all()}
+        weak = sorted(range(len(self.districts)), key=lambda i: self.traj[i].q)
+        late_ix = weak[0] if weak else None
+        missing_ix = weak[1] if len(weak) > 1 else None
+        end = self.as_of - timedelta(days=1)
+        last_month = rp.period_of(end.replace(day=1) - timedelta(days=1), "month")
+        plain = {"%": (70.0, 92.0), "h": (2.0, 4.0), "min": (6.0, 12.0), "count": (1.0, 3.0),
+                 "per_10k": (12.0, 16.0), "people": (3500.0, 5000.0), "CNY": (90.0, 140.0), "CNY_10k": (3.0, 6.0)}
+        returned = False
+        counts = {"values": 0, "awaiting": 0}
+        for code, unit, direction, ptype, level, pilot_only, approval in inds:
+            if level == "city":
+                units = [(None, self.city)]
+            else:
+                units = [(ix, d) for ix, d in enumerate(self.districts) if d.pilot or not pilot_only]
+            goal = next((tgt[(code, ph)] for ph in ("deepening", "rollout", "pilot") if (code, ph) in tgt), None)
+            lo, hi = plain.get(unit, (50.0, 90.0))
+            if goal is not None:
+                lo, hi = (goal * 0.82, goal * 0.98) if direction == "up" else (goal * 1.3, goal * 1.02)
+            periods = rp.periods_between(date(2024, 1, 1), end, ptype, ended_by=end)
+            for ix, u in units:
+                q = self.traj[ix].q if ix is not None else 0.8
+                for k, period in enumerate(periods):
+                    p_end = rp.period_bounds(period)[1]
+                    if ix == missing_ix and ptype == "month" and k >= len(periods) - 2:
+                        continue  # not reported
+                    days = rng.randint(12, 14) if ix == late_ix else rng.randint(2, 8)
+                    entered = datetime.combine(p_end + timedelta(days=days), time(rng.randint(9, 17), rng.randint(0, 59)))
+                    if entered >= self.cutoff:
+                        continue  # not entered yet at as_of
+                    progress = (k + 1) / len(periods)
+                    v = lo + (hi - lo) * min(1.0, progress * (0.6 + 0.5 * q)) + rng.gauss(0, 0.03 * abs(hi - lo) + 0.01)
+                    v = max(0.0, min(100.0, v) if unit == "%" else v)
+                    v = round(v, 1 if unit in ("%", "h", "min", "count", "per_10k", "CNY_10k") else 0)
+                    status, reviewed_by, reviewed_at, comment = "entered", None, None, None
+                    if approval:
+                        if period < last_month or ptype != "month":
+                            status, reviewed_by, reviewed_at = "approved", "city", entered + timedelta(days=2)
+                        elif not returned and ix is not None:
+                            status, reviewed_by, reviewed_at = "returned", "city", entered + timedelta(days=1)
+                            comment = "与110接处警系统统计不一致，请核实后重报"
+                            returned = True
+                        else:
+                            counts["awaiting"] += 1
+                    vid = self.next_id("reported_value")
+                    self.w.add("reported_value", (
+                        vid, code, u.id, period, p_end.isoformat(), v, "月度统计台账", status, "entry", "demo",
+                        _ts(entered), "demo", _ts(entered), reviewed_by, _ts(reviewed_at), comment,
+                        1 if status == "entered" else 2))
+                    self.w.add("reported_value_change", (self.next_id("reported_value_change"), vid, _ts(entered),
+                                                         "demo", "enter", None, v, None))
+                    if reviewed_by:
+                        self.w.add("reported_value_change", (
+                            self.next_id("reported_value_change"), vid, _ts(reviewed_at), reviewed_by,
+                            "approve" if status == "approved" else "return", v, v, comment))
+                    counts["values"] += 1
+        return counts
+
     def milestones(self) -> dict[str, str]:
         rng = self.rng
         rows = self.conn.exec_driver_sql("SELECT code, due FROM milestone ORDER BY due, code").all()
@@ -1299,6 +1374,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
                 g.veto_events()
                 g.privacy_complaints(g.admin_id)
                 g.grid_events()
+                reported = g.reported_values()
                 g.w.drain()
             finally:
                 g.w.close()
@@ -1314,6 +1390,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
         counts = {t: c for t, c in g.w.counts.items()}
         counts["grids"] = len(g.grids)
         counts["districts"] = len(g.districts)
+        counts["reported_awaiting_approval"] = reported["awaiting"]
         audit.write(session, DEMO_USER, "demo.generate", "database", None,
                     {"scale": scale, "seed": seed, "as_of": as_of.isoformat(), "fraction": fraction,
                      "counts": counts, "milestones": ms})

@@ -58,7 +58,8 @@ from data_access.fieldwork.models import (
 from data_access.org.accounts import clean_username
 from data_access.org.models import LEVELS, ROLES, GridAssignment, OrgUnit, User
 from data_access.org.passwords import hash_password
-from data_access.programme.models import Indicator, Phase, Target
+from data_access.programme import reporting
+from data_access.programme.models import Indicator, Phase, ReportedValue, Target
 
 # file → columns in export order; required columns
 COLUMNS: dict[str, list[str]] = {
@@ -73,6 +74,7 @@ COLUMNS: dict[str, list[str]] = {
     "spot_checks.csv": ["check_code", "household_code", "checked_on", "accurate", "fields_checked",
                         "fields_wrong"],
     "targets.csv": ["indicator_code", "phase", "target", "scope_code", "baseline"],
+    "reported_values.csv": ["indicator_code", "unit_code", "period", "value", "note", "entered_at"],
 }
 REQUIRED: dict[str, set[str]] = {
     "orgunits.csv": {"code", "level", "name_zh"},
@@ -83,6 +85,7 @@ REQUIRED: dict[str, set[str]] = {
     "needs.csv": {"need_code", "household_code", "category", "created_at", "status"},
     "spot_checks.csv": {"check_code", "household_code", "checked_on", "accurate"},
     "targets.csv": {"indicator_code", "phase", "target"},
+    "reported_values.csv": {"indicator_code", "unit_code", "period", "value"},
 }
 GEOJSON = "grids.geojson"
 FILES = [*COLUMNS, GEOJSON]
@@ -418,6 +421,7 @@ class _Plan:
     needs: list[dict] = field(default_factory=list)
     checks: list[dict] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)
+    reported: list = field(default_factory=list)  # reporting.ImportRow
     db_units: dict[str, tuple] = field(default_factory=dict)  # code → (id, level, path, city…community ids)
     db_users: dict[str, tuple] = field(default_factory=dict)  # username → (id,)
     db_households: dict[str, tuple] = field(default_factory=dict)  # code → (id, grid_id, category)
@@ -669,6 +673,38 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
         else:
             tseen[key] = r.line
         plan.targets.append(t)
+
+    # reported values (historical data: not subject to the lock; the history keeps each change) --------
+    rows = take("reported_values.csv")
+    reported = {i.code: i for i in session.execute(select(Indicator).where(Indicator.kind == "reported")).scalars()}
+    preload_units(r.get("unit_code", "").strip() for r in rows)
+    rseen: dict[tuple, int] = {}
+    for r in rows:
+        code, unit, period = r.code("indicator_code", True), r.code("unit_code", True), r.code("period", True, 8)
+        value, note, entered = r.number("value", True), r.text("note", False, reporting.NOTE_MAX), r.datetime(
+            "entered_at")
+        ind = reported.get(code) if code is not None else None
+        if code is not None and ind is None:
+            r.fail("indicator_code", f"unknown reported indicator {code!r}")
+        level = unit_level(unit) if unit is not None else None
+        if unit is not None and level is None:
+            r.fail("unit_code", f"unknown org unit {unit!r}")
+        elif ind is not None and level is not None and level != (ind.entry_level or "district"):
+            r.fail("unit_code", f"{code} is entered by {ind.entry_level} units, {unit!r} is a {level}")
+        if ind is not None and period is not None and reporting.period_type_of(period) != ind.period_type:
+            r.fail("period", f"{code} is reported per {ind.period_type}: {period!r}")
+        if ind is not None and value is not None:
+            try:
+                reporting.check_range(ind, value)
+            except RecordError as e:
+                r.fail("value", f"out of range ({getattr(e, 'params', {})}): {value:g}")
+        key = (code, unit, period)
+        if key in rseen:
+            r.fail("period", f"duplicate value for {code}/{unit}/{period} (first on line {rseen[key]})")
+        else:
+            rseen[key] = r.line
+        if not r.bad:
+            plan.reported.append(reporting.ImportRow(code, unit, period, value, note, entered))
     return plan
 
 
@@ -907,6 +943,8 @@ def import_dir(session: Session, path: str | Path, username: str = "cli") -> Imp
     if report.errors:
         return report
     _write(session, plan)
+    if plan.reported:
+        reporting.import_values(session=session, username=username, rows=plan.reported)
     rollups.rebuild(session)
     audit.write(session, username, "data.import", "dataset", None, {"rows": report.counts})
     session.flush()
@@ -1038,6 +1076,12 @@ def export_dir(session: Session, path: str | Path, with_id_numbers: bool = False
                    key=lambda r: (r[0], r[1], r[3] or ""))
     counts["targets.csv"] = _write_csv(out, "targets.csv", trows)
 
+    vrows = session.execute(select(ReportedValue.indicator_code, OrgUnit.code, ReportedValue.period,
+                                   ReportedValue.value, ReportedValue.note, ReportedValue.entered_at)
+                            .join(OrgUnit, OrgUnit.id == ReportedValue.org_unit_id)).all()
+    counts["reported_values.csv"] = _write_csv(out, "reported_values.csv",
+                                               sorted(vrows, key=lambda r: (r[0], r[1], r[2])))
+
     audit.write(session, username, "data.export", "dataset", None,
                 {"with_id_numbers": bool(with_id_numbers), "rows": counts})
     session.flush()
@@ -1060,6 +1104,6 @@ def cli_export(dir: str, with_id_numbers: bool = False, user: str = "cli") -> in
 def count_rows(session: Session) -> dict[str, int]:
     """Rows per data table (used by tests and the CLI summary)."""
     out = {}
-    for model in (OrgUnit, User, Household, Resident, Visit, Need, SpotCheck, Target):
+    for model in (OrgUnit, User, Household, Resident, Visit, Need, SpotCheck, Target, ReportedValue):
         out[model.__tablename__] = session.execute(select(func.count()).select_from(model)).scalar_one()
     return out

@@ -29,6 +29,13 @@ class IndicatorRow:
     sort: int
     note_zh: str | None
     note_en: str | None
+    source_plan: str | None = None  # "seed-00N §…"
+    kind: str = "computed"  # computed | reported
+
+    @property
+    def plan(self) -> str | None:
+        """The data set / plan: "seed-00N"."""
+        return self.source_plan.split()[0] if self.source_plan else None
 
 
 def phases(*, session: Session) -> list[PhaseRow]:
@@ -51,4 +58,4 @@ def indicators(*, session: Session) -> list[IndicatorRow]:
     """The indicator registry in display order."""
     rows = session.exec(select(Indicator).order_by(Indicator.sort, Indicator.code)).all()
     return [IndicatorRow(i.code, i.name_zh, i.name_en, i.unit, i.direction, bool(i.headline), i.sort,
-                         i.note_zh, i.note_en) for i in rows]
+                         i.note_zh, i.note_en, i.source_plan, i.kind) for i in rows]

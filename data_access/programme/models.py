@@ -8,12 +8,15 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import NaiveDatetime as datetime  # naive local times (Asia/Shanghai)
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 import data_access.org.models  # noqa: F401  (registers the tables referenced by foreign key)
 
 MILESTONE_STATUSES = ("planned", "in_progress", "done", "late")
+PERIOD_TYPES = ("month", "quarter", "year")
+AGGREGATIONS = ("sum", "mean", "none")
+REPORT_STATUSES = ("entered", "approved", "returned")  # entered = awaiting approval where required
 
 
 # --- programme -----------------------------------------------------------------------------
@@ -31,6 +34,14 @@ class Indicator(SQLModel, table=True):
     source_plan: str | None = Field(default=None, max_length=80)
     note_zh: str | None = Field(default=None, sa_column=Column(Text))
     note_en: str | None = Field(default=None, sa_column=Column(Text))
+    # reported indicators (DHIS2-style data sets; the data set is the source plan "seed-00N")
+    entry_level: str | None = Field(default=None, max_length=12)  # org level that enters values
+    period_type: str = Field(default="month", max_length=8)  # month | quarter | year
+    aggregation: str = Field(default="mean", max_length=8)  # sum | mean | none (up the tree)
+    needs_approval: bool = False  # the level above approves or returns each value
+    pilot_only: bool = False  # only units of pilot districts report it
+    min_value: float | None = None  # admin-set plausible range (entry refused outside)
+    max_value: float | None = None
 
 
 class Phase(SQLModel, table=True):
@@ -51,6 +62,7 @@ class Target(SQLModel, table=True):
     org_unit_id: int | None = Field(default=None, foreign_key="org_unit.id")  # None = city default
     target: float
     baseline: float | None = None
+    pilot_only: bool = False  # the target applies to units of pilot districts only
 
 
 class Milestone(SQLModel, table=True):
@@ -70,17 +82,53 @@ class Milestone(SQLModel, table=True):
     version: int = 1
 
 
-# Values of *reported* indicators, entered per unit and month by authorised users.
+# Values of *reported* indicators, one per indicator × unit × period ("2025-03", "2025Q1", "2025").
 class ReportedValue(SQLModel, table=True):
     __tablename__ = "reported_value"
-    __table_args__ = (UniqueConstraint("indicator_code", "org_unit_id", "month"),)
+    __table_args__ = (UniqueConstraint("indicator_code", "org_unit_id", "period"),
+                      Index("ix_reported_value_unit_period", "org_unit_id", "period_end"))
     id: int | None = Field(default=None, primary_key=True)
-    indicator_code: str = Field(foreign_key="indicator.code", max_length=40)
+    indicator_code: str = Field(foreign_key="indicator.code", max_length=40, index=True)
     org_unit_id: int = Field(foreign_key="org_unit.id")
-    month: int
+    period: str = Field(max_length=8)
+    period_end: date  # last day of the period (lock date, phase value, timeliness)
     value: float
-    entered_by: int | None = Field(default=None, foreign_key="app_user.id")
-    entered_at: datetime | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))  # method and source
+    status: str = Field(default="entered", max_length=10)  # entered | approved | returned
+    origin: str = Field(default="entry", max_length=8)  # entry | import
+    entered_by: str | None = Field(default=None, max_length=60)
+    entered_at: datetime | None = None  # first entry (timeliness)
+    updated_by: str | None = Field(default=None, max_length=60)
+    updated_at: datetime | None = None
+    reviewed_by: str | None = Field(default=None, max_length=60)
+    reviewed_at: datetime | None = None
+    review_comment: str | None = Field(default=None, max_length=1000)  # a return's reason, shown to the enterer
+    version: int = 1
+
+
+# Every change of a reported value: who, when, old → new, reason (corrections keep their history).
+class ReportedValueChange(SQLModel, table=True):
+    __tablename__ = "reported_value_change"
+    id: int | None = Field(default=None, primary_key=True)
+    reported_value_id: int = Field(foreign_key="reported_value.id", index=True)
+    at: datetime
+    username: str = Field(max_length=60)
+    action: str = Field(max_length=10)  # enter | correct | import | approve | return
+    old_value: float | None = None
+    new_value: float | None = None
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+# An admin reopened one unit × period after its lock date, with a reason, until ``until``.
+class ReportReopen(SQLModel, table=True):
+    __tablename__ = "report_reopen"
+    id: int | None = Field(default=None, primary_key=True)
+    org_unit_id: int = Field(foreign_key="org_unit.id", index=True)
+    period: str = Field(max_length=8)
+    reason: str = Field(max_length=1000)
+    reopened_by: str = Field(max_length=60)
+    reopened_at: datetime
+    until: date  # last day on which values may be entered again
 
 
 # One-vote-veto events (负面清单): a confirmed one in a period flags the unit "vetoed".

@@ -186,6 +186,19 @@ PLAN_INDICATORS = [
      "至少接受一次防诈骗服务的老年人 / 老年人总数。目标 85%（§3.2）无日期，未设阶段目标。“不足1%”是某市讲座覆盖率（§2.1.1），口径不同，不作基线。本系统不保存老年人标记，故为填报指标。",
      "Elderly people with ≥1 anti-fraud service / all elderly people. Target 85% (§3.2) is undated, so no phase target. '不足1%' is another city's lecture coverage (§2.1.1), not this measure. The app holds no elderly flag, hence reported."),
 
+    ("cp_specialist_police_share", "反诈、网安等专业警力占比", "Specialist police share (anti-fraud, cyber)", "%",
+     "reported", "up", 217, "seed-001 §3.4, §7.1, §9.2",
+     "反诈、网安等专业警力 / 全部警力，按区县逐年填报。“专业警力占比提升至8%”（§3.4、§7.1）无日期，未设阶段目标；§9.2 称某省已实现。反诈不足 3%、网安 2.8%（§2.2.2）为全国数据，不作基线。",
+     "Anti-fraud, cyber and other specialist officers / all officers, per district and year. '专业警力占比提升至8%' (§3.4, §7.1) is undated, so no phase target; §9.2 says a province achieved it. Anti-fraud <3% and cyber 2.8% (§2.2.2) are national figures, not baselines."),
+    ("cp_safety_satisfaction", "市民安全感满意度", "Citizens' safety satisfaction", "%", "reported", "up", 218,
+     "seed-001 §3.3, §3.4, §8.3, §9.1",
+     "季度调查（§3.4）。“稳定在90%以上”（§3.3）为长期目标（3–5 年），超出本系统时间范围，未设阶段目标。§8.3 写“稳定在92%以上”、§3.1 写“提升至92.3%”、§9.1 安全感指数 82.6→91.3 分，均为示例城市，分和 % 混用；个人 85.3%、财产 62.1%（社科院 2023）为全国数据，均不作基线。与“响应速度满意度”是两个指标。",
+     "Quarterly survey (§3.4). 'Stable above 90%' (§3.3) is a long-term goal (3–5 years), beyond this horizon, so no phase target. §8.3 '92%', §3.1 '92.3%' and §9.1's index 82.6 → 91.3 points are example cities and mix points with percent; 85.3% personal / 62.1% property safety (CASS 2023) are national. None is a baseline. A different indicator from response-speed satisfaction."),
+    ("cp_response_speed_satisfaction", "市民对公安机关响应速度的满意度", "Satisfaction with police response speed", "%",
+     "reported", "up", 219, "seed-001 §9.1",
+     "季度调查。“提升至90%以上”（§9.1 预期效果）无日期，未设阶段目标。若今后需求办结时采集响应速度评价，可改为计算指标。",
+     "Quarterly survey. '提升至90%以上' (§9.1, expected effect) is undated, so no phase target. Could become computed if need closure captures a response-speed rating."),
+
     # seed 002 — 警官进网格工作方案 (officers into grids); chapter 8 (milestones) is missing in the source
     ("og_key_area_crime_drop", "重点区域刑事案件发案率降幅", "Drop in criminal case rate in key areas", "%", "reported",
      "up", 300, "seed-002 §3.1",
@@ -249,6 +262,15 @@ PLAN_INDICATORS = [
      "reported", "up", 315, "seed-002 §3.2",
      "(基期平均办理时间 − 本期) / 基期 × 100。“跨部门协同事项平均办理时间缩短50%”（§3.2）无日期，未设阶段目标；基期须由单位设定。48 小时（3个环节、5个签字）为示例。",
      "(Mean handling time in the base period − now) / base × 100. '缩短50%' (§3.2) is undated, so no phase target; units set the base period. The 48 h (3 steps, 5 signatures) case is an example."),
+
+    ("og_grid_daily_police_h", "每个网格日均警力投入", "Police hours per grid per day", "h", "reported", "up", 316,
+     "seed-002 §7.1",
+     "每个网格每个工作日的民警在岗小时数（平均）。“确保每个网格日均警力投入不少于3小时”（§7.1）按网格计，与 §3.2、§5.1 按民警计的 og_officer_daily_visit_h 不同。常设要求，三个阶段均为 3。走访未记录时长，故为填报。",
+     "Police hours per grid per working day (mean). '每个网格日均警力投入不少于3小时' (§7.1) is per grid, unlike the per-officer og_officer_daily_visit_h of §3.2/§5.1. A standing rule: 3 in every phase. Visits carry no duration, hence reported."),
+    ("og_basic_info_update", "基础信息采集动态更新率", "Basic information kept up to date", "%", "reported", "up",
+     317, "seed-002 §3.2",
+     "在规定周期内核实或更新过的基础信息（人口、房屋）/ 全部基础信息。“基础信息采集动态更新率达100%”（§3.2）未规定更新周期，也无日期，未设阶段目标。流动人口掌握率 62.3%（“较理想状态低27个百分点”）为相关示例，不作基线。",
+     "Basic records (population, housing) verified or updated within the required interval / all basic records. '基础信息采集动态更新率达100%' (§3.2) defines neither the interval nor a date, so no phase target. The 62.3% floating-population grasp is a related example, not a baseline."),
 
     # seed 003 — 社区警务系统建设方案 (community policing system); chapter 8 (time plan) is missing
     ("cps_info_coverage", "社区警务信息化覆盖率", "Community-policing informatisation coverage", "%", "reported", "up",
@@ -398,22 +420,40 @@ PLAN_INDICATORS = [
      527, "seed-004 §3.2, §8.3",
      "住房保障覆盖率 60%（§3.2，§8.3 作为 2026 年预期效果重复）→ 深化期 60。",
      "Housing-security coverage 60% (§3.2, repeated as a 2026 expected effect in §8.3) → deepening 60."),
+    ("sa_cc_highrisk_weekly_visit", "高风险社区矫正对象“每周一访”达标率", "Weekly visits to high-risk community-corrections subjects",
+     "%", "reported", "up", 528, "seed-004 §3.2, §7.3",
+     "统计日前 7 天内有走访的高风险社区矫正对象 / 全部高风险社区矫正对象。2024 年 6 月底起实施“每周一访”（§7.3），全覆盖即 100，三个阶段均为 100（试点期自 7 月起，解释）。风险等级源文件未定义。帮扶对象登记建成后改为计算指标（indicators.md 的定义）。",
+     "High-risk subjects visited in the 7 days up to as_of / all high-risk subjects. Weekly visits in force from end June 2024 (§7.3); full compliance = 100 in every phase (pilot from July; interpretation). Risk levels are not defined in the source. Becomes computed once the assisted-person register exists (indicators.md)."),
+    ("sa_access_control_fixed", "城乡结合部老旧小区“门禁缺失”整改率", "Missing access control fixed in old fringe compounds",
+     "%", "reported", "up", 529, "seed-004 §2.2, §3.2",
+     "已整改的门禁缺失问题 / 排查出的门禁缺失问题。“整改率达100%”（§3.2）无日期，按三年周期设为深化期 2026（解释）。23.5% 的城市社区存在门禁缺失或监控盲区（§2.2）为全国数据，不作基线。隐患登记可记录门禁问题后可改为计算指标。",
+     "Access-control gaps fixed / gaps found. '整改率达100%' (§3.2) is undated; deepening 2026 (interpretation). 23.5% of urban communities lacking access control or with blind spots (§2.2) is national, not a baseline. Could become computed once hazards record access-control gaps."),
+    ("sa_points_coverage", "流动人口“积分制”帮扶覆盖率", "Migrants covered by the points system", "%", "reported", "up",
+     530, "seed-004 §2.4, §7.3, §8.3",
+     "纳入积分制帮扶的流动人口 / 流动人口（本系统口径；源文件分母不明，省份或人数）。“2025年12月底前…覆盖率达70%”（§7.3）→ 推广期 70。广东参与率 71%、部分省份“不足30%”（§2.4）、“覆盖流动人口3000万人”（§8.3）为全国或他省数据，不作基线。",
+     "Migrants in the points system / migrants (this system's reading; the source's denominator — provinces or people — is unclear). '2025年12月底前…覆盖率达70%' (§7.3) → rollout 70. Guangdong 71%, some provinces '<30%' (§2.4) and '30 million migrants' (§8.3) are national or other provinces' figures, not baselines."),
+    ("sa_points_districts", "建立“积分制”帮扶的区县比例", "Districts with a migrant points system", "%", "reported", "up",
+     531, "seed-004 §3.2, §7.2",
+     "源文件按省份计（“从30%扩大至70%”，§7.2，2025 年；§3.2 写 80% 无日期），本市按区县计，由市局逐年填报。推广期 70、深化期 80（解释）。30% 为全国省份比例，不作基线。",
+     "The source counts provinces ('从30%扩大至70%', §7.2, 2025; §3.2 says 80% undated); this city counts districts, entered yearly by the city bureau. Rollout 70, deepening 80 (interpretation). 30% is the national share of provinces, not a baseline."),
 ]
 
-# indicator, baseline, pilot, rollout, deepening (None = no target for that phase); see the notes
+# indicator, baseline, pilot, rollout, deepening (None = no target for that phase); see the notes.
+# No plan baseline: every figure seeds 001–004 quote for the nation, a province or another city is
+# a note on the indicator, never this city's baseline (migration 0008 removed them from older data).
 PLAN_TARGETS = [
     ("cp_emergency_response_min", None, 5.0, 5.0, 5.0),
     ("cp_emergency_dispatch_min", None, 8.0, 8.0, 8.0),
     ("cp_disabled_response_min", None, 5.0, 5.0, 5.0),
-    ("cp_nonemergency_handling_h", 4.2, 2.0, 2.0, 2.0),
+    ("cp_nonemergency_handling_h", None, 2.0, 2.0, 2.0),
     ("cp_tip_feedback_h", None, 24.0, 24.0, 24.0),
-    ("cp_data_sharing", 45.0, None, 90.0, None),
-    ("cp_police_density_rural", 12.0, None, None, 18.0),
+    ("cp_data_sharing", None, None, 90.0, None),
+    ("cp_police_density_rural", None, None, None, 18.0),
     ("cp_social_participation", None, None, None, 60.0),
     ("cp_station_coverage", None, None, None, 80.0),
     ("cp_patrol_increase", None, 50.0, None, None),
     ("cp_multidept_time_cut", None, None, None, 30.0),
-    ("cp_school_drills", 0.8, 2.0, 2.0, 2.0),
+    ("cp_school_drills", None, 2.0, 2.0, 2.0),
     ("cp_budget_share", None, 5.0, 5.0, 5.0),
     ("cp_data_leak_rate", None, 0.1, 0.1, 0.1),
     ("og_key_area_crime_drop", None, None, None, 30.0),
@@ -434,41 +474,79 @@ PLAN_TARGETS = [
     ("cps_info_coverage", None, 80.0, 90.0, None),
     ("cps_gov_data_integration", None, 80.0, None, None),
     ("cps_data_fusion", None, None, 95.0, None),
-    ("cps_update_timeliness_h", 168.0, None, 24.0, None),
+    ("cps_update_timeliness_h", None, None, 24.0, None),
     ("cps_officer_field_time_share", None, None, 70.0, None),
     ("cps_incident_response_min", None, None, 5.0, None),
     ("cps_one_trip", None, None, 95.0, None),
     ("cps_public_participation", None, None, 70.0, None),
     ("cps_training_fund_share", None, 20.0, 20.0, None),
-    ("sa_security_sense", 98.3, None, 98.5, 99.0),
-    ("sa_security_sense_rural", 92.1, None, 97.0, 97.5),
+    ("sa_security_sense", None, None, 98.5, 99.0),
+    ("sa_security_sense_rural", None, None, 97.0, 97.5),
     ("sa_security_sense_key_area", None, None, None, 99.5),
-    ("sa_cc_reoffending", 2.3, None, None, 1.5),
-    ("sa_released_employment", 58.0, None, 70.0, 75.0),
+    ("sa_cc_reoffending", None, None, None, 1.5),
+    ("sa_released_employment", None, None, 70.0, 75.0),
     ("sa_released_job_stability", None, None, None, 80.0),
-    ("sa_cc_one_to_one", 50.0, None, 70.0, 80.0),
+    ("sa_cc_one_to_one", None, None, 70.0, 80.0),
     ("sa_cc_counselling", None, None, None, 100.0),
     ("sa_cc_training", None, None, None, 90.0),
     ("sa_cc_satisfaction", None, None, None, 90.0),
     ("sa_family_difficulty_resolved", None, None, None, 85.0),
-    ("sa_mediation_success", 96.5, 95.0, None, 98.0),
-    ("sa_mediation_common", 98.2, None, None, 99.0),
-    ("sa_data_sharing", 35.0, 50.0, 80.0, 85.0),
+    ("sa_mediation_success", None, 95.0, None, 98.0),
+    ("sa_mediation_common", None, None, None, 99.0),
+    ("sa_data_sharing", None, 50.0, 80.0, 85.0),
     ("sa_video_coverage", None, 100.0, 85.0, 90.0),
-    ("sa_police_ratio", 5000.0, None, 3500.0, 3000.0),
-    ("sa_residents_per_grid_worker", 1200.0, None, None, 800.0),
+    ("sa_police_ratio", None, None, 3500.0, 3000.0),
+    ("sa_residents_per_grid_worker", None, None, None, 800.0),
     ("sa_grid_worker_staffing", None, None, None, 100.0),
     ("sa_village_officer_coverage", None, 100.0, None, None),
     ("sa_fraud_drop", None, 15.0, 15.0, 15.0),
-    ("sa_device_failure", 25.0, None, None, 5.0),
+    ("sa_device_failure", None, None, None, 5.0),
     ("sa_warning_accuracy", None, None, None, 90.0),
-    ("sa_duplicate_assistance", 28.0, None, None, 5.0),
-    ("sa_socorg_share", 12.3, None, None, 30.0),
-    ("sa_public_willingness", 18.7, None, None, 40.0),
-    ("sa_funding_per_capita", 89.0, None, None, 150.0),
+    ("sa_duplicate_assistance", None, None, None, 5.0),
+    ("sa_socorg_share", None, None, None, 30.0),
+    ("sa_public_willingness", None, None, None, 40.0),
+    ("sa_funding_per_capita", None, None, None, 150.0),
     ("sa_migrant_child_enrolment", None, None, None, 100.0),
     ("sa_migrant_housing", None, None, None, 60.0),
+    ("og_grid_daily_police_h", None, 3.0, 3.0, 3.0),
+    ("sa_cc_highrisk_weekly_visit", None, 100.0, 100.0, 100.0),
+    ("sa_access_control_fixed", None, None, None, 100.0),
+    ("sa_points_coverage", None, None, 70.0, None),
+    ("sa_points_districts", None, None, 70.0, 80.0),
 ]
+
+# Data sets of the reported indicators (indicators.md "Reported indicators"): the data set is the
+# source plan. Defaults: entered by districts, monthly, the unweighted mean of the children that
+# reported ("k of m units"). Computed indicators have no entry level.
+APPROVAL_PLANS = ("seed-001",)  # seed-001 §11: a monthly data-entry form "with lock after approval"
+YEARLY = ("cp_police_density_rural", "cp_budget_share", "cp_specialist_police_share", "og_grid_annual_funding",
+          "cps_training_fund_share", "sa_fraud_drop", "sa_funding_per_capita", "sa_points_districts")
+QUARTERLY = ("cp_school_drills", "cp_safety_satisfaction", "cp_response_speed_satisfaction", "og_service_awareness",
+             "og_satisfaction", "cps_public_participation", "sa_security_sense", "sa_security_sense_rural",
+             "sa_security_sense_key_area", "sa_cc_satisfaction", "sa_public_willingness")
+# one value for the whole city (city budgets, city-wide platforms): entered by the city, not aggregated
+CITY_ENTRY = ("cp_budget_share", "cp_data_sharing", "cps_gov_data_integration", "cps_data_fusion",
+              "cps_training_fund_share", "sa_data_sharing", "sa_funding_per_capita", "sa_points_districts")
+SUMMED: tuple[str, ...] = ()  # totals (none of the plans' indicators is a plain count today)
+# reported by units of pilot districts only
+PILOT_UNITS_ONLY = ("cp_patrol_increase", "og_pilot_crime_drop", "sa_village_officer_coverage")
+# (indicator, phase) whose city target the plan sets for pilot areas only
+PILOT_ONLY_TARGETS = (("cp_nonemergency_handling_h", "pilot"), ("cp_patrol_increase", "pilot"),
+                      ("og_pilot_crime_drop", "rollout"), ("sa_mediation_success", "pilot"),
+                      ("sa_video_coverage", "pilot"), ("sa_village_officer_coverage", "pilot"))
+
+
+def reporting_attrs(code: str, kind: str, source_plan: str | None) -> dict:
+    """Entry level, period type, aggregation, approval and pilot flag of one registry row."""
+    if kind != "reported":
+        return dict(entry_level=None, period_type="month", aggregation="mean", needs_approval=False, pilot_only=False)
+    city = code in CITY_ENTRY
+    return dict(entry_level="city" if city else "district",
+                period_type="year" if code in YEARLY else "quarter" if code in QUARTERLY else "month",
+                aggregation="none" if city else "sum" if code in SUMMED else "mean",
+                needs_approval=(source_plan or "").split()[0] in APPROVAL_PLANS,
+                pilot_only=code in PILOT_UNITS_ONLY)
+
 
 _Y = "源文件只写计划年月，按第1年=2024年推定 / plan year 1 read as 2024 (interpretation)"
 _PHASE_END = "源文件只给阶段，日期取阶段末 / derived from the phase end, not a dated milestone in the source"
@@ -544,6 +622,9 @@ SETTINGS = {
     "need_sla_hours": 48,
     "status_at_risk_points": 2.0,
     "trend_months": 6,
+    "report_lock_days": 15,  # a reported period locks N days after it ends
+    "report_timely_days": 10,  # a report entered within N days of the period end is timely
+    "report_reopen_days": 7,  # an admin's reopen of one unit × period lasts N days
 }
 
 

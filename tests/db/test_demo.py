@@ -496,3 +496,29 @@ def test_grid_events_and_hazards_tell_a_story(city):
     assert one(eng, "SELECT COUNT(*) FROM hazard WHERE rectified_at > due_at") > 0
     assert one(eng, "SELECT COUNT(*) FROM hazard WHERE status = 'rectified' AND evidence IS NULL") == 0
     assert one(eng, "SELECT COUNT(*) FROM grid_event WHERE created_at >= '2026-11-25'") == 0
+
+def test_reported_values_every_indicator_some_late_or_missing_and_approval_in_progress(city):
+    eng, res = city
+    n_reported = rows(eng, "SELECT COUNT(*) FROM indicator WHERE kind = 'reported'")[0][0]
+    with_values = rows(eng, "SELECT COUNT(DISTINCT indicator_code) FROM reported_value")[0][0]
+    assert with_values == n_reported
+    # every value is at its indicator's entry level, in range for a percent, entered after its period
+    bad = rows(eng, "SELECT COUNT(*) FROM reported_value rv JOIN indicator i ON i.code = rv.indicator_code "
+                    "JOIN org_unit o ON o.id = rv.org_unit_id WHERE o.level <> i.entry_level "
+                    "OR (i.unit = '%' AND (rv.value < 0 OR rv.value > 100)) OR rv.entered_at <= rv.period_end")
+    assert bad == [(0,)]
+    # per district: share of monthly values entered more than 10 days after the month end
+    late = dict(rows(eng, "SELECT o.code, AVG(CASE WHEN julianday(rv.entered_at) - julianday(rv.period_end) > 11 "
+                          "THEN 1.0 ELSE 0.0 END) FROM reported_value rv JOIN org_unit o ON o.id = rv.org_unit_id "
+                          "WHERE length(rv.period) = 7 AND o.level = 'district' GROUP BY o.code"))
+    assert max(late.values()) == 1.0 and min(late.values()) == 0.0  # one district always late, others on time
+    months = dict(rows(eng, "SELECT o.code, COUNT(DISTINCT rv.period) FROM reported_value rv "
+                            "JOIN org_unit o ON o.id = rv.org_unit_id WHERE length(rv.period) = 7 "
+                            "AND o.level = 'district' GROUP BY o.code"))
+    assert len(set(months.values())) > 1  # someone is missing months
+    statuses = dict(rows(eng, "SELECT status, COUNT(*) FROM reported_value rv JOIN indicator i "
+                              "ON i.code = rv.indicator_code WHERE i.needs_approval GROUP BY status"))
+    assert statuses.get("approved", 0) > 0 and statuses.get("entered", 0) > 0 and statuses.get("returned") == 1
+    assert rows(eng, "SELECT COUNT(*) FROM reported_value rv JOIN indicator i ON i.code = rv.indicator_code "
+                     "WHERE NOT i.needs_approval AND rv.status <> 'entered'") == [(0,)]
+    assert res.counts["reported_awaiting_approval"] == statuses["entered"]

@@ -9,6 +9,7 @@ import csv
 import json
 import shutil
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -517,3 +518,56 @@ def test_cli_import_then_export(use_db, tmp_path, capsys):
         actions = s.execute(select(AuditLog.action, AuditLog.username).order_by(AuditLog.id)).all()
         assert [tuple(a) for a in actions] == [("data.import", "cli"), ("data.export", "admin")]
         assert audit.verify(s).ok
+
+
+REPORTED = [COLUMNS["reported_values.csv"],
+            ["og_officer_daily_visit_h", "D01", "2025-01", "3.25", "考勤系统", "2025-02-06T09:30:00"],
+            ["og_officer_daily_visit_h", "D02", "2025-01", "2", "", ""],
+            ["cp_budget_share", "C01", "2024", "5.5", "年度决算", "2025-01-10T16:00:00"]]
+
+
+def test_reported_values_import_and_round_trip(session, second_engine, tmp_path):
+    from data_access.programme.models import ReportedValue
+
+    d = copy_small(tmp_path)
+    write_csv(d / "reported_values.csv", REPORTED)
+    import_ok(session, d, username="tester")
+    stored = {(v.indicator_code, v.period, v.value): (v.note, v.origin, v.entered_at, v.period_end)
+              for v in session.execute(select(ReportedValue)).scalars()}
+    assert len(stored) == 3
+    assert stored[("og_officer_daily_visit_h", "2025-01", 3.25)] == (
+        "考勤系统", "import", datetime(2025, 2, 6, 9, 30), date(2025, 1, 31))
+    assert stored[("og_officer_daily_visit_h", "2025-01", 2.0)][:2] == (None, "import")  # entered_at: the import
+    assert stored[("cp_budget_share", "2024", 5.5)] == ("年度决算", "import", datetime(2025, 1, 10, 16),
+                                                         date(2024, 12, 31))
+    (detail,) = session.execute(select(AuditLog.detail).where(AuditLog.action == "reported.import")).scalars()
+    assert json.loads(detail)["rows"] == 3
+    a, b = tmp_path / "a", tmp_path / "b"
+    export_dir(session, a, username="admin")
+    session.commit()
+    with Session(second_engine, expire_on_commit=False) as s2:
+        import_ok(s2, a)
+        export_dir(s2, b, username="admin")
+        s2.commit()
+    assert (a / "reported_values.csv").read_bytes() == (b / "reported_values.csv").read_bytes()
+    assert read_csv(a / "reported_values.csv")[1][:5] == ["cp_budget_share", "C01", "2024", "5.5", "年度决算"]
+
+
+@pytest.mark.parametrize("row,column,reason", [
+    (["nope", "D01", "2025-01", "3", "", ""], "indicator_code", "unknown reported indicator 'nope'"),
+    (["og_officer_daily_visit_h", "S01", "2025-01", "3", "", ""], "unit_code",
+     "og_officer_daily_visit_h is entered by district units, 'S01' is a station"),
+    (["og_officer_daily_visit_h", "D01", "2025Q1", "3", "", ""], "period",
+     "og_officer_daily_visit_h is reported per month: '2025Q1'"),
+    (["og_dispute_resolution", "D01", "2025-01", "101", "", ""], "value", None),
+    (["og_officer_daily_visit_h", "D01", "2025-01", "x", "", ""], "value", "not a number: 'x'"),
+])
+def test_bad_reported_value_aborts_whole_import(session, tmp_path, row, column, reason):
+    d = copy_small(tmp_path)
+    write_csv(d / "reported_values.csv", [COLUMNS["reported_values.csv"], REPORTED[1], row])
+    targets_before = session.execute(select(func.count()).select_from(Target)).scalar_one()
+    report = import_dir(session, d)
+    assert not report.ok
+    msgs = report.messages()
+    assert any(m.startswith(f"reported_values.csv:3: {column}: " + (reason or "")) for m in msgs), msgs
+    assert_nothing_written(session, targets_before)

@@ -11,6 +11,7 @@ import json
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import text
 
 import factories as f
 from data_access.analytics import rollups
@@ -373,9 +374,19 @@ def test_cli_json(use_db, capsys):
         s.commit()
     assert main(["kpis", "--unit", "C", "--period", "pilot", "--as-of", "2024-05-15", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 3 * len(INDICATORS)
-    assert all(set(r) == {"unit", "indicator", "value", "n", "ci_low", "ci_high", "target", "gap", "status"}
-               for r in rows)
+    with Session(get_engine()) as s:  # every registry indicator: computed and reported
+        n_reported = s.execute(text("SELECT COUNT(*) FROM indicator WHERE kind = 'reported'")).scalar_one()
+    assert len(rows) == 3 * (len(INDICATORS) + n_reported) and n_reported > 70
+    base = {"unit", "indicator", "value", "n", "ci_low", "ci_high", "target", "gap", "status"}
+    assert all(set(r) == base for r in rows if "kind" not in r)
+    reported = [r for r in rows if r.get("kind") == "reported"]
+    assert len(reported) == 3 * n_reported
+    assert all(set(r) == base | {"kind", "period", "k", "m", "completeness", "timeliness"} for r in reported)
+    r = next(r for r in reported if r["unit"] == "C" and r["indicator"] == "og_officer_daily_visit_h")
+    # nothing entered: no value; 2 districts × 4 months ended by 2024-05-15 expected, none in
+    assert (r["value"], r["period"], r["k"], r["m"], r["completeness"], r["timeliness"]) == (
+        None, "2024-04", 0, 2, 0.0, 0.0)
+    rows = [r for r in rows if "kind" not in r]
     got = {(r["unit"], r["indicator"]): r for r in rows}
     assert {u for u, _ in got} == {"C", "D1", "D2"}
     for unit, expected in EXPECTED.items():

@@ -191,3 +191,67 @@ def test_migration_0003_downgrade_and_upgrade(engine):
         command.upgrade(cfg, "head")
         assert count(conn, "SELECT COUNT(*) FROM indicator") == n_ind
         assert count(conn, "SELECT COUNT(*) FROM milestone") == n_ms
+
+
+def test_reported_indicators_carry_their_data_set_attributes(session):
+    """Migration 0007: entry level, period type, aggregation, approval, pilot flag (hand-listed)."""
+    stored = {r[0]: tuple(r[1:]) for r in _rows(
+        session, "SELECT code, kind, entry_level, period_type, aggregation, needs_approval, pilot_only FROM indicator")}
+    for code, (kind, level, period, agg, _approval, _pilot) in stored.items():
+        if kind == "computed":
+            assert level is None, code
+        else:
+            assert level in ("city", "district") and period in ("month", "quarter", "year"), code
+            assert agg in ("sum", "mean", "none") and (agg == "none") == (level == "city"), code
+    assert stored["cp_emergency_response_min"][1:] == ("district", "month", "mean", True, False)  # seed 001: approval
+    assert stored["cp_budget_share"][1:] == ("city", "year", "none", True, False)
+    assert stored["sa_security_sense"][1:] == ("district", "quarter", "mean", False, False)
+    assert stored["og_pilot_crime_drop"][1:] == ("district", "month", "mean", False, True)
+    assert stored["info_accuracy"][1:] == (None, "month", "mean", False, False)
+
+
+def test_missing_seed_indicators_are_added_with_source_and_note(session):
+    rows = {c: (k, s, z) for c, k, s, z in _rows(session, "SELECT code, kind, source_plan, note_zh FROM indicator")}
+    for code, seed in (("cp_specialist_police_share", "seed-001"), ("cp_safety_satisfaction", "seed-001"),
+                       ("cp_response_speed_satisfaction", "seed-001"), ("og_grid_daily_police_h", "seed-002"),
+                       ("og_basic_info_update", "seed-002"), ("sa_cc_highrisk_weekly_visit", "seed-004"),
+                       ("sa_access_control_fixed", "seed-004"), ("sa_points_coverage", "seed-004"),
+                       ("sa_points_districts", "seed-004")):
+        kind, source, note = rows[code]
+        assert kind == "reported" and source.startswith(seed + " §") and len(note) > 40, code
+
+
+def test_plan_baselines_are_notes_and_pilot_targets_flagged(session):
+    """National / other cities' figures are never a plan indicator's baseline; seed 000 keeps its own."""
+    plan = [row[0] for row in PLAN_INDICATORS]
+    n = session.execute(text("SELECT COUNT(*) FROM target WHERE baseline IS NOT NULL AND indicator_code IN ("
+                             + ",".join(f"'{c}'" for c in plan) + ")")).scalar_one()
+    assert n == 0
+    assert _rows(session, "SELECT baseline FROM target WHERE indicator_code='info_accuracy' AND phase_code='pilot' "
+                          "AND org_unit_id IS NULL") == [(82.4,)]
+    flagged = set(_rows(session, "SELECT indicator_code, phase_code FROM target WHERE pilot_only"))
+    assert flagged == {("cp_nonemergency_handling_h", "pilot"), ("cp_patrol_increase", "pilot"),
+                       ("og_pilot_crime_drop", "rollout"), ("sa_mediation_success", "pilot"),
+                       ("sa_video_coverage", "pilot"), ("sa_village_officer_coverage", "pilot")}
+
+
+def test_migration_0008_removes_old_baselines_keeps_edited_ones_and_downgrades(engine):
+    from alembic import command
+
+    def base(conn, code):
+        return conn.execute(text("SELECT baseline FROM target WHERE indicator_code=:c AND org_unit_id IS NULL "
+                                 "ORDER BY phase_code"), {"c": code}).scalars().all()
+
+    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+        assert base(conn, "sa_security_sense") == [98.3, 98.3]  # the national 2023 figure, as before 0008
+        assert conn.execute(text("SELECT COUNT(*) FROM indicator WHERE code='sa_points_coverage'")).scalar_one() == 0
+        conn.execute(text("UPDATE target SET baseline=97.0 WHERE indicator_code='sa_security_sense_rural' "
+                          "AND phase_code='rollout'"))  # an admin measured this city's own baseline
+        command.upgrade(cfg, "head")
+        assert base(conn, "sa_security_sense") == [None, None]
+        assert base(conn, "sa_security_sense_rural") == [None, 97.0]  # deepening, rollout
+        assert conn.execute(text("SELECT entry_level, needs_approval FROM indicator "
+                                 "WHERE code='sa_points_coverage'")).one() == ("district", False)

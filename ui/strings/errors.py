@@ -22,6 +22,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "error.future": {"zh": "时间不能晚于现在。", "en": "The time cannot be in the future."},
     "error.not_future": {"zh": "时间必须晚于现在。", "en": "The time must be in the future."},
     "error.no_hazard": {"zh": "该走访的这一项没有记录隐患。", "en": "This visit recorded no hazard for that item."},
+    "error.range_min": {"zh": "数值不能小于 {min}。", "en": "The value must be at least {min}."},
+    # reported values (data entry)
+    "error.not_ended": {"zh": "该期尚未结束，期末后才能填报。", "en": "This period has not ended yet; enter it after its end."},
+    "error.period_locked": {"zh": "该期填报截止于 {date}，已锁定；如需修改，请管理员重新开放该单位该期。",
+                            "en": "This period closed on {date} and is locked; an admin can reopen it for this unit."},
+    "error.approved_locked": {"zh": "该数值已审核通过并锁定。", "en": "This value is approved and locked."},
+    "error.level_for_indicator": {"zh": "该指标由{level}级单位填报。", "en": "This indicator is entered by {level} units."},
+    "error.pilot_only": {"zh": "该指标仅由试点单位填报。", "en": "Only pilot units report this indicator."},
+    "error.no_approval": {"zh": "该指标不需要审核。", "en": "This indicator needs no approval."},
     # visit form
     "error.too_old": {"zh": "只能登记 {days} 天以内的走访。", "en": "Visits older than {days} days cannot be entered."},
     "error.required_late": {"zh": "走访超过 {hours} 小时后才登记，请填写补录原因。",
