@@ -104,36 +104,32 @@ def report_forms() -> None:
 
 # --- one case --------------------------------------------------------------------------------
 
-def do_step(event_id: int, code: str, action: str, seen: int) -> None:
-    note = st.session_state.get(f"ev_note_{event_id}") or None
+def _act(code: str, text_key: str, done: str, write) -> None:
+    """Run one write (a button callback): a conflict or a refusal becomes the flash message and the
+    typed text stays; success clears the text box."""
     try:
         with session_scope() as s:
-            ev.event_step(session=s, user=user.username, event_id=event_id, action=action, expected_version=seen,
-                          now=now_local(), note=note)
+            write(s, st.session_state.get(text_key) or None)
     except ConcurrentEdit:
         flash("warning", t("events.conflict", code=fmt.md(code)))
     except SERVICE_ERRORS as err:
         flash("error", message(err))
     else:
-        st.session_state[f"ev_note_{event_id}"] = ""
-        flash("success", t("events.done", code=fmt.md(code), action=t(f"events.action.{action}")))
+        st.session_state[text_key] = ""
+        flash("success", done)
     cases.load_open_cases.clear()
+
+
+def do_step(event_id: int, code: str, action: str, seen: int) -> None:
+    _act(code, f"ev_note_{event_id}", t("events.done", code=fmt.md(code), action=t(f"events.action.{action}")),
+         lambda s, note: ev.event_step(session=s, user=user.username, event_id=event_id, action=action,
+                                       expected_version=seen, now=now_local(), note=note))
 
 
 def do_rectify(hazard_id: int, code: str, seen: int) -> None:
-    evidence = st.session_state.get(f"hz_evidence_{hazard_id}") or ""
-    try:
-        with session_scope() as s:
-            ev.rectify_hazard(session=s, user=user.username, hazard_id=hazard_id, expected_version=seen,
-                              now=now_local(), evidence=evidence)
-    except ConcurrentEdit:
-        flash("warning", t("events.conflict", code=fmt.md(code)))
-    except SERVICE_ERRORS as err:
-        flash("error", message(err))
-    else:
-        st.session_state[f"hz_evidence_{hazard_id}"] = ""
-        flash("success", t("events.rectified", code=fmt.md(code)))
-    cases.load_open_cases.clear()
+    _act(code, f"hz_evidence_{hazard_id}", t("events.rectified", code=fmt.md(code)),
+         lambda s, evidence: ev.rectify_hazard(session=s, user=user.username, hazard_id=hazard_id,
+                                               expected_version=seen, now=now_local(), evidence=evidence or ""))
 
 
 def grid_name(case: ev.OpenCase) -> str:

@@ -159,6 +159,13 @@ def _household_of(session: Session, household_id: int | None, grid: OrgUnit) -> 
     return h.id
 
 
+def _already_written(session: Session, model, client_token: str | None):
+    """The record a first submission with this idempotency token wrote (a double click, a second tab)."""
+    if not client_token:
+        return None
+    return session.exec(select(model).where(model.client_token == client_token)).first()
+
+
 def _when(at: datetime | None, now: datetime, field: str) -> datetime:
     at = at or now
     if at > now:
@@ -186,10 +193,9 @@ def report_event(*, session: Session, user, grid_id: int, tier: str, category: s
     ``client_token`` (a double click, a second tab) returns the event the first one wrote."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "event.create", EVENT_ROLES)
-    if client_token:
-        existing = session.exec(select(GridEvent).where(GridEvent.client_token == client_token)).first()
-        if existing is not None:
-            return existing
+    existing = _already_written(session, GridEvent, client_token)
+    if existing is not None:
+        return existing
     if tier not in EVENT_TIERS:
         raise ValidationError("tier", "invalid", {"value": tier})
     if channel not in EVENT_CHANNELS:
@@ -392,10 +398,9 @@ def record_hazard(*, session: Session, user, grid_id: int, level: str, now: date
     """A hazard found on its own (not from a visit answer), on the 24 h / 48 h rectification clock."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "hazard.create", EVENT_ROLES)
-    if client_token:
-        existing = session.exec(select(Hazard).where(Hazard.client_token == client_token)).first()
-        if existing is not None:
-            return existing
+    existing = _already_written(session, Hazard, client_token)
+    if existing is not None:
+        return existing
     grid = _grid_in_scope(session, actor, grid_id, "hazard.create")
     return _new_hazard(session, actor, grid, level, now, description=description,
                        household_id=_household_of(session, household_id, grid), handler=handler,
