@@ -25,6 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 IDLE = '[data-test-script-state="notRunning"]'
+AUDIT_KEY = "e2e-audit-key-not-for-production"  # the server's audit chain key (tests verify with it)
 
 
 def free_port() -> int:
@@ -36,7 +37,8 @@ def free_port() -> int:
 def app_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env.update(APP_DATA_DIR=str(data_dir), APP_FAKE_NOW=FAKE_NOW, PYTHONPATH=str(ROOT),
-               COOKIE_KEY="e2e-cookie-key-not-for-production", APP_SECRET_KEY="e2e-secret-key-not-for-production")
+               COOKIE_KEY="e2e-cookie-key-not-for-production", APP_SECRET_KEY="e2e-secret-key-not-for-production",
+               AUDIT_KEY=AUDIT_KEY)
     return env
 
 

@@ -3,12 +3,13 @@ password at once; the audit screen's chain check passes and names the new user's
 from __future__ import annotations
 
 import pytest
-from e2e_server import new_context, settle, wait_idle
+from e2e_server import AUDIT_KEY, new_context, settle, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from data_access.core import audit
 from data_access.core.models import AuditLog
+from data_access.core.settings import reset_settings
 from data_access.demo.logins import DEMO_LOGINS
 from tests.e2e.e2e_server import login
 
@@ -18,7 +19,7 @@ PASSWORDS = {u: pw for u, pw, _role, _scope in DEMO_LOGINS}
 NEW_USER, NEW_NAME, NEW_PW = "e2e.newbie", "端到端测试员", "Newbie#2026x"
 
 
-def test_admin_creates_a_user_who_can_sign_in(e2e_app, page, browser, external):
+def test_admin_creates_a_user_who_can_sign_in(e2e_app, page, browser, external, monkeypatch):
     login(page, e2e_app.url, "admin", PASSWORDS["admin"])
     page.goto(e2e_app.url + "/admin_users")
     settle(page, page.get_by_role("tab", name="新建用户"))
@@ -48,7 +49,13 @@ def test_admin_creates_a_user_who_can_sign_in(e2e_app, page, browser, external):
         rows = s.exec(select(AuditLog).where(AuditLog.action == "user.create")).all()
         assert [r.username for r in rows if NEW_USER in (r.detail or "")] == ["admin"]
         assert NEW_PW not in "".join(r.detail or "" for r in rows)
-        assert audit.verify(s).ok
+        monkeypatch.setenv("AUDIT_KEY", AUDIT_KEY)  # the chain is keyed with the server's key
+        reset_settings()
+        try:
+            assert audit.verify(s).ok
+        finally:
+            monkeypatch.delenv("AUDIT_KEY")
+            reset_settings()
     eng.dispose()
 
     # the audit screen: chain check
