@@ -461,4 +461,5 @@ def navigation(user: CurrentUser | None, authenticator):
                              + refused, position="hidden")
     if refused:
         sections[next(reversed(sections))] += refused
-    return st.navigation(sections)
+    # every page listed: Streamlit would otherwise fold the list after ten under its own English "View more"
+    return st.navigation(sections, expanded=True)
