@@ -31,7 +31,8 @@ OUT = ROOT / "docs" / "screenshots"
 EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {
     "district_leader": [("/map", "map"), ("/report", "report"), ("/gaps", "gaps"),
                         ("/needs?deadline=overdue", "needs"), ("/special_groups", "special_groups"),
-                        ("/complaints", "complaints"), ("/events", "events")],
+                        ("/complaints", "complaints"), ("/events", "events"), ("/plans", "plans"),
+                        ("/data_entry", "data_entry")],
     "city_leader": [("/gaps", "gaps")],
     "coordinator": [("/milestones", "milestones"), ("/pilot", "pilot")],
     "admin": [("/admin_users", "admin_users"), ("/audit", "audit"), ("/account", "account")],
