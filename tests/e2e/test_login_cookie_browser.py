@@ -57,8 +57,9 @@ def test_a_cookie_from_before_a_password_reset_no_longer_signs_in(e2e_app, brows
     assert kept
     # an admin resets the password (in another process, as the admin's own session would)
     subprocess.run([sys.executable, "-c", (
-        "from data_access import accounts, db; from data_access.core.clock import now_local; "
-        "from data_access.models import User; from sqlmodel import select\n"
+        "from data_access.core import db; from data_access.org import accounts; "
+        "from data_access.core.clock import now_local; from data_access.org.models import User; "
+        "from sqlmodel import select\n"
         "with db.session_scope() as s:\n"
         "    uid = s.exec(select(User.id).where(User.username == 'o0003')).one()\n"
         "    accounts.reset_password(session=s, actor='admin', user_id=uid, new_password='Reset#2027x', "
