@@ -217,11 +217,14 @@ def report_event(*, session: Session, user, grid_id: int, tier: str, category: s
     return e
 
 
-def _load_event(session: Session, event_id: int) -> GridEvent:
-    e = session.get(GridEvent, event_id)
-    if e is None:
-        raise NotFound(f"event {event_id}")
-    return e
+def _load(session: Session, actor: Actor, model, record_id: int, action: str):
+    """The event or hazard ``record_id``: NotFound when there is none, PermissionDenied("scope")
+    when its grid lies outside the actor's scope."""
+    r = session.get(model, record_id)
+    if r is None:
+        raise NotFound(f"{model.__tablename__} {record_id}")
+    _grid_in_scope(session, actor, r.grid_id, action)
+    return r
 
 
 def _step(session: Session, actor: Actor, e: GridEvent, action: str, now: datetime, frm: str | None,
@@ -246,8 +249,7 @@ def event_step(*, session: Session, user, event_id: int, action: str, expected_v
         raise ValidationError("action", "unknown", {"value": action})
     actor = actor_of(session=session, user=user)
     require_role(actor, f"event.{action}", EVENT_ROLES)
-    e = _load_event(session, event_id)
-    _grid_in_scope(session, actor, e.grid_id, f"event.{action}")
+    e = _load(session, actor, GridEvent, event_id, f"event.{action}")
     versioning.check_version(session, e, expected_version, "event")
     sources, target = TRANSITIONS[action]
     if e.status not in sources:
@@ -278,8 +280,8 @@ def assign_event(*, session: Session, user, event_id: int, expected_version: int
     """Assign an officer whose scope covers the grid, and/or route to a department (部门联动)."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "event.assign", EVENT_ROLES)
-    e = _load_event(session, event_id)
-    grid = _grid_in_scope(session, actor, e.grid_id, "event.assign")
+    e = _load(session, actor, GridEvent, event_id, "event.assign")
+    grid = session.get(OrgUnit, e.grid_id)
     if e.status in FINAL:
         raise InvalidTransition("assign", e.status)
     if assignee_id is not None:
@@ -301,8 +303,7 @@ def rate_event(*, session: Session, user, event_id: int, expected_version: int, 
     """The reporter's rating (1–5) and feedback once the event is resolved or confirmed."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "event.rate", EVENT_ROLES)
-    e = _load_event(session, event_id)
-    _grid_in_scope(session, actor, e.grid_id, "event.rate")
+    e = _load(session, actor, GridEvent, event_id, "event.rate")
     if e.status not in ("resolved", "confirmed"):
         raise InvalidTransition("rate", e.status)
     if not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -317,24 +318,19 @@ def rate_event(*, session: Session, user, event_id: int, expected_version: int, 
 def get_event(*, session: Session, user, event_id: int) -> GridEvent:
     """The event as it is now, if its grid is in the user's scope."""
     actor = actor_of(session=session, user=user)
-    e = _load_event(session, event_id)
-    _grid_in_scope(session, actor, e.grid_id, "event.read")
+    e = _load(session, actor, GridEvent, event_id, "event.read")
     return e
 
 
 def get_hazard(*, session: Session, user, hazard_id: int) -> Hazard:
     actor = actor_of(session=session, user=user)
-    h = session.get(Hazard, hazard_id)
-    if h is None:
-        raise NotFound(f"hazard {hazard_id}")
-    _grid_in_scope(session, actor, h.grid_id, "hazard.read")
+    h = _load(session, actor, Hazard, hazard_id, "hazard.read")
     return h
 
 
 def event_history(*, session: Session, user, event_id: int) -> list[GridEventStep]:
     actor = actor_of(session=session, user=user)
-    e = _load_event(session, event_id)
-    _grid_in_scope(session, actor, e.grid_id, "event.history")
+    _load(session, actor, GridEvent, event_id, "event.history")
     return list(session.exec(select(GridEventStep).where(GridEventStep.event_id == event_id)
                              .order_by(GridEventStep.at, GridEventStep.id)).all())
 
@@ -459,10 +455,7 @@ def rectify_hazard(*, session: Session, user, hazard_id: int, expected_version: 
     """Mark a hazard rectified; evidence (what was done, a photo or document reference) is required."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "hazard.rectify", EVENT_ROLES)
-    h = session.get(Hazard, hazard_id)
-    if h is None:
-        raise NotFound(f"hazard {hazard_id}")
-    _grid_in_scope(session, actor, h.grid_id, "hazard.rectify")
+    h = _load(session, actor, Hazard, hazard_id, "hazard.rectify")
     versioning.check_version(session, h, expected_version, "hazard")
     if h.status != "open":
         raise InvalidTransition("rectify", h.status)
