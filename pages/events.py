@@ -40,8 +40,8 @@ def token(kind: str, *parts) -> str:
     return f"{kind}:{sid}:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
 def grids_of(scope_code: str) -> list[tuple[int, str]]:
+    """The grids in scope with their names in the user's language (scope_units is the cached read)."""
     return [(u.id, f"{u.code} · {name_of(u)}") for u in scope_units(scope_code, "grid") if u.level == "grid"]
 
 
