@@ -174,8 +174,3 @@ def cookie_issued_utc(exp_date: float, expiry_days: float) -> datetime:
     """When a login cookie expiring at ``exp_date`` (epoch seconds) and living ``expiry_days`` was issued."""
     return datetime.fromtimestamp(exp_date - expiry_days * 86400, timezone.utc).replace(tzinfo=None)
 
-
-def cookie_revoked(exp_date: float, expiry_days: float, signed_out: datetime | None) -> bool:
-    """Whether a login cookie expiring at ``exp_date`` (epoch seconds), issued ``expiry_days``
-    before that, predates the user's last sign-out (naive UTC)."""
-    return session_ended(cookie_issued_utc(exp_date, expiry_days), signed_out)

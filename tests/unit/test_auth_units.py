@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from data_access.org.users import cookie_revoked
+from data_access.org.users import cookie_issued_utc, session_ended
+
+
+def cookie_revoked(exp_date: float, expiry_days: float, signed_out: datetime | None) -> bool:
+    """What ui.auth.session_ended decides for a session signed in by a cookie: it began when the
+    cookie was issued, and ended if the user's sessions were ended at or after that."""
+    return session_ended(cookie_issued_utc(exp_date, expiry_days), signed_out)
 
 
 def epoch(*args) -> float:
