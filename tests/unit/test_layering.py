@@ -25,23 +25,22 @@ def _package_of(rel: Path) -> str:
     return ".".join(parts[:-1])
 
 
-def imports_of(path: Path, root: Path) -> list[tuple[int, str]]:
-    """(line, absolute module) for every import in ``path`` (relative imports resolved)."""
+def imports_of(path: Path, root: Path) -> list[tuple[int, list[str]]]:
+    """(line, modules) for every import statement in ``path``, relative imports resolved: the module
+    named, and for "from a import b" also "a.b" (``from data_access import demo`` names a module)."""
     rel = path.relative_to(root)
     pkg = _package_of(rel)
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
-            out += [(node.lineno, a.name) for a in node.names]
+            out += [(node.lineno, [a.name]) for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = pkg.split(".")[: len(pkg.split(".")) - (node.level - 1)] if pkg else []
                 mod = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 mod = node.module or ""
-            out.append((node.lineno, mod))
-            # "from data_access import demo" names a module too
-            out += [(node.lineno, f"{mod}.{a.name}") for a in node.names if a.name != "*"]
+            out.append((node.lineno, [mod] + [f"{mod}.{a.name}" for a in node.names if a.name != "*"]))
     return out
 
 
@@ -49,12 +48,31 @@ def _is(mod: str, *prefixes: str) -> bool:
     return any(mod == p or mod.startswith(p + ".") for p in prefixes)
 
 
+def broken_rules(top: str, rel: str, mod: str) -> list[str]:
+    """The rules a module ``rel`` (under ``top``) breaks by importing ``mod``."""
+    out = []
+    if top == "data_access":
+        if _is(mod, "metrics", "ui", "pages", *UI_LIBS):
+            out.append("the data layer imports nothing above it")
+        if rel.startswith("data_access/core/") and _is(mod, "data_access") and not _is(mod, "data_access.core"):
+            out.append("data_access.core depends on no other package")
+        for gated in ("data_access.demo", "data_access.interchange"):
+            own = rel.startswith(gated.replace(".", "/") + "/")
+            if _is(mod, gated) and not own and rel != "data_access/__main__.py":
+                out.append(f"only the command line (data_access/__main__.py) uses {gated}")
+    elif top == "metrics" and _is(mod, "ui", "pages", *UI_LIBS):
+        out.append("metrics is pure (no Streamlit, no ui, no pages)")
+    elif top == "ui" and _is(mod, "pages"):
+        out.append("ui never imports a page")
+    if top in ("pages", "app.py", "ui", "metrics") and _is(mod, "data_access.demo", "data_access.interchange"):
+        out.append("the demo generator and the interchange files are for the command line")
+    if top in ("pages", "app.py") and _is(mod, "sqlalchemy", "sqlmodel"):
+        out.append("pages hold no SQL (ask a data_access query)")
+    return out
+
+
 def violations(root: Path) -> list[str]:
     """One line per rule broken per import statement: "file:line imports module: rule"."""
-    return list(dict.fromkeys(_violations(root)))
-
-
-def _violations(root: Path) -> list[str]:
     found = []
     files = [root / "app.py"] if (root / "app.py").exists() else []
     for top in LAYERED[1:]:
@@ -62,45 +80,20 @@ def _violations(root: Path) -> list[str]:
     for path in files:
         rel = path.relative_to(root).as_posix()
         top = rel.split("/")[0]
-        where = rel
         if top == "data_access":
             parts = rel.split("/")
             if len(parts) == 2 and parts[1] not in TOP_LEVEL_MODULES:
-                found.append(f"{where}: a data_access module outside a domain package ({sorted(DOMAIN_PACKAGES)})")
+                found.append(f"{rel}: a data_access module outside a domain package ({sorted(DOMAIN_PACKAGES)})")
             elif len(parts) > 2 and parts[1] not in DOMAIN_PACKAGES:
-                found.append(f"{where}: unknown data_access package {parts[1]!r} (add it to docs/architecture.md "
+                found.append(f"{rel}: unknown data_access package {parts[1]!r} (add it to docs/architecture.md "
                              "and this test)")
-        seen_rules: set[tuple[int, str]] = set()
-        for line, mod in imports_of(path, root):
-            at = f"{where}:{line} imports {mod}"
-            before = len(found)
-            if top == "data_access":
-                if _is(mod, "metrics", "ui", "pages", *UI_LIBS):
-                    found.append(f"{at}: the data layer imports nothing above it")
-                if rel.startswith("data_access/core/") and _is(mod, "data_access") and not _is(
-                        mod, "data_access.core"):
-                    found.append(f"{at}: data_access.core depends on no other package")
-                for gated in ("data_access.demo", "data_access.interchange"):
-                    own = rel.startswith(gated.replace(".", "/") + "/")
-                    if _is(mod, gated) and not own and rel != "data_access/__main__.py":
-                        found.append(f"{at}: only the command line (data_access/__main__.py) uses {gated}")
-            elif top == "metrics":
-                if _is(mod, "ui", "pages", *UI_LIBS):
-                    found.append(f"{at}: metrics is pure (no Streamlit, no ui, no pages)")
-            elif top == "ui":
-                if _is(mod, "pages"):
-                    found.append(f"{at}: ui never imports a page")
-            if top in ("pages", "app.py", "ui", "metrics") and _is(mod, "data_access.demo",
-                                                                   "data_access.interchange"):
-                found.append(f"{at}: the demo generator and the interchange files are for the command line")
-            if top in ("pages", "app.py") and _is(mod, "sqlalchemy", "sqlmodel"):
-                found.append(f"{at}: pages hold no SQL (ask a data_access query)")
-            # "from a import b" yields a and a.b: report each rule once per statement
-            for f in found[before:]:
-                key = (line, f.split(": ", 1)[1])
-                if key in seen_rules:
-                    found.remove(f)
-                seen_rules.add(key)
+        for line, mods in imports_of(path, root):
+            reported: set[str] = set()
+            for mod in mods:
+                for rule in broken_rules(top, rel, mod):
+                    if rule not in reported:
+                        reported.add(rule)
+                        found.append(f"{rel}:{line} imports {mod}: {rule}")
     return found
 
 
