@@ -19,9 +19,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "gaps.funnel_title": {"zh": "{indicator}与样本量（中心线 = {unit}）",
                           "en": "{indicator} vs sample size (centre = {unit})"},
     "gaps.funnel_help": {"zh": "落在虚线（95%）以内的差异可能只是抽样波动；落在点线（99.8%）以外的单位与上级确有差距。"
-                               "红点为低于 95% 控制限的单位。",
+                               "红点为在较差一侧超出 95% 控制限的单位。",
                          "en": "Differences inside the dashed lines (95%) may be chance; a unit outside the dotted "
-                               "lines (99.8%) really differs from the parent. Red points lie below the 95% limits."},
+                               "lines (99.8%) really differs from the parent. Red points lie beyond the 95% limits on the worse side."},
     "gaps.funnel_other": {"zh": "漏斗图仅适用于比率类指标，下图为{indicator}。",
                           "en": "A funnel plot needs a rate; showing {indicator} instead."},
     "gaps.funnel_no_centre": {"zh": "上级单位本阶段尚无该指标数据，无法绘制漏斗图。",
