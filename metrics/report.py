@@ -21,6 +21,7 @@ from data_access.analytics.report_queries import (
     overdue_needs,
     reference_time,
 )
+from data_access.fieldwork.needs import need_limits as _need_limits
 from data_access.fieldwork.needs import sla_hours as _sla_hours
 from metrics.service import compute_kpis, to_as_of
 
@@ -62,7 +63,7 @@ def monthly_report(session: Session, *, unit_code: str, month: int, as_of: date 
     if q.month_start(month) > as_of.date():  # the month has not begun: nothing can be overdue or due yet
         counts, rows, ms = {}, [], []
     else:
-        counts, rows = overdue_needs(session, unit, ref, sla)
+        counts, rows = overdue_needs(session, unit, ref, _need_limits(session=session))
         ms = milestones(session, unit, month, ref)
     by_child = tuple(OverdueCount(c.code, c.name_zh, c.name_en, counts.get(c.id, 0)) for c in kids)
     return ReportData(unit=unit, month=month, as_of=as_of, ref=ref, kpis=tuple(kpis), children=tuple(kids),

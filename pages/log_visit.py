@@ -174,9 +174,9 @@ def submit() -> None:
     try:
         def work(s):
             res = vf.submit_visit(session=s, user=user.username, data=data, now=now, draft_key=draft_key(lv["hid"]))
-            sla = timedelta(hours=needs_mod.sla_hours(session=s))
+            limits = needs_mod.need_limits(session=s)
             return res, {"code": res.visit.code, "created": res.created, "household": lv["code"],
-                         "needs": [(n.code, n.category, needs_mod.deadline_of(n.created_at, sla)) for n in res.needs]}
+                         "needs": [(n.code, n.category, needs_mod.deadline_of(n, limits)) for n in res.needs]}
 
         # two tabs of one draft: the loser of a race is run again and finds the winner's visit
         res, result = run_in_transaction(work)

@@ -1,10 +1,10 @@
-"""需求跟踪 Needs: the residents' needs in the user's scope with the 48 h response clock, one need's
+"""需求跟踪 Needs: the residents' needs in the user's scope with the response clock (48 h; an alarm 5 min), one need's
 history and the steps the user's role may take on it (optimistic locking: a step carries the
 version the user saw; if someone else changed the need first, nothing is overwritten, the typed
 note stays and the fresh state is shown)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -136,12 +136,12 @@ def load_detail(username: str, need_id: int):
         need = s.get(Need, need_id)
         s.expunge(need)
         grid = s.get(OrgUnit, need.grid_id)
-        sla = svc.sla_hours(session=s)
+        limits = svc.need_limits(session=s)
         people = users.handlers_of(session=s, unit_path=grid.path)
         names = users.display_names(session=s, ids={need.assignee_id})
         candidates = {uid: f"{name}（{uname}）" if lang() == "zh" else f"{name} ({uname})"
                       for uid, name, uname in people}
-    return need, events, sla, candidates, names
+    return need, events, limits, candidates, names
 
 
 # --- filters (all in the URL, so a filtered view is a link) ---------------------------------------
@@ -196,12 +196,17 @@ if len(rows) >= LIMIT:
     st.warning(t("needs.truncated", n=len(rows)))
 
 def time_left(dl, k: str) -> str:
-    """Hours left to the 48-hour deadline, or how long it is overdue (days once it is two or more)."""
+    """Time left to the deadline (48 h; 5 min for an alarm), or how long it is overdue (minutes under
+    an hour, days once it is two or more)."""
     hours = abs(dl.remaining.total_seconds()) / 3600
     if k == "overdue":
+        if hours < 1:
+            return t("needs.minutes_over", m=fmt.count(int(hours * 60)))
         return (t("needs.days_over", d=fmt.count(int(hours // 24))) if hours >= 48
                 else t("needs.hours_over", h=fmt.number(hours)))
     if k in ("near", "running"):
+        if hours < 1:
+            return t("needs.minutes_left", m=fmt.count(int(hours * 60)))
         return t("needs.hours_left", h=fmt.number(hours))
     return t(f"needs.clock.{k}")
 
@@ -244,11 +249,11 @@ if want and want not in {r.code for r in rows}:
     st.info(t("needs.gone", code=fmt.md(want)))
 
 try:
-    need, events, sla_h, candidates, names = load_detail(user.username, need_id)
+    need, events, limits, candidates, names = load_detail(user.username, need_id)
 except SERVICE_ERRORS as e:
     st.error(message(e))
     st.stop()
-dl = svc.deadline(need, now_local(), timedelta(hours=sla_h))
+dl = svc.deadline(need, now_local(), limits)
 row = by_id[need_id]
 st.subheader(t("needs.detail", code=fmt.md(need.code)))
 note_key = f"need_note_{need.id}"

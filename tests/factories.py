@@ -65,8 +65,8 @@ def visit(s: Session, hh: Household, off: User, at: datetime, *, id_shown: bool 
 
 
 def need(s: Session, hh: Household, created_at: datetime, *, status: str = "open",
-         responded_at: datetime | None = None, resolved_at: datetime | None = None) -> Need:
-    n = Need(code=_code("N"), household_id=hh.id, category="治安", created_at=created_at, status=status,
+         responded_at: datetime | None = None, resolved_at: datetime | None = None, category: str = "治安") -> Need:
+    n = Need(code=_code("N"), household_id=hh.id, category=category, created_at=created_at, status=status,
              responded_at=responded_at, resolved_at=resolved_at)
     return records.add_need(session=s, need=n)
 

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from data_access.analytics import kpi_queries as q
 from data_access.fieldwork.derive import month_end_time, month_of
+from data_access.fieldwork.limits import DEFAULT_LIMITS, NEED_CATEGORY_TIER, need_limit
 from data_access.fieldwork.models import Need
 from data_access.org.models import OrgUnit
 from data_access.programme.models import Milestone
@@ -100,13 +101,17 @@ def reference_time(month: int, as_of: datetime) -> datetime:
 
 # --- sections --------------------------------------------------------------------------------
 
-def overdue_needs(session: Session, unit: q.Unit, ref: datetime, sla_hours: float = 48.0,
+def overdue_needs(session: Session, unit: q.Unit, ref: datetime, limits: dict[str, timedelta] | None = None,
                   limit: int = OVERDUE_LIMIT) -> tuple[dict, list[OverdueNeed]]:
-    """``({child key: n}, rows)`` of the needs overdue at ``ref`` under ``unit`` (see module doc)."""
-    sla = timedelta(hours=sla_hours)
+    """``({child key: n}, rows)`` of the needs overdue at ``ref`` under ``unit`` (see module doc);
+    ``limits``: the tiers in force (a need's limit depends on its category)."""
+    lim = limits or DEFAULT_LIMITS
     joins, cond, key = q.scope_joins(unit, N.c.grid_id, month_of(ref))
-    where = and_(cond, N.c.counted, N.c.created_at < ref - sla,
-                 or_(N.c.responded_at.is_(None), N.c.responded_at > ref))
+    # past the need tier's limit, or a category on a shorter tier (one-button alarms) past its own
+    late = [N.c.created_at < ref - lim["need"]]
+    for cat, tier in NEED_CATEGORY_TIER.items():
+        late.append(and_(N.c.category == cat, N.c.created_at < ref - lim[tier]))
+    where = and_(cond, N.c.counted, or_(*late), or_(N.c.responded_at.is_(None), N.c.responded_at > ref))
     counts = {k: int(n) for k, n in session.execute(
         select(key, func.count()).select_from(q.join_all(N, joins)).where(where).group_by(key))}
     g = OU.alias("g")
@@ -119,7 +124,7 @@ def overdue_needs(session: Session, unit: q.Unit, ref: datetime, sla_hours: floa
             .order_by(due.c.created_at, due.c.id).limit(limit))
     rows = []
     for code, cat, created, gcode, gzh, gen in session.execute(stmt):
-        due = created + sla
+        due = created + need_limit(cat, lim)
         rows.append(OverdueNeed(code, cat, gcode, gzh, gen, created, due,
                                 round((ref - due).total_seconds() / 3600.0, 1)))
     return counts, rows

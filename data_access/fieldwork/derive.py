@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from data_access.core.errors import RecordError
 
-NEED_SLA = timedelta(hours=48)
+NEED_SLA = timedelta(hours=48)  # the longest need limit (the need tier; a one-button alarm: 5 min)
 ENTRY_LIMIT = timedelta(hours=24)
 APPOINTMENT_LEAD = timedelta(hours=24)
 NIGHT_START = time(20, 0)
@@ -81,8 +81,12 @@ def derive_visit(v, night_start: time = NIGHT_START, night_end: time = NIGHT_END
     v.compliant_month = month_of(v.entered_at) if v.compliant else None
 
 
-def derive_need(n) -> None:
-    """Fill counted/resolution/48-hour SLA columns of a Need and check its times."""
+def derive_need(n, limits: dict[str, timedelta] | None = None) -> None:
+    """Fill counted/resolution/response-limit columns of a Need and check its times.
+
+    The limit is the need tier's (48 h), or the emergency tier's (5 min) for a one-button alarm
+    (``fieldwork.limits.need_limit``); ``limits``: the tiers in force (default: the plans')."""
+    from data_access.fieldwork.limits import need_limit
     from data_access.fieldwork.models import NEED_EXCLUDED, NEED_RESOLVED, NEED_STATUSES
 
     if n.status not in NEED_STATUSES:
@@ -95,11 +99,12 @@ def derive_need(n) -> None:
     n.created_month = month_of(n.created_at)
     resolved = n.counted and n.status in NEED_RESOLVED and n.resolved_at is not None
     n.resolved_month = month_of(n.resolved_at) if resolved else None
-    deadline = n.created_at + NEED_SLA
+    limit = need_limit(getattr(n, "category", None), limits)
+    deadline = n.created_at + limit
     due = n.responded_at if (n.responded_at is not None and n.responded_at < deadline) else deadline
     n.sla_due_at = due
     n.sla_due_month = month_of(due)
-    n.sla_ok = n.responded_at is not None and n.responded_at - n.created_at <= NEED_SLA
+    n.sla_ok = n.responded_at is not None and n.responded_at - n.created_at <= limit
     n.sla_ok_month = month_of(n.responded_at) if n.sla_ok else None
 
 

@@ -18,7 +18,6 @@ and optimistic-locked (``version``). Functions take a keyword-only ``session`` a
 """
 from __future__ import annotations
 
-import json
 import math
 import secrets
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ from sqlmodel import Session, select
 
 from data_access.core import audit, versioning
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
-from data_access.core.models import Setting
 from data_access.core.text import checked_text
 from data_access.fieldwork.derive import month_of
+from data_access.fieldwork.limits import DEFAULT_LIMITS_MIN, LIMIT_SOURCES, limits  # noqa: F401 (re-exported)
 from data_access.fieldwork.models import (
     EVENT_CHANNELS,
     EVENT_TIERS,
@@ -46,15 +45,6 @@ from data_access.fieldwork.models import (
 from data_access.org.models import OrgUnit, User
 from data_access.org.scope import Actor, actor_of, require_role, scope_clause, unit_in_scope
 
-# indicators.md "Time-limited work": minutes per tier (admin-editable as app_setting time_limits)
-DEFAULT_LIMITS_MIN: dict[str, float] = {
-    "emergency": 5, "urgent": 15, "general": 120, "need": 48 * 60,
-    "hazard_general": 24 * 60, "hazard_major": 48 * 60,
-}
-LIMIT_SOURCES = {
-    "emergency": "seed 001 §5.3", "urgent": "seed 002 §5.2", "general": "seeds 001, 002",
-    "need": "seed 000", "hazard_general": "seed 002 §3.1, §3.3", "hazard_major": "seed 002 §3.1, §3.3",
-}
 NEAR_SHARE = 0.2  # "orange within a fifth of the limit"
 
 FINAL = ("confirmed", "withdrawn", "duplicate")
@@ -78,19 +68,6 @@ DEPARTMENT_MAX = 60
 
 
 # --- limits and clocks -----------------------------------------------------------------------
-
-def limits(*, session: Session) -> dict[str, timedelta]:
-    """The time limits in force: app_setting ``time_limits`` (minutes per tier) over the defaults."""
-    merged = dict(DEFAULT_LIMITS_MIN)
-    row = session.get(Setting, "time_limits")
-    if row is not None:
-        try:
-            stored = json.loads(row.value)
-            merged.update({k: float(v) for k, v in stored.items() if k in merged and float(v) > 0})
-        except (TypeError, ValueError, AttributeError):
-            pass
-    return {k: timedelta(minutes=v) for k, v in merged.items()}
-
 
 def hazard_tier(level: str) -> str:
     return f"hazard_{level}"

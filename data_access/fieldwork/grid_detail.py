@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from data_access.fieldwork.limits import need_limit
 from data_access.fieldwork.models import CATEGORIES, RISK_LEVELS, Household, Need, Visit
-from data_access.fieldwork.needs import sla_hours
+from data_access.fieldwork.needs import need_limits, sla_hours
 from data_access.org.models import OrgUnit, User
 
 UNRESOLVED = ("open", "accepted", "in_progress")
@@ -107,22 +108,23 @@ def last_visits(*, session: Session, grid_id: int, as_of: datetime, limit: int =
             for c, at, name, ok, ids, cam, night, nok, sat in session.exec(stmt).all()]
 
 
-def need_counts(*, session: Session, grid_id: int, as_of: datetime, sla: timedelta) -> tuple[int, int]:
+def need_counts(*, session: Session, grid_id: int, as_of: datetime) -> tuple[int, int]:
     """``(unresolved, overdue)`` needs of the grid at ``as_of``."""
     base = (Need.grid_id == grid_id, Need.status.in_(UNRESOLVED), Need.created_at <= as_of)
     unresolved = session.exec(select(func.count()).select_from(Need).where(*base)).one()
     overdue = session.exec(select(func.count()).select_from(Need).where(
-        *base, Need.status == "open", Need.responded_at.is_(None), Need.created_at < as_of - sla)).one()
+        *base, Need.status == "open", Need.responded_at.is_(None), Need.sla_due_at < as_of)).one()
     return int(unresolved), int(overdue)
 
 
-def open_needs(*, session: Session, grid_id: int, as_of: datetime, sla: timedelta, limit: int = 20) -> list[NeedRow]:
+def open_needs(*, session: Session, grid_id: int, as_of: datetime, limits: dict[str, timedelta] | None = None,
+               limit: int = 20) -> list[NeedRow]:
     stmt = (select(Need.code, Need.category, Need.status, Need.created_at, Need.responded_at)
             .where(Need.grid_id == grid_id, Need.status.in_(UNRESOLVED), Need.created_at <= as_of)
             .order_by(Need.created_at, Need.id).limit(limit))
     out = []
     for code, cat, status, created, responded in session.exec(stmt).all():
-        due = created + sla
+        due = created + need_limit(cat, limits)
         out.append(NeedRow(code, cat, status, created, due,
                            status == "open" and responded is None and due < as_of))
     return out
@@ -137,14 +139,14 @@ def grid_detail(*, session: Session, grid_id: int, as_of: datetime, visits: int 
     if g is None or g.level != "grid":
         return None
     hours = sla_hours(session=session)
-    sla = timedelta(hours=hours)
     hh = household_counts(session=session, grid_id=grid_id, as_of=as_of)
-    n_open, n_over = need_counts(session=session, grid_id=grid_id, as_of=as_of, sla=sla)
+    n_open, n_over = need_counts(session=session, grid_id=grid_id, as_of=as_of)
     return GridDetail(
         grid_id=g.id, code=g.code, name_zh=g.name_zh, name_en=g.name_en,
         officers=grid_officers(session=session, grid_id=grid_id), households=hh,
         households_total=sum(hh.values()),
         visits=tuple(last_visits(session=session, grid_id=grid_id, as_of=as_of, limit=visits)),
         open_needs=n_open, overdue_needs=n_over,
-        needs=tuple(open_needs(session=session, grid_id=grid_id, as_of=as_of, sla=sla, limit=needs)),
+        needs=tuple(open_needs(session=session, grid_id=grid_id, as_of=as_of,
+                                limits=need_limits(session=session), limit=needs)),
         sla_hours=hours)

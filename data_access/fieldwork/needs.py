@@ -15,7 +15,6 @@ and an audit row. Functions never commit.
 """
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,9 +24,10 @@ from sqlmodel import Session, select
 
 from data_access.core import audit, errors, versioning
 from data_access.core.errors import InvalidTransition, PermissionDenied, ValidationError
-from data_access.core.models import Setting
 from data_access.core.text import checked_text
 from data_access.fieldwork import records
+from data_access.fieldwork.limits import limits as time_limits
+from data_access.fieldwork.limits import need_limit
 from data_access.fieldwork.models import Household, Need, NeedEvent
 from data_access.fieldwork.records import household_in_scope
 from data_access.org.models import OrgUnit, User
@@ -62,7 +62,6 @@ NOTE_MAX = 1000
 CATEGORY_MAX = 40
 DESCRIPTION_MAX = 1000
 
-DEFAULT_SLA = timedelta(hours=48)
 NEAR = timedelta(hours=12)
 
 # Need categories offered by the form (seed 000 §6.4 examples + common ones); free text allowed.
@@ -76,19 +75,21 @@ def allowed_actions(role: str, status: str) -> list[str]:
 
 
 def sla_hours(*, session: Session) -> float:
-    """The response time limit in hours (app_setting need_sla_hours, default 48)."""
-    row = session.get(Setting, "need_sla_hours")
-    try:
-        return float(json.loads(row.value)) if row is not None else 48.0
-    except (TypeError, ValueError):
-        return 48.0
+    """The need tier's response limit in hours (app_setting ``time_limits``, default 48); a
+    one-button alarm runs on the emergency tier instead (``need_limits``)."""
+    return time_limits(session=session)["need"].total_seconds() / 3600.0
+
+
+def need_limits(*, session: Session) -> dict[str, timedelta]:
+    """The tiers in force, for :func:`deadline` (a need's limit depends on its category)."""
+    return time_limits(session=session)
 
 
 # --- deadlines -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Deadline:
-    due_at: datetime  # created_at + 48 h
+    due_at: datetime  # created_at + the need's limit (48 h; a one-button alarm 5 min)
     remaining: timedelta  # due_at − now (negative when overdue); frozen at the response once responded
     responded: bool
     overdue: bool  # not responded and past due, or responded late
@@ -96,14 +97,16 @@ class Deadline:
     met: bool | None  # responded within the limit (None while open and not yet due)
 
 
-def deadline_of(created_at: datetime, sla: timedelta = DEFAULT_SLA) -> datetime:
-    return created_at + sla
+def deadline_of(need: Need, limits: dict[str, timedelta] | None = None) -> datetime:
+    """When ``need`` is due: its creation + the limit of its category's tier under ``limits``."""
+    return need.created_at + need_limit(need.category, limits)
 
 
-def deadline(need: Need, now: datetime, sla: timedelta = DEFAULT_SLA, near: timedelta = NEAR) -> Deadline:
-    """The 48 h response clock of ``need`` at ``now``. Withdrawn/duplicate needs have no clock
-    (never overdue or near)."""
-    due = deadline_of(need.created_at, sla)
+def deadline(need: Need, now: datetime, limits: dict[str, timedelta] | None = None, near: timedelta = NEAR
+             ) -> Deadline:
+    """The response clock of ``need`` at ``now`` (48 h; 5 min for a one-button alarm).
+    Withdrawn/duplicate needs have no clock (never overdue or near)."""
+    due = deadline_of(need, limits)
     if need.status in ("withdrawn", "duplicate"):
         return Deadline(due, due - now, need.responded_at is not None, False, False, None)
     if need.responded_at is not None:
@@ -115,16 +118,16 @@ def deadline(need: Need, now: datetime, sla: timedelta = DEFAULT_SLA, near: time
                     False if overdue else None)
 
 
-def remaining_hours(need: Need, now: datetime, sla: timedelta = DEFAULT_SLA) -> float:
-    return deadline(need, now, sla).remaining.total_seconds() / 3600.0
+def remaining_hours(need: Need, now: datetime, limits: dict[str, timedelta] | None = None) -> float:
+    return deadline(need, now, limits).remaining.total_seconds() / 3600.0
 
 
-def is_overdue(need: Need, now: datetime, sla: timedelta = DEFAULT_SLA) -> bool:
-    return deadline(need, now, sla).overdue
+def is_overdue(need: Need, now: datetime, limits: dict[str, timedelta] | None = None) -> bool:
+    return deadline(need, now, limits).overdue
 
 
-def is_near(need: Need, now: datetime, sla: timedelta = DEFAULT_SLA, near: timedelta = NEAR) -> bool:
-    return deadline(need, now, sla, near).near
+def is_near(need: Need, now: datetime, limits: dict[str, timedelta] | None = None, near: timedelta = NEAR) -> bool:
+    return deadline(need, now, limits, near).near
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -297,12 +300,12 @@ def list_needs(*, session: Session, user, now: datetime, statuses: list[str] | N
                assignee_id: int | None = None, limit: int = 200, offset: int = 0) -> list[NeedRow]:
     """Needs in the user's scope (optionally under ``unit_id``), filtered in SQL.
 
-    ``deadline_filter``: "overdue" (open and past 48 h), "near" (open, ≤ 12 h left), "open_clock"
+    ``deadline_filter``: "overdue" (open and past its limit), "near" (open, ≤ 12 h left), "open_clock"
     (open: the clock runs). Sorted by due time, most urgent first.
     """
     actor = actor_of(session=session, user=user)
     require_active(actor, "need.list")
-    sla = timedelta(hours=sla_hours(session=session))
+    lim = need_limits(session=session)
     q = (select(Need, Household.code, Household.address, OrgUnit.code)
          .join(Household, Household.id == Need.household_id)
          .join(OrgUnit, OrgUnit.id == Need.grid_id)
@@ -320,10 +323,11 @@ def list_needs(*, session: Session, user, now: datetime, statuses: list[str] | N
         q = q.where(Need.assignee_id == assignee_id)
     if deadline_filter is not None:
         q = q.where(Need.status == "open", Need.responded_at.is_(None))
+        # an open need without a response is due at its stored sla_due_at (its limit when created)
         if deadline_filter == "overdue":
-            q = q.where(Need.created_at < now - sla)
+            q = q.where(Need.sla_due_at < now)
         elif deadline_filter == "near":
-            q = q.where(Need.created_at >= now - sla, Need.created_at <= now - sla + NEAR)
+            q = q.where(Need.sla_due_at >= now, Need.sla_due_at <= now + NEAR)
         elif deadline_filter != "open_clock":
             raise ValidationError("deadline_filter", "unknown", {"value": deadline_filter})
     q = q.order_by(Need.created_at, Need.id).offset(offset).limit(limit)
@@ -332,7 +336,7 @@ def list_needs(*, session: Session, user, now: datetime, statuses: list[str] | N
         acts = tuple(allowed_actions(actor.role, n.status)) if actor.active else ()
         out.append(NeedRow(n.id, n.code, n.household_id, hcode, addr, n.grid_id, gcode, n.category, n.description,
                            n.status, n.created_at, n.responded_at, n.resolved_at, n.assignee_id, n.version,
-                           deadline(n, now, sla), acts))
+                           deadline(n, now, lim), acts))
     return out
 
 
@@ -344,7 +348,8 @@ def count_by_status(*, session: Session, user) -> dict[str, int]:
     return {s: int(c) for s, c in rows}
 
 
-def open_clock_clause(now: datetime, sla: timedelta, near: timedelta = NEAR):
-    """SQL: open needs whose 48 h response deadline is within ``near`` or past."""
-    return (Need.status == "open") & Need.responded_at.is_(None) & (Need.created_at <= now - sla + near)
+def open_clock_clause(now: datetime, near: timedelta = NEAR):
+    """SQL: open needs without a response whose deadline (their stored due time) is within
+    ``near`` or past."""
+    return (Need.status == "open") & Need.responded_at.is_(None) & (Need.sla_due_at <= now + near)
 

@@ -30,6 +30,7 @@ from data_access.fieldwork.derive import (
     need_contributions,
     visit_contributions,
 )
+from data_access.fieldwork.limits import limits as time_limits
 from data_access.fieldwork.models import Household, Need, SpotCheck, Visit, VisitAnswer
 from data_access.org.models import OrgUnit
 from data_access.org.scope import Actor, unit_in_scope
@@ -135,7 +136,7 @@ def add_need(*, session: Session, need: Need) -> Need:
         if h is None:
             raise NotFound(f"household {need.household_id}")
         need.grid_id = h.grid_id
-    derive_need(need)
+    derive_need(need, time_limits(session=session))
     session.add(need)
     session.flush()
     rollups.apply(session, add=need_contributions(need))
@@ -150,7 +151,7 @@ def update_need(*, session: Session, need_id: int, expected_version: int, userna
     check_version(session, n, expected_version, "need")
     before = need_contributions(n)
     probe = Need(**{**n.model_dump(), **changes})
-    derive_need(probe)
+    derive_need(probe, time_limits(session=session))
     derived = {k: getattr(probe, k) for k in ("counted", "created_month", "resolved_month", "sla_due_at",
                                                "sla_due_month", "sla_ok", "sla_ok_month")}
     res = session.execute(update(Need).where(Need.id == need_id, Need.version == expected_version)

@@ -28,7 +28,7 @@ from data_access.core.models import Setting
 from data_access.core.text import clean_text
 from data_access.fieldwork.derive import is_night
 from data_access.fieldwork.models import Appointment, Household, Need, Visit
-from data_access.fieldwork.needs import NEAR, sla_hours
+from data_access.fieldwork.needs import NEAR
 from data_access.fieldwork.records import household_in_scope
 from data_access.fieldwork.visit_form import load_settings
 from data_access.org.models import OrgUnit
@@ -132,16 +132,14 @@ def _visit_items(session: Session, actor, now: datetime) -> list[WorkItem]:
 
 
 def _need_items(session: Session, actor, now: datetime) -> list[WorkItem]:
-    sla = timedelta(hours=sla_hours(session=session))
-    q = (select(Need.id, Need.code, Need.category, Need.version, Need.created_at, Household.id, Household.code,
+    q = (select(Need.id, Need.code, Need.category, Need.version, Need.sla_due_at, Household.id, Household.code,
                 Household.address, Household.risk_level)
          .join(Household, Household.id == Need.household_id)
          .join(OrgUnit, OrgUnit.id == Need.grid_id)
          .where(scope_clause(actor), Need.status == "open", Need.responded_at.is_(None),
-                Need.created_at <= now - sla + NEAR))
+                Need.sla_due_at <= now + NEAR))  # open, no response: due at its limit (48 h; an alarm 5 min)
     out = []
-    for nid, ncode, cat, ver, created, hid, hcode, addr, risk in session.exec(q).all():
-        due = created + sla
+    for nid, ncode, cat, ver, due, hid, hcode, addr, risk in session.exec(q).all():
         out.append(WorkItem("need_overdue" if due < now else "need_near", "need", due, hid, hcode, addr, risk,
                             need_id=nid, need_code=ncode, need_category=cat, need_version=ver))
     return out

@@ -45,6 +45,7 @@ from data_access.fieldwork.derive import (
     derive_visit,
     when_problem,
 )
+from data_access.fieldwork.limits import limits as time_limits
 from data_access.fieldwork.models import (
     CATEGORIES,
     NEED_STATUSES,
@@ -882,15 +883,16 @@ def _write(session: Session, plan: _Plan) -> None:
     visit_ids = {c: t[0] for c, t in plan.db_visits.items()}
     visit_ids.update(_bulk_insert(session, Visit, rows, "code"))
 
-    # needs
+    # needs (on the limits in force: 48 h; a one-button alarm 5 min)
     rows = []
+    lim = time_limits(session=session)
     for n in plan.needs:
         h = hh[n["household_code"]]
         ns = SimpleNamespace(code=n["code"], household_id=h[0], grid_id=h[1],
                              visit_id=visit_ids[n["visit_code"]] if n["visit_code"] else None,
                              category=n["category"], created_at=n["created_at"], responded_at=n["responded_at"],
                              resolved_at=n["resolved_at"], status=n["status"], version=1)
-        derive_need(ns)
+        derive_need(ns, lim)
         rows.append(vars(ns))
     _bulk_insert(session, Need, rows)
 

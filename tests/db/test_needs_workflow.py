@@ -268,3 +268,51 @@ def test_list_needs_scope_and_deadline_filters(session):
     rows = needs.list_needs(session=session, user=w.users["coord"], now=NOW, deadline_filter="overdue")
     assert rows and all(r.actions == () for r in rows)  # coordinators see, but may not act
     assert needs.count_by_status(session=session, user=w.users["off1"]) == {"open": 3, "accepted": 1}
+
+
+# --- a one-button alarm (紧急求助) runs on the emergency tier: 5 min, not 48 h (indicators.md) ---
+
+M = timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("responded_after,ok", [(4 * M, True), (5 * M, True), (5 * M + timedelta(seconds=1), False),
+                                                (2 * H, False)])
+def test_an_alarm_need_is_in_time_only_within_five_minutes(session, responded_after, ok):
+    w = build(session)
+    created = NOW - 5 * H
+    alarm = f.need(session, w.hh["h1"], created, status="accepted", responded_at=created + responded_after,
+                   category="emergency_alarm")
+    other = f.need(session, w.hh["h1"], created, status="accepted", responded_at=created + responded_after)
+    assert alarm.sla_ok is ok
+    assert other.sla_ok is True  # the same response time is well inside 48 h
+    assert alarm.sla_due_at == min(created + responded_after, created + 5 * M)
+
+
+def test_an_alarm_need_follows_the_emergency_limit_an_admin_set(session):
+    from data_access.core.models import Setting
+    w = build(session)
+    session.add(Setting(key="time_limits", value='{"emergency": 10}'))
+    session.flush()
+    created = NOW - 5 * H
+    n = f.need(session, w.hh["h1"], created, status="accepted", responded_at=created + 8 * M,
+               category="emergency_alarm")
+    assert n.sla_ok is True and n.sla_due_at == created + 8 * M
+    assert needs.deadline(n, NOW, needs.need_limits(session=session)).due_at == created + 10 * M
+
+
+def test_an_open_alarm_is_overdue_after_five_minutes_in_lists_and_on_my_work(session):
+    from data_access.fieldwork import worklist
+    w = build(session)
+    alarm = f.need(session, w.hh["h1"], NOW - 6 * M, category="emergency_alarm")
+    fresh_alarm = f.need(session, w.hh["h1"], NOW - 2 * M, category="emergency_alarm")
+    ordinary = f.need(session, w.hh["h1"], NOW - 6 * M)
+    overdue = [r.id for r in needs.list_needs(session=session, user=w.users["dl1"], now=NOW, deadline_filter="overdue")]
+    near = [r.id for r in needs.list_needs(session=session, user=w.users["dl1"], now=NOW, deadline_filter="near")]
+    assert alarm.id in overdue and fresh_alarm.id not in overdue and ordinary.id not in overdue
+    assert fresh_alarm.id in near  # 3 minutes left: inside the 12 h "near" window
+    d = needs.deadline(alarm, NOW, needs.need_limits(session=session))
+    assert d.due_at == NOW - M and d.overdue
+    items = {i.need_id: i for i in worklist.my_work(session=session, user=w.users["off1"], now=NOW, kinds=("need",))}
+    assert items[alarm.id].bucket == "need_overdue" and items[fresh_alarm.id].bucket == "need_near"
+    assert items[alarm.id].due_at == NOW - M
+    assert ordinary.id not in items  # 47 h 54 min left: not yet on the list

@@ -10,7 +10,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # --- needs: list ---
     "needs.title": {"zh": "需求跟踪", "en": "Needs tracker"},
     "needs.filter.status": {"zh": "状态", "en": "Status"},
-    "needs.filter.deadline": {"zh": "48 小时时限", "en": "48-hour deadline"},
+    "needs.filter.deadline": {"zh": "响应时限", "en": "Response deadline"},
     "needs.filter.category": {"zh": "类别", "en": "Category"},
     "needs.filter.any": {"zh": "全部", "en": "All"},
     "needs.deadline.overdue": {"zh": "已逾期未响应", "en": "Overdue, no response"},
@@ -24,9 +24,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "needs.truncated": {"zh": "仅显示最早提出的 {n} 条，请缩小筛选范围（单位、状态、时限或类别）。",
                         "en": "Only the {n} raised first are shown; narrow the filters (unit, status, deadline or "
                               "category)."},
-    "needs.legend": {"zh": "剩余时间指距 48 小时响应时限还有多久，或已逾期多久；红色已逾期，橙色 12 小时内到期。",
-                     "en": "Time left is how long until the 48-hour response deadline, or how long it is "
-                           "overdue; red is overdue, amber is due within 12 hours."},
+    "needs.legend": {"zh": "剩余时间指距响应时限（48 小时；紧急求助按紧急级 5 分钟）还有多久，或已逾期多久；"
+                           "红色已逾期，橙色 12 小时内到期。",
+                     "en": "Time left is how long until the response deadline (48 hours; an emergency alarm runs on "
+                           "the 5-minute emergency tier), or how long it is overdue; red is overdue, amber is due "
+                           "within 12 hours."},
     "needs.col.code": {"zh": "编号", "en": "Code"},
     "needs.col.category": {"zh": "类别", "en": "Category"},
     "needs.col.household": {"zh": "住户", "en": "Household"},
@@ -77,6 +79,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "needs.f.resolution": {"zh": "办理结果", "en": "Resolution"},
     "needs.f.version": {"zh": "版本 {v}", "en": "Version {v}"},
     "needs.hours_left": {"zh": "剩余 {h} 小时", "en": "{h} h left"},
+    "needs.minutes_left": {"zh": "剩余 {m} 分钟", "en": "{m} min left"},
+    "needs.minutes_over": {"zh": "已逾期 {m} 分钟", "en": "{m} min overdue"},
     "needs.days_over": {"zh": "已逾期 {d} 天", "en": "{d} days overdue"},
     "needs.duplicate_pick": {"zh": "选择需求", "en": "Choose a need"},
     "needs.hours_over": {"zh": "已逾期 {h} 小时", "en": "{h} h overdue"},
