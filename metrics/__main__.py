@@ -17,11 +17,14 @@ def _as_of(text: str) -> date | datetime:
 
 def kpi_rows(kpis) -> list[dict]:
     """The CLI's JSON objects: one per (unit, indicator); a reported indicator's row also carries
-    its kind, the period shown, k of m units, completeness and timeliness (percent)."""
+    its kind, the period shown, k of m units, completeness and timeliness (percent); a time-limit
+    indicator's row of the unit itself its median and 90th-percentile response time (minutes)."""
     rows = []
     for k in kpis:
         row = {"unit": k.unit_code, "indicator": k.indicator, "value": k.value, "n": k.n,
                "ci_low": k.ci_low, "ci_high": k.ci_high, "target": k.target, "gap": k.gap, "status": k.status}
+        if k.median_min is not None or k.p90_min is not None:
+            row.update(median_min=k.median_min, p90_min=k.p90_min)
         if k.kind == "reported":
             row.update(kind="reported", period=k.period, k=k.k, m=k.m, completeness=k.completeness,
                        timeliness=k.timeliness)

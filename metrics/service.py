@@ -99,6 +99,9 @@ class Kpi:
     m: int | None = None
     completeness: float | None = None
     timeliness: float | None = None
+    # time-limit indicators (metrics.casework): the unit's median and 90th-percentile response, minutes
+    median_min: float | None = None
+    p90_min: float | None = None
 
 
 # --- periods and times -----------------------------------------------------------------------

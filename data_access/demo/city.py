@@ -930,9 +930,17 @@ class _Gen:
             else:
                 resolved = None
                 status = "open" if responded is None else ("in_progress" if rng.random() < 0.6 else "accepted")
+        if cat == "emergency_alarm" and responded is not None:
+            # a one-button alarm runs on the 5-minute emergency tier: the same draws read in minutes
+            # (an in-time answer within 0.5–4.5 min, a late one 6–46 min); no extra draw, the stream stays
+            h = (responded - created).total_seconds() / 3600
+            mins = 0.5 + h % 4.0 if h < 48 else 6.0 + (h - 48.5) % 40.0
+            shift = created + timedelta(minutes=mins) - responded
+            responded += shift
+            resolved = resolved + shift if resolved is not None else None
         if responded is not None and responded >= self.cutoff:
             responded = None
-        n = _Rec(status=status, created_at=created, responded_at=responded, resolved_at=resolved)
+        n = _Rec(status=status, created_at=created, responded_at=responded, resolved_at=resolved, category=cat)
         derive_need(n)
         nid = self.next_id("need")
         self.w.add("need", (nid, self.code("need", "N", 7), hid, g.id, vid, cat, rng.choice(texts),

@@ -481,6 +481,30 @@ def in_time_counts(session: Session, *, kind: str, unit_col: str, unit_ids: list
     return {uid: InTime(int(k or 0), int(n)) for uid, n, k in session.execute(stmt)}
 
 
+def in_time_by_month(session: Session, *, kind: str, unit_col: str, unit_ids: list[int], start: datetime,
+                     end: datetime, as_of: datetime) -> dict[tuple[int, int, str], InTime]:
+    """The counts of :func:`in_time_counts` per ``(unit, month started, tier)`` (a hazard's tier is
+    ``hazard_<level>``) in one GROUP BY: the KPI service sums them into periods, tiers and the
+    monthly trend."""
+    if kind == "event":
+        m, started, done, month = GridEvent, GridEvent.created_at, GridEvent.responded_at, GridEvent.created_month
+        alive, tier = GridEvent.status.not_in(("withdrawn", "duplicate")), GridEvent.tier
+    else:
+        m, started, done, month = Hazard, Hazard.found_at, Hazard.rectified_at, Hazard.found_month
+        alive, tier = Hazard.status != "withdrawn", Hazard.level
+    if not unit_ids:
+        return {}
+    group = getattr(OrgUnit, unit_col)
+    ok = (done.is_not(None)) & (done <= as_of) & (done <= m.due_at)
+    stmt = (select(group, month, tier, func.count(), func.sum(case((ok, 1), else_=0)))
+            .join(OrgUnit, OrgUnit.id == m.grid_id)
+            .where(group.in_(unit_ids), started >= start, started <= min(end, as_of), alive,
+                   or_(m.due_at <= as_of, (done.is_not(None)) & (done <= as_of)))
+            .group_by(group, month, tier))
+    prefix = "" if kind == "event" else "hazard_"
+    return {(uid, int(mm), prefix + t): InTime(int(k or 0), int(n)) for uid, mm, t, n, k in session.execute(stmt)}
+
+
 def response_quantiles(session: Session, *, unit_col: str, unit_id: int, start: datetime, end: datetime,
                        as_of: datetime, tier: str | None = None, qs=(0.5, 0.9)) -> dict[float, float | None]:
     """Median and 90th percentile (nearest rank) of the response time in minutes of the events

@@ -17,7 +17,7 @@ from ui.i18n import CATALOGUE
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "pages" / "data_entry.py")
 PLANS = str(ROOT / "pages" / "plans.py")
-CODE = "cp_emergency_response_min"  # seed 001: entered monthly by districts, needs approval
+CODE = "cp_emergency_dispatch_min"  # seed 001: entered monthly by districts, needs approval
 
 
 def zh(key: str, **kw) -> str:
@@ -114,8 +114,8 @@ def test_enter_correct_lock_reopen_approve_with_history_and_audit(app_env):
     # the plans screen: D1's February value, 1 of 1 unit, January and February of 2026 entered
     at = open_page(PLANS, "district")
     col = zh("plans.col.indicator")
-    (table,) = [d.value for d in at.dataframe if col in d.value.columns and "紧急警情响应时间" in set(d.value[col])]
-    row = table[table[col] == "紧急警情响应时间"].iloc[0]
+    (table,) = [d.value for d in at.dataframe if col in d.value.columns and "紧急警情出警时间" in set(d.value[col])]
+    row = table[table[col] == "紧急警情出警时间"].iloc[0]
     assert row[zh("plans.col.actual")].startswith("5.8")
     assert row[zh("plans.col.period")] == "2026-02" and row[zh("plans.col.units")] == "1/1"
     assert row[zh("plans.col.completeness")] == "100.0%"

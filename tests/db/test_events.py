@@ -286,3 +286,60 @@ def test_time_limit_summary_for_a_unit_and_its_children(session):
     assert (own.events, own.hazards, own.median_min, own.p90_min) == (ev.InTime(2, 3), ev.InTime(0, 1), 20.0, 60.0)
     assert [(k.unit_id, k.events, k.hazards) for k in kids] == [
         (w["d1"].id, ev.InTime(1, 2), ev.InTime(0, 0)), (w["d2"].id, ev.InTime(1, 1), ev.InTime(0, 1))]
+
+
+def test_the_time_limit_indicators_by_hand(session):
+    """compute_casework on the events of test_event_response_in_time_by_hand, for the city C and its
+    districts, March 2025 at as_of 2025-03-10 12:00 (rollout phase, target 90 set for the overall rate):
+
+      event_response_in_time: D1 1 of 3 = 33.3 %, D2 1 of 1 = 100 %, C 2 of 4 = 50 %; gap C 90 − 50 = 40
+      …_urgent: C 1 of 2; …_general: C 1 of 2 (D1's c late, D2's g in time); …_emergency: no case counted
+      median / p90 of C (responded by as_of, not withdrawn): 10, 20, 60 min → 2nd = 20, 3rd = 60
+      hazards in D1: general found 3 Mar 9:00 rectified 4 Mar 8:00 (in time), major found 3 Mar 9:00 open
+      (due 5 Mar 9:00, passed) → 1 of 2 = 50 %; D2 none.
+    """
+    from metrics.casework import compute_casework
+
+    w = city(session)
+    as_of = datetime(2025, 3, 10, 12, 0)
+    a = report(session, w, w["g1"], "urgent", T0)
+    step(session, w["off1"], a, "accept", T0 + timedelta(minutes=10))
+    b = report(session, w, w["g1"], "urgent", T0)
+    step(session, w["off1"], b, "accept", T0 + timedelta(minutes=20))
+    report(session, w, w["g1"], "general", T0)
+    report(session, w, w["g1"], "general", datetime(2025, 3, 10, 11, 0))
+    e = report(session, w, w["g1"], "emergency", T0)
+    step(session, w["off1"], e, "withdraw", T0 + timedelta(minutes=1), note="误报")
+    fe = report(session, w, w["g1"], "emergency", datetime(2025, 3, 10, 11, 58))
+    step(session, w["off1"], fe, "accept", datetime(2025, 3, 10, 12, 1))
+    g = report(session, w, w["g2"], "general", datetime(2025, 3, 5, 8, 0))
+    step(session, w["off2"], g, "accept", datetime(2025, 3, 5, 9, 0))
+    hz = ev.record_hazard(session=session, user=w["off1"], grid_id=w["g1"].id, level="general", now=T0)
+    ev.rectify_hazard(session=session, user=w["off1"], hazard_id=hz.id, expected_version=hz.version,
+                      now=datetime(2025, 3, 4, 8, 0), evidence="已清理楼道杂物，照片存档")
+    ev.record_hazard(session=session, user=w["off1"], grid_id=w["g1"].id, level="major", now=T0)
+    f.target(session, "event_response_in_time", "rollout", 90.0)
+    session.flush()
+
+    got = {(k.unit_code, k.indicator): k for k in compute_casework(session, unit_code="C", period="2025-03",
+                                                                   as_of=as_of)}
+    overall = got[("C", "event_response_in_time")]
+    assert (overall.value, overall.n, overall.target, overall.gap) == (50.0, 4, 90.0, 40.0)
+    assert (overall.median_min, overall.p90_min) == (20.0, 60.0)
+    assert got[("D1", "event_response_in_time")].value == pytest.approx(100 / 3)
+    assert got[("D1", "event_response_in_time")].gap == pytest.approx(90 - 100 / 3)
+    assert (got[("D2", "event_response_in_time")].value, got[("D2", "event_response_in_time")].n) == (100.0, 1)
+    assert (got[("C", "event_response_in_time_urgent")].value, got[("C", "event_response_in_time_urgent")].n) == (50.0, 2)
+    # urgent: 10 and 20 min → median ceil(0.5 × 2) = 1st = 10, p90 ceil(0.9 × 2) = 2nd = 20
+    assert (got[("C", "event_response_in_time_urgent")].median_min,
+            got[("C", "event_response_in_time_urgent")].p90_min) == (10.0, 20.0)
+    assert (got[("C", "event_response_in_time_general")].value, got[("C", "event_response_in_time_general")].n) == (
+        50.0, 2)
+    emergency = got[("C", "event_response_in_time_emergency")]
+    assert (emergency.value, emergency.n, emergency.median_min) == (None, 0, None)
+    hz_c, hz_d1, hz_d2 = (got[(u, "hazard_rectified_in_time")] for u in ("C", "D1", "D2"))
+    assert (hz_c.value, hz_c.n, hz_d1.value, hz_d2.n) == (50.0, 2, 50.0, 0)
+    assert hz_c.median_min is None  # quantiles are for events
+    # children carry no quantiles; every row is computed and up
+    assert got[("D1", "event_response_in_time")].median_min is None
+    assert all(k.kind == "computed" and k.direction == "up" for k in got.values())

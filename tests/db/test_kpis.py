@@ -376,9 +376,14 @@ def test_cli_json(use_db, capsys):
     rows = json.loads(capsys.readouterr().out)
     with Session(get_engine()) as s:  # every registry indicator: computed and reported
         n_reported = s.execute(text("SELECT COUNT(*) FROM indicator WHERE kind = 'reported'")).scalar_one()
-    assert len(rows) == 3 * (len(INDICATORS) + n_reported) and n_reported > 70
+    from metrics.casework import CASEWORK
+
+    assert len(rows) == 3 * (len(INDICATORS) + len(CASEWORK) + n_reported) and n_reported > 70
     base = {"unit", "indicator", "value", "n", "ci_low", "ci_high", "target", "gap", "status"}
-    assert all(set(r) == base for r in rows if "kind" not in r)
+    assert all(set(r) == base for r in rows if "kind" not in r and r["indicator"] not in CASEWORK)
+    # the time-limit rows: the unit itself carries its median and p90 response (none here: no events)
+    assert {r["indicator"] for r in rows if r["unit"] == "C"} >= set(CASEWORK)
+    rows = [r for r in rows if r["indicator"] not in CASEWORK]
     reported = [r for r in rows if r.get("kind") == "reported"]
     assert len(reported) == 3 * n_reported
     assert all(set(r) == base | {"kind", "period", "k", "m", "completeness", "timeliness"} for r in reported)

@@ -16,7 +16,7 @@ from data_access.programme import reporting as rp
 from data_access.programme.models import Indicator, ReportedValue
 
 MONTHLY = "og_officer_daily_visit_h"  # seed 002: district, month, mean, no approval, unit h
-APPROVED = "cp_emergency_response_min"  # seed 001: district, month, needs approval, unit min
+APPROVED = "cp_emergency_dispatch_min"  # seed 001: district, month, needs approval, unit min
 PERCENT = "og_dispute_resolution"  # seed 002, %
 
 

@@ -44,11 +44,12 @@ def test_indicator_codes_unique_snake_case_and_all_loaded(session):
     assert sorted(stored) == sorted(listed)
     bad = [c for c in stored if not SNAKE.match(c)]
     assert bad == []
-    # plan indicators carry their plan's prefix
+    # reported plan indicators carry their plan's prefix; computed ones are named by indicators.md
     prefixes = {"seed-001": "cp_", "seed-002": "og_", "seed-003": "cps_", "seed-004": "sa_"}
     for row in PLAN_INDICATORS:
-        code, source = row[0], row[7]
-        assert code.startswith(prefixes[source[:8]]), (code, source)
+        code, kind, source = row[0], row[4], row[7]
+        if kind == "reported":
+            assert code.startswith(prefixes[source[:8]]), (code, source)
 
 
 def test_targets_point_at_existing_indicators_and_phases(session):
@@ -78,7 +79,7 @@ def test_kind_and_direction_are_stored(session):
     reported = {c for c, (k, _d) in stored.items() if k == "reported"}
     assert reported == {row[0] for row in PLAN_INDICATORS if row[4] == "reported"}
     # the time limits of the other plans are lower-is-better
-    for code in ("cp_emergency_response_min", "cp_emergency_dispatch_min", "og_hazard_rectify_h",
+    for code in ("cp_emergency_dispatch_min", "cp_nonemergency_handling_h", "cp_tip_feedback_h",
                  "cps_update_timeliness_h", "sa_police_ratio"):
         assert stored[code][1] == "down", code
 
@@ -203,7 +204,7 @@ def test_reported_indicators_carry_their_data_set_attributes(session):
         else:
             assert level in ("city", "district") and period in ("month", "quarter", "year"), code
             assert agg in ("sum", "mean", "none") and (agg == "none") == (level == "city"), code
-    assert stored["cp_emergency_response_min"][1:] == ("district", "month", "mean", True, False)  # seed 001: approval
+    assert stored["cp_emergency_dispatch_min"][1:] == ("district", "month", "mean", True, False)  # seed 001: approval
     assert stored["cp_budget_share"][1:] == ("city", "year", "none", True, False)
     assert stored["sa_security_sense"][1:] == ("district", "quarter", "mean", False, False)
     assert stored["og_pilot_crime_drop"][1:] == ("district", "month", "mean", False, True)
@@ -255,3 +256,13 @@ def test_migration_0008_removes_old_baselines_keeps_edited_ones_and_downgrades(e
         assert base(conn, "sa_security_sense_rural") == [None, 97.0]  # deepening, rollout
         assert conn.execute(text("SELECT entry_level, needs_approval FROM indicator "
                                  "WHERE code='sa_points_coverage'")).one() == ("district", False)
+
+
+def test_the_time_limits_are_computed_and_their_reported_twins_are_gone(session):
+    """indicators.md "Time-limited work": the rates per case replace the reported monthly means."""
+    rows = dict(session.execute(text("SELECT code, kind FROM indicator")).all())
+    for code in ("event_response_in_time", "event_response_in_time_emergency", "event_response_in_time_urgent",
+                 "event_response_in_time_general", "hazard_rectified_in_time"):
+        assert rows[code] == "computed", code
+    for twin in ("cp_emergency_response_min", "og_response_general_h", "og_response_urgent_min", "og_hazard_rectify_h"):
+        assert twin not in rows, twin
