@@ -43,13 +43,19 @@ from data_access.fieldwork.derive import (
     derive_household,
     derive_need,
     derive_visit,
+    month_of,
     when_problem,
 )
 from data_access.fieldwork.limits import limits as time_limits
 from data_access.fieldwork.models import (
     CATEGORIES,
+    EVENT_STATUSES,
+    EVENT_TIERS,
+    HAZARD_LEVELS,
     NEED_STATUSES,
     RISK_LEVELS,
+    GridEvent,
+    Hazard,
     Household,
     Need,
     Resident,
@@ -76,6 +82,9 @@ COLUMNS: dict[str, list[str]] = {
                         "fields_wrong"],
     "targets.csv": ["indicator_code", "phase", "target", "scope_code", "baseline"],
     "reported_values.csv": ["indicator_code", "unit_code", "period", "value", "note", "entered_at"],
+    "events.csv": ["event_code", "grid_code", "tier", "category", "created_at", "responded_at", "closed_at", "status",
+                   "household_code"],
+    "hazards.csv": ["hazard_code", "grid_code", "level", "found_at", "rectified_at", "household_code", "visit_code"],
 }
 REQUIRED: dict[str, set[str]] = {
     "orgunits.csv": {"code", "level", "name_zh"},
@@ -87,6 +96,8 @@ REQUIRED: dict[str, set[str]] = {
     "spot_checks.csv": {"check_code", "household_code", "checked_on", "accurate"},
     "targets.csv": {"indicator_code", "phase", "target"},
     "reported_values.csv": {"indicator_code", "unit_code", "period", "value"},
+    "events.csv": {"event_code", "grid_code", "tier", "category", "created_at", "status"},
+    "hazards.csv": {"hazard_code", "grid_code", "level", "found_at"},
 }
 GEOJSON = "grids.geojson"
 FILES = [*COLUMNS, GEOJSON]
@@ -423,6 +434,8 @@ class _Plan:
     checks: list[dict] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)
     reported: list = field(default_factory=list)  # reporting.ImportRow
+    events: list[dict] = field(default_factory=list)
+    hazards: list[dict] = field(default_factory=list)
     db_units: dict[str, tuple] = field(default_factory=dict)  # code → (id, level, path, city…community ids)
     db_users: dict[str, tuple] = field(default_factory=dict)  # username → (id,)
     db_households: dict[str, tuple] = field(default_factory=dict)  # code → (id, grid_id, category)
@@ -706,6 +719,86 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
             rseen[key] = r.line
         if not r.bad:
             plan.reported.append(reporting.ImportRow(code, unit, period, value, note, entered))
+
+    # grid events and hazards (history on the clocks: due = start + the tier's limit in force) --------
+    def grid_of(r: _Row, code: str | None) -> None:
+        if code is not None:
+            lv = unit_level(code)
+            if lv is None:
+                r.fail("grid_code", f"unknown org unit {code!r}")
+            elif lv not in ("grid", "?"):
+                r.fail("grid_code", f"{code!r} is a {lv}, not a grid")
+
+    def same_grid(r: _Row, hcode: str | None, gcode: str | None) -> None:
+        if hcode is None or gcode is None or hcode not in file_hh and hcode not in plan.db_households:
+            return
+        if hcode in file_hh:
+            other = file_hh[hcode]["grid_code"]
+        else:
+            gid = plan.db_households[hcode][1]
+            other = next((c for c, t in plan.db_units.items() if t[0] == gid), None)
+            if other is None:
+                other = session.execute(select(OrgUnit.code).where(OrgUnit.id == gid)).scalar()
+        if other != gcode:
+            r.fail("household_code", f"household {hcode!r} is in grid {other!r}, not {gcode!r}")
+
+    def after(r: _Row, col: str, at, start, what: str) -> None:
+        if at is not None and start is not None and at < start:
+            r.fail(col, f"{col} is before {what}")
+
+    seen = {}
+    rows = take("events.csv")
+    hh_refs(rows)
+    preload_units(r.get("grid_code", "").strip() for r in rows)
+    existing = _lookup(session, GridEvent.code, [GridEvent.id], [r.get("event_code", "").strip() for r in rows])
+    for r in rows:
+        e = {"code": r.code("event_code", True), "grid_code": r.code("grid_code", True),
+             "tier": r.enum("tier", EVENT_TIERS, True), "category": r.text("category", True, 40),
+             "created_at": r.datetime("created_at", True), "responded_at": r.datetime("responded_at"),
+             "closed_at": r.datetime("closed_at"), "status": r.enum("status", EVENT_STATUSES, True),
+             "household_code": r.code("household_code")}
+        if e["code"] is not None and not _dup(r, "event_code", e["code"], seen, "event code"):
+            if e["code"] in existing:
+                r.fail("event_code", f"event {e['code']!r} already exists in the database")
+        grid_of(r, e["grid_code"])
+        hh_category(r, e["household_code"])
+        same_grid(r, e["household_code"], e["grid_code"])
+        after(r, "responded_at", e["responded_at"], e["created_at"], "created_at")
+        after(r, "closed_at", e["closed_at"], e["created_at"], "created_at")
+        if e["status"] in ("resolved", "confirmed") and e["closed_at"] is None:
+            r.fail("closed_at", f"a {e['status']} event needs closed_at")
+        plan.events.append(e)
+
+    seen = {}
+    rows = take("hazards.csv")
+    hh_refs(rows)
+    preload_units(r.get("grid_code", "").strip() for r in rows)
+    existing = _lookup(session, Hazard.code, [Hazard.id], [r.get("hazard_code", "").strip() for r in rows])
+    vrefs = {r.get("visit_code", "").strip() for r in rows} - set(file_visits) - set(plan.db_visits) - {""}
+    for chunk in _chunks(sorted(vrefs)):
+        q = (select(Visit.code, Visit.id, Household.code).join(Household, Household.id == Visit.household_id)
+             .where(Visit.code.in_(chunk)))
+        plan.db_visits.update({c: (i, hc) for c, i, hc in session.execute(q)})
+    for r in rows:
+        h = {"code": r.code("hazard_code", True), "grid_code": r.code("grid_code", True),
+             "level": r.enum("level", HAZARD_LEVELS, True), "found_at": r.datetime("found_at", True),
+             "rectified_at": r.datetime("rectified_at"), "household_code": r.code("household_code"),
+             "visit_code": r.code("visit_code")}
+        if h["code"] is not None and not _dup(r, "hazard_code", h["code"], seen, "hazard code"):
+            if h["code"] in existing:
+                r.fail("hazard_code", f"hazard {h['code']!r} already exists in the database")
+        grid_of(r, h["grid_code"])
+        hh_category(r, h["household_code"])
+        same_grid(r, h["household_code"], h["grid_code"])
+        after(r, "rectified_at", h["rectified_at"], h["found_at"], "found_at")
+        vc = h["visit_code"]
+        if vc is not None:
+            vhh = file_visits.get(vc) if vc in file_visits else plan.db_visits.get(vc, (None, None))[1]
+            if vc not in file_visits and vc not in plan.db_visits:
+                r.fail("visit_code", f"unknown visit {vc!r}")
+            elif h["household_code"] is not None and vhh != h["household_code"]:
+                r.fail("visit_code", f"visit {vc!r} belongs to household {vhh!r}, not {h['household_code']!r}")
+        plan.hazards.append(h)
     return plan
 
 
@@ -907,6 +1000,33 @@ def _write(session: Session, plan: _Plan) -> None:
         rows.append(vars(ns))
     _bulk_insert(session, SpotCheck, rows)
 
+    # grid events and hazards: due = start + the tier's limit in force; closed_at is when the event
+    # was resolved (and, for a confirmed one, confirmed)
+    lim = time_limits(session=session)
+    rows = []
+    for e in plan.events:
+        created, responded, closed = e["created_at"], e["responded_at"], e["closed_at"]
+        rows.append({"code": e["code"], "grid_id": units[e["grid_code"]]["id"],
+                     "household_id": hh[e["household_code"]][0] if e["household_code"] else None,
+                     "channel": "import", "tier": e["tier"], "category": e["category"], "status": e["status"],
+                     "created_at": created, "due_at": created + lim[e["tier"]], "responded_at": responded,
+                     "response_seconds": int((responded - created).total_seconds()) if responded else None,
+                     "resolved_at": closed if e["status"] in ("resolved", "confirmed") else None,
+                     "confirmed_at": closed if e["status"] == "confirmed" else None,
+                     "version": 1, "created_month": month_of(created)})
+    _bulk_insert(session, GridEvent, rows)
+    rows = []
+    for h in plan.hazards:
+        found, done = h["found_at"], h["rectified_at"]
+        rows.append({"code": h["code"], "grid_id": units[h["grid_code"]]["id"],
+                     "household_id": hh[h["household_code"]][0] if h["household_code"] else None,
+                     "visit_id": visit_ids[h["visit_code"]] if h["visit_code"] else None, "level": h["level"],
+                     "handler": "grid_worker", "status": "rectified" if done else "open", "found_at": found,
+                     "due_at": found + lim["hazard_" + h["level"]], "rectified_at": done,
+                     "rectify_seconds": int((done - found).total_seconds()) if done else None,
+                     "version": 1, "found_month": month_of(found)})
+    _bulk_insert(session, Hazard, rows)
+
     # targets: upsert by (indicator, phase, scope)
     for t in plan.targets:
         unit_id = units[t["scope_code"]]["id"] if t["scope_code"] else None
@@ -1068,6 +1188,17 @@ def export_dir(session: Session, path: str | Path, with_id_numbers: bool = False
         Need.resolved_at, Need.status).join(Household, Household.id == Need.household_id)
         .outerjoin(vis, vis.c.id == Need.visit_id).order_by(by(Need.code))))
 
+    hho = Household.__table__.alias("hh")
+    counts["events.csv"] = _write_csv(out, "events.csv", _stream(session, select(
+        GridEvent.code, OrgUnit.code, GridEvent.tier, GridEvent.category, GridEvent.created_at,
+        GridEvent.responded_at, func.coalesce(GridEvent.confirmed_at, GridEvent.resolved_at), GridEvent.status,
+        hho.c.code).join(OrgUnit, OrgUnit.id == GridEvent.grid_id)
+        .outerjoin(hho, hho.c.id == GridEvent.household_id).order_by(by(GridEvent.code))))
+    counts["hazards.csv"] = _write_csv(out, "hazards.csv", _stream(session, select(
+        Hazard.code, OrgUnit.code, Hazard.level, Hazard.found_at, Hazard.rectified_at, hho.c.code, vis.c.code)
+        .join(OrgUnit, OrgUnit.id == Hazard.grid_id).outerjoin(hho, hho.c.id == Hazard.household_id)
+        .outerjoin(vis, vis.c.id == Hazard.visit_id).order_by(by(Hazard.code))))
+
     counts["spot_checks.csv"] = _write_csv(out, "spot_checks.csv", _stream(session, select(
         SpotCheck.code, Household.code, SpotCheck.checked_on, SpotCheck.accurate, SpotCheck.fields_checked,
         SpotCheck.fields_wrong).join(Household, Household.id == SpotCheck.household_id).order_by(by(SpotCheck.code))))
@@ -1106,6 +1237,6 @@ def cli_export(dir: str, with_id_numbers: bool = False, user: str = "cli") -> in
 def count_rows(session: Session) -> dict[str, int]:
     """Rows per data table (used by tests and the CLI summary)."""
     out = {}
-    for model in (OrgUnit, User, Household, Resident, Visit, Need, SpotCheck, Target, ReportedValue):
+    for model in (OrgUnit, User, Household, Resident, Visit, Need, SpotCheck, Target, ReportedValue, GridEvent, Hazard):
         out[model.__tablename__] = session.execute(select(func.count()).select_from(model)).scalar_one()
     return out

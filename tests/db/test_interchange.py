@@ -29,7 +29,7 @@ from data_access.programme.models import Target
 
 SMALL = Path(__file__).resolve().parent.parent / "data" / "interchange_small"
 DATA_TABLES = ("org_unit", "grid_assignment", "app_user", "household", "resident", "visit", "need",
-               "spot_check", "rollup", "officer_week", "audit_log")
+               "spot_check", "rollup", "officer_week", "audit_log", "grid_event", "hazard")
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -570,4 +570,78 @@ def test_bad_reported_value_aborts_whole_import(session, tmp_path, row, column, 
     assert not report.ok
     msgs = report.messages()
     assert any(m.startswith(f"reported_values.csv:3: {column}: " + (reason or "")) for m in msgs), msgs
+    assert_nothing_written(session, targets_before)
+
+
+# --- grid events and hazards (events.csv, hazards.csv) ------------------------------------------
+
+EVENTS = [COLUMNS["events.csv"],
+          ["E001", "G01", "urgent", "dispute", "2025-03-03T09:00:00", "2025-03-03T09:10:00", "2025-03-03T11:00:00",
+           "confirmed", "H001"],
+          ["E002", "G02", "general", "public_order", "2025-03-04T08:00:00", "", "", "open", ""]]
+HAZARDS = [COLUMNS["hazards.csv"],
+           ["Z001", "G01", "general", "2025-03-03T10:00:00", "2025-03-04T08:00:00", "H001", "V001"],
+           ["Z002", "G03", "major", "2025-03-05T09:00:00", "", "", ""]]
+
+
+def test_events_and_hazards_import_on_their_clocks_and_round_trip(session, second_engine, tmp_path):
+    from data_access.fieldwork.models import GridEvent, Hazard
+
+    d = copy_small(tmp_path)
+    write_csv(d / "events.csv", EVENTS)
+    write_csv(d / "hazards.csv", HAZARDS)
+    import_ok(session, d)
+    ev = {e.code: e for e in session.execute(select(GridEvent)).scalars()}
+    e1, e2 = ev["E001"], ev["E002"]
+    # urgent: due 15 min after creation; answered after 10 min; closed_at is both resolved and confirmed
+    assert (e1.due_at, e1.response_seconds, e1.resolved_at, e1.confirmed_at, e1.status, e1.channel) == (
+        datetime(2025, 3, 3, 9, 15), 600, datetime(2025, 3, 3, 11), datetime(2025, 3, 3, 11), "confirmed", "import")
+    assert e1.household_id is not None and e1.created_month == 202503
+    assert (e2.due_at, e2.responded_at, e2.household_id) == (datetime(2025, 3, 4, 10), None, None)
+    hz = {h.code: h for h in session.execute(select(Hazard)).scalars()}
+    # general: 24 h; rectified after 22 h. major: 48 h, still open
+    assert (hz["Z001"].due_at, hz["Z001"].rectify_seconds, hz["Z001"].status) == (
+        datetime(2025, 3, 4, 10), 22 * 3600, "rectified")
+    assert hz["Z001"].visit_id is not None
+    assert (hz["Z002"].due_at, hz["Z002"].status, hz["Z002"].rectified_at) == (datetime(2025, 3, 7, 9), "open", None)
+    a, b = tmp_path / "a", tmp_path / "b"
+    export_dir(session, a, username="admin")
+    session.commit()
+    with Session(second_engine, expire_on_commit=False) as s2:
+        import_ok(s2, a)
+        export_dir(s2, b, username="admin")
+        s2.commit()
+    for name, rows in (("events.csv", EVENTS), ("hazards.csv", HAZARDS)):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+        assert read_csv(a / name) == rows, name
+
+
+@pytest.mark.parametrize("file,row,column,reason", [
+    ("events.csv", ["E009", "M01", "urgent", "dispute", "2025-03-03T09:00:00", "", "", "open", ""], "grid_code",
+     "'M01' is a community, not a grid"),
+    ("events.csv", ["E009", "G02", "urgent", "dispute", "2025-03-03T09:00:00", "", "", "open", "H001"],
+     "household_code", "household 'H001' is in grid 'G01', not 'G02'"),
+    ("events.csv", ["E009", "G01", "urgent", "dispute", "2025-03-03T09:00:00", "2025-03-03T08:00:00", "", "accepted",
+                    ""], "responded_at", "responded_at is before created_at"),
+    ("events.csv", ["E009", "G01", "general", "dispute", "2025-03-03T09:00:00", "2025-03-03T09:30:00", "",
+                    "resolved", ""], "closed_at", "a resolved event needs closed_at"),
+    ("events.csv", ["E009", "G01", "fast", "dispute", "2025-03-03T09:00:00", "", "", "open", ""], "tier", None),
+    ("events.csv", ["E001", "G01", "urgent", "dispute", "2025-03-03T09:00:00", "", "", "open", ""], "event_code",
+     None),  # the same code twice in the file
+    ("hazards.csv", ["Z009", "G01", "general", "2025-03-03T10:00:00", "", "H002", "V001"], "visit_code",
+     "visit 'V001' belongs to household 'H001', not 'H002'"),
+    ("hazards.csv", ["Z009", "G01", "general", "2025-03-03T10:00:00", "2025-03-02T10:00:00", "", ""], "rectified_at",
+     "rectified_at is before found_at"),
+    ("hazards.csv", ["Z009", "G09", "major", "2025-03-03T10:00:00", "", "", ""], "grid_code",
+     "unknown org unit 'G09'"),
+])
+def test_a_bad_event_or_hazard_aborts_the_whole_import(session, tmp_path, file, row, column, reason):
+    d = copy_small(tmp_path)
+    rows = EVENTS if file == "events.csv" else HAZARDS
+    write_csv(d / file, [*rows, row])
+    targets_before = session.execute(select(func.count()).select_from(Target)).scalar_one()
+    report = import_dir(session, d)
+    assert not report.ok
+    msgs = report.messages()
+    assert any(m.startswith(f"{file}:4: {column}: " + (reason or "")) for m in msgs), msgs
     assert_nothing_written(session, targets_before)

@@ -53,6 +53,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "events.channel.resident": {"zh": "居民", "en": "Resident"},
     "events.channel.hotline": {"zh": "热线", "en": "Hotline"},
     "events.channel.app": {"zh": "一键上报", "en": "One-click app"},
+    "events.channel.import": {"zh": "历史导入", "en": "Imported history"},
     "events.cat.dispute": {"zh": "矛盾纠纷", "en": "Dispute"},
     "events.cat.public_order": {"zh": "治安秩序", "en": "Public order"},
     "events.cat.fire_safety": {"zh": "消防安全", "en": "Fire safety"},
