@@ -29,7 +29,7 @@ FLASH = "events_flash"
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 CAN_ACT = user.role in ev.EVENT_ROLES
 # reporting picks a grid: officers and district leaders (a city-wide list of every grid is no form)
-CAN_REPORT = user.role in ("officer", "district_leader")
+CAN_REPORT = user.role in ("officer", "station_leader", "district_leader")
 TIERS = EVENT_TIERS + tuple(ev.hazard_tier(level) for level in HAZARD_LEVELS)
 
 

@@ -28,7 +28,7 @@ from .i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_ROLES = frozenset(ROLES)
-LEADERS = frozenset({"admin", "city_leader", "district_leader", "coordinator"})
+LEADERS = frozenset({"admin", "city_leader", "district_leader", "station_leader", "coordinator"})
 COOKIE_NAME = "gridpolice_auth"
 # The login cookie is written by streamlit-authenticator's cookie component from JavaScript, so it
 # cannot be HttpOnly: a script injected into the page could read it. It is signed (HS256, cookie
@@ -69,13 +69,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("data_entry", "pages/data_entry.py", "nav.data_entry", "nav.section.casework", ":material/edit_square:",
              LEADERS),
     PageSpec("needs", "pages/needs.py", "nav.needs", "nav.section.casework", ":material/assignment:",
-             frozenset({"officer", "district_leader", "city_leader", "admin", "coordinator"})),
+             frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin", "coordinator"})),
     PageSpec("events", "pages/events.py", "nav.events", "nav.section.casework", ":material/notification_important:",
-             frozenset({"officer", "district_leader", "city_leader", "admin", "coordinator"})),
+             frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin", "coordinator"})),
     PageSpec("special_groups", "pages/special_groups.py", "nav.special_groups", "nav.section.casework",
-             ":material/group:", frozenset({"officer", "district_leader", "city_leader", "admin"})),
+             ":material/group:", frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin"})),
     PageSpec("complaints", "pages/complaints.py", "nav.complaints", "nav.section.casework", ":material/shield_person:",
-             frozenset({"admin", "district_leader", "city_leader", "officer", "coordinator"})),
+             frozenset({"admin", "district_leader", "station_leader", "city_leader", "officer", "coordinator"})),
     PageSpec("admin_users", "pages/admin_users.py", "nav.admin_users", "nav.section.system",
              ":material/manage_accounts:", frozenset({"admin"})),
     PageSpec("audit", "pages/audit.py", "nav.audit", "nav.section.system", ":material/policy:", frozenset({"admin"})),

@@ -51,6 +51,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "role.admin": {"zh": "系统管理员", "en": "Administrator"},
     "role.city_leader": {"zh": "市局领导", "en": "City leader"},
     "role.district_leader": {"zh": "分局领导", "en": "District leader"},
+    "role.station_leader": {"zh": "派出所领导", "en": "Station leader"},
     "role.coordinator": {"zh": "试点协调员", "en": "Pilot coordinator"},
     "role.officer": {"zh": "社区民警", "en": "Community officer"},
     "level.city": {"zh": "市", "en": "City"},

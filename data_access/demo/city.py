@@ -694,11 +694,13 @@ class _Gen:
             if username == "officer":
                 printed.append((username, pw, role, first_grid.name_zh))
                 continue
-            scope = first_pilot if role == "district_leader" else self.city
+            scope = (first_pilot if role == "district_leader" else first_grid.parent.parent
+                     if role == "station_leader" else self.city)
             uid = self.next_id("app_user")
             if role == "admin":
                 self.admin_id = uid
             display = {"admin": "系统管理员", "city_leader": "市局领导", "district_leader": f"{first_pilot.name_zh}分局领导",
+                       "station_leader": f"{first_grid.parent.parent.name_zh}所长",
                        "coordinator": "试点协调员"}.get(role, username)
             self.w.add("app_user", (uid, username, display, role, scope.id, None, True, 0, None, created))
             printed.append((username, pw, role, scope.name_zh))

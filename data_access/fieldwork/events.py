@@ -59,7 +59,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "mark_duplicate": (NON_FINAL, "duplicate"),
 }
 NOTE_REQUIRED = {"resolve", "withdraw", "reopen", "mark_duplicate"}
-EVENT_ROLES = ("officer", "district_leader", "city_leader", "admin")  # coordinators read only
+EVENT_ROLES = ("officer", "station_leader", "district_leader", "city_leader", "admin")  # coordinators read only
 CATEGORIES = ("dispute", "public_order", "fire_safety", "traffic", "missing_person", "help_request",
               "fraud", "environment", "other")  # seed 002 §3.1 names no list: a starting set, free text allowed
 TEXT_MAX = 1000

@@ -52,6 +52,7 @@ _ALL_STEPS = frozenset(TRANSITIONS)
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "officer": _ALL_STEPS | {"create", "assign", "note"},
     "district_leader": (_ALL_STEPS - {"confirm"}) | {"create", "assign", "note"},
+    "station_leader": (_ALL_STEPS - {"confirm"}) | {"create", "assign", "note"},
     "city_leader": (_ALL_STEPS - {"confirm"}) | {"assign", "note"},
     "admin": _ALL_STEPS | {"create", "assign", "note"},
     "coordinator": frozenset(),

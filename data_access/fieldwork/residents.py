@@ -27,7 +27,7 @@ from data_access.org.scope import Actor, actor_of, require_active, require_role,
 FIELDS = ("name", "id_number", "phone")
 # who may reveal a full value (within their scope): the grid's responsible officer, admins and
 # district leaders (issue 5)
-REVEAL_ROLES = ("officer", "admin", "district_leader")
+REVEAL_ROLES = ("officer", "admin", "district_leader", "station_leader")
 EDIT_ROLES = ("officer", "admin")
 REASON_MIN = 2
 REASON_MAX = 200
@@ -203,7 +203,7 @@ def search_households(*, session: Session, user, query: str, limit: int = 20,
 
 # --- special groups: risk levels ------------------------------------------------------------
 
-RISK_ROLES = ("officer", "district_leader", "admin")
+RISK_ROLES = ("officer", "district_leader", "station_leader", "admin")
 RISK_REASON_MAX = 500
 
 

@@ -217,7 +217,7 @@ def cancel_appointment(*, session: Session, user, appointment_id: int, now: date
         from data_access.core.errors import NotFound
 
         raise NotFound(f"appointment {appointment_id}")
-    if a.officer_id != actor.id and actor.role not in ("admin", "district_leader"):
+    if a.officer_id != actor.id and actor.role not in ("admin", "district_leader", "station_leader"):
         raise PermissionDenied("appointment.cancel", "role")
     household_in_scope(session=session, actor=actor, household_id=a.household_id, action="appointment.cancel")
     if a.status != "planned":

@@ -37,6 +37,7 @@ ROLE_SCOPE_LEVELS: dict[str, tuple[str, ...]] = {
     "admin": ("city",),
     "city_leader": ("city",),
     "district_leader": ("district",),
+    "station_leader": ("station",),  # 派出所领导: the station's list of late events (seed 002 §3.1)
     "coordinator": LEVELS,
     "officer": ("station", "community", "grid"),
 }

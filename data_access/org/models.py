@@ -10,7 +10,7 @@ from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 LEVELS = ("city", "district", "station", "community", "grid")
-ROLES = ("admin", "city_leader", "district_leader", "coordinator", "officer")
+ROLES = ("admin", "city_leader", "district_leader", "station_leader", "coordinator", "officer")
 
 
 # --- organisation ---------------------------------------------------------------------------

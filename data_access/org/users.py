@@ -127,7 +127,7 @@ def display_names(*, session: Session, ids) -> dict[int, str]:
     return dict(session.exec(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
-def handlers_of(*, session: Session, unit_path: str, roles=("officer", "district_leader")) -> list[tuple[int, str, str]]:
+def handlers_of(*, session: Session, unit_path: str, roles=("officer", "station_leader", "district_leader")) -> list[tuple[int, str, str]]:
     """Active users of ``roles`` whose scope contains the unit at ``unit_path``: (id, display name,
     username), by name — the people a need or an event there can be assigned to."""
     rows = session.exec(select(User.id, User.display_name, User.username, OrgUnit.path)

@@ -40,6 +40,7 @@ USERS = [  # username, name, role, scope
     ("admin", "赵敏", "admin", "C"),
     ("city", "王建国", "city_leader", "C"),
     ("district", "李东海", "district_leader", "D1"),
+    ("station", "周海", "station_leader", "S2"),
     ("coord", "陈静", "coordinator", "C"),
     ("officer", "张伟", "officer", "G1"),
     ("gone", "刘洋", "district_leader", "D2"),  # deactivated below

@@ -210,7 +210,9 @@ def test_demo_logins_exist_with_roles_scopes_and_passwords(city):
     first_grid = rows(eng, "SELECT id, name_zh FROM org_unit WHERE level='grid' AND district_id=:d ORDER BY id",
                       d=first_pilot[0])[0]
     city_id = one(eng, "SELECT id FROM org_unit WHERE level='city'")
-    want_scope = {"city": city_id, "first pilot district": first_pilot[0], "first grid of that district": first_grid[0]}
+    station = one(eng, "SELECT station_id FROM org_unit WHERE id=:g", g=first_grid[0])
+    want_scope = {"city": city_id, "first pilot district": first_pilot[0], "first grid of that district": first_grid[0],
+                  "the officer's station": station}
     for username, password, role, scope in DEMO_LOGINS:
         got = rows(eng, "SELECT role, scope_id, password_hash, active FROM app_user WHERE username=:u", u=username)
         assert len(got) == 1, username

@@ -1,5 +1,5 @@
-"""Browser (issue 14): an officer reports an urgent grid event on the Events screen; the district
-leader, in another browser, sees it in the open list with its 15-minute clock (the app's 'now' is
+"""Browser (issue 14): an officer reports an urgent grid event on the Events screen; the leader of
+the officer's police station (派出所领导), in another browser, sees it in the open list with its 15-minute clock (the app's 'now' is
 frozen at FAKE_NOW, so the clock reads 15 minutes left); no external requests."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ PASSWORDS = {u: pw for u, pw, _role, _scope in DEMO_LOGINS}
 DESCRIPTION = "三号楼楼道电动车充电起火冒烟（浏览器测试）"
 
 
-def test_officer_reports_an_urgent_event_and_the_leader_sees_its_clock(e2e_app, page, browser, external):
+def test_officer_reports_an_urgent_event_and_the_station_leader_sees_its_clock(e2e_app, page, browser, external):
     login(page, e2e_app.url, "officer", PASSWORDS["officer"])
     page.goto(e2e_app.url + "/events")
     settle(page, page.get_by_role("heading", name="网格事件与隐患"))
@@ -46,7 +46,7 @@ def test_officer_reports_an_urgent_event_and_the_leader_sees_its_clock(e2e_app, 
     ctx = new_context(browser, external)
     leader = ctx.new_page()
     try:
-        login(leader, e2e_app.url, "district", PASSWORDS["district"])
+        login(leader, e2e_app.url, "station", PASSWORDS["station"])
         leader.goto(e2e_app.url + f"/events?case=event:{event_id}")  # the list's pick, as a link
         leader.get_by_role("heading", name=code).wait_for(timeout=60_000)
         wait_idle(leader)
