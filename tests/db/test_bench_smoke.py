@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_benchmarks_run_at_small_scale_and_write_json(tmp_path):
     env = {**os.environ, "BENCH_SCALE": "S", "BENCH_REPEATS": "1", "BENCH_RESULTS": str(tmp_path),
+           "BENCH_EVENTS_ROWS": "20000",
            "APP_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'tests'}"}
     env.pop("DATABASE_URL", None)
     proc = subprocess.run([sys.executable, "-m", "bench", "kpis", "map", "officer", "events"], cwd=ROOT, env=env,
@@ -35,5 +36,8 @@ def test_benchmarks_run_at_small_scale_and_write_json(tmp_path):
         assert crew["errors"] == [] and crew["officers"] >= 2 and crew["submitted"] == crew["officers"] * 5
     events = json.loads((tmp_path / "events.json").read_text())
     assert "error" not in events and events["events_written"] == events["submitted"] == 1
+    # topped up to 20,000 events before measuring, and the time-limit indicators were computed
+    assert events["rows_before"]["grid_event"] == 20000 and events["events_topup"]["added"] > 0
+    assert set(events["indicators"]) == {"deepening", "2026-11"}
     mp = json.loads((tmp_path / "map.json").read_text())
     assert "error" not in mp and mp["city"]["payload_bytes"] > 0
