@@ -81,7 +81,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "acc.ledger.pick": {"zh": "选择事项", "en": "Pick an item"},
     "acc.ledger.start": {"zh": "开始整改", "en": "Start rectifying"},
     "acc.ledger.evidence": {"zh": "销号依据（整改结果、复查情况、材料编号）", "en": "Evidence (result, re-check, documents)"},
-    "acc.ledger.close": {"zh": "销号", "en": "Close (销号)"},
+    "acc.ledger.close": {"zh": "销号", "en": "Close the item"},
     "acc.ledger.closed_msg": {"zh": "事项 {code} 已销号。", "en": "Item {code} closed."},
     "acc.ledger.started": {"zh": "事项 {code} 已开始整改。", "en": "Item {code} in progress."},
     "acc.ledger.conflict": {"zh": "事项 {code} 已被他人修改，请查看最新内容后重试。",
