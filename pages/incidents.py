@@ -144,8 +144,7 @@ def table(rows: list[inc.IncidentView]) -> None:
         t("inc.col.code"): r.code,
         t("inc.unit"): r.unit_name_zh if lang() == "zh" else (r.unit_name_en or r.unit_name_zh),
         t("inc.kind"): t("inc.kind." + r.kind) + (f" · {t('inc.veto')}" if r.leak_confirmed else ""),
-        t("inc.item_title"): r.title,
-        t("inc.detected"): ts(r.detected_at),
+        t("inc.detected"): f"{r.detected_at:%Y-%m-%d %H:%M}",
         **{t("inc.step." + c.step): clock_text(c) for c in r.clocks},
         t("inc.col.in_time"): t("inc.pending") if r.in_time is None else t("inc.yes" if r.in_time else "inc.no"),
     } for r in rows])
@@ -157,7 +156,7 @@ def table(rows: list[inc.IncidentView]) -> None:
         return [f"background-color: {colors[c]}" if colors.get(c) else "" for c in row.index]
 
     st.dataframe(df.style.apply(paint, axis=1, subset=None), hide_index=True, width="stretch",
-                 height=min(38 + 35 * len(rows), 420), column_order=[*df.columns[:5], *step_cols, df.columns[-1]])
+                 height=min(38 + 35 * len(rows), 420), column_order=[*df.columns[:4], *step_cols, df.columns[-1]])
 
 
 def detail(r: inc.IncidentView) -> None:
