@@ -84,6 +84,11 @@ def _lagging_values(session: Session, months: list[int], cutoff: datetime) -> in
     return n
 
 
+def _code(prefix: str, at: datetime, counts: dict) -> str:
+    """A deterministic ledger code (the app's own codes carry a random part)."""
+    return f"{prefix}{at:%Y%m%d}-{counts['ledger_items'] + 1:03d}"
+
+
 def _user(session: Session, role: str) -> User | None:
     return session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.id)).first()
 
@@ -147,7 +152,7 @@ def generate(session: Session, *, seed: int, as_of: date) -> dict[str, int]:
                                source_ref=f"{lag.month_label(e.month)} {e.indicator_code}",
                                title=f"{names.get(e.indicator_code, e.indicator_code)}连续 {e.months_running} 个月"
                                      f"滞后 {e.share * 100:.0f}%",
-                               due=held.date() + timedelta(days=60), now=now)
+                               due=held.date() + timedelta(days=60), now=now, code=_code("R", now, counts))
             counts["ledger_items"] += 1
 
     # --- rectification ledger from the other sources ---------------------------------------------
@@ -172,7 +177,8 @@ def generate(session: Session, *, seed: int, as_of: date) -> dict[str, int]:
             continue
         ref = complaints[0].code if source == "complaint" and complaints else None
         item = ledger.create_item(session=session, user=coord, source=source, org_unit_id=unit.id, title=title,
-                                  due=(opened + timedelta(days=days)).date(), now=opened, source_ref=ref)
+                                  due=(opened + timedelta(days=days)).date(), now=opened, source_ref=ref,
+                                  code=_code("R", opened, counts))
         counts["ledger_items"] += 1
         if outcome in ("closed", "in_progress", "overdue"):
             item = ledger.start(session=session, user=coord, item_id=item.id, expected_version=item.version,
@@ -182,9 +188,10 @@ def generate(session: Session, *, seed: int, as_of: date) -> dict[str, int]:
                          now=opened + timedelta(days=days - 3), evidence="整改报告及复查记录已归档（附现场照片 6 张）")
     for h in hazards:
         unit = session.get(OrgUnit, session.get(OrgUnit, h.grid_id).station_id)
+        opened = min(h.due_at + timedelta(hours=6), cutoff - timedelta(minutes=5))
         ledger.create_item(session=session, user=coord, source="hazard", org_unit_id=unit.id, source_ref=h.code,
                            title="隐患超期未整改，列入台账督办", due=(h.due_at + timedelta(days=3)).date(),
-                           now=min(h.due_at + timedelta(hours=6), cutoff - timedelta(minutes=5)))
+                           now=opened, code=_code("R", opened, counts))
         counts["ledger_items"] += 1
 
     # --- security incidents ----------------------------------------------------------------------
@@ -201,7 +208,8 @@ def generate(session: Session, *, seed: int, as_of: date) -> dict[str, int]:
         if detected < datetime(2024, 1, 2):
             continue
         i = inc.register(session=session, user=coord, org_unit_id=unit.id, kind=kind, title=title,
-                         detected_at=detected, now=detected + timedelta(minutes=5))
+                         detected_at=detected, now=detected + timedelta(minutes=5),
+                         code=f"SI{detected:%Y%m%d}-{k + 1:03d}")
         counts["incidents"] += 1
         steps = [("plan", detected + timedelta(minutes=plan_min)), ("trace", detected + timedelta(hours=trace_h))]
         if rect_days is not None:
@@ -217,7 +225,8 @@ def generate(session: Session, *, seed: int, as_of: date) -> dict[str, int]:
                              now=i.rectified_at + timedelta(hours=2), note="经核查确有住户信息外泄")
             ledger.create_item(session=session, user=coord, source="security_incident", org_unit_id=unit.id,
                                source_ref=i.code, title="数据泄露事件整改：工作群管理与保密培训",
-                               due=(i.rectified_at + timedelta(days=30)).date(), now=i.rectified_at + timedelta(hours=3))
+                               due=(i.rectified_at + timedelta(days=30)).date(), now=i.rectified_at + timedelta(hours=3),
+                               code=_code("R", i.rectified_at, counts))
             counts["ledger_items"] += 1
 
     # --- data-rights requests --------------------------------------------------------------------
@@ -229,7 +238,8 @@ def generate(session: Session, *, seed: int, as_of: date) -> dict[str, int]:
         for r, (kind, ago, outcome) in zip(chosen, plan_r, strict=True):
             at = day_ago(ago, hour=9)
             req = dr.open_request(session=session, user=admin, resident_id=r.id, kind=kind, received_on=at.date(),
-                                  channel=rng.choice(dr.CHANNELS), now=at)
+                                  channel=rng.choice(dr.CHANNELS), now=at,
+                                  code=f"DR{at:%Y%m%d}-{counts['rights_requests'] + 1:03d}")
             counts["rights_requests"] += 1
             later = at + timedelta(days=2)
             if outcome == "export":

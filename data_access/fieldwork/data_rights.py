@@ -102,7 +102,7 @@ def new_code(at: datetime) -> str:
 
 
 def open_request(*, session: Session, user, resident_id: int, kind: str, received_on: date, now: datetime,
-                 channel: str = "counter", note: str | None = None) -> DataRightsRequest:
+                 channel: str = "counter", note: str | None = None, code: str | None = None) -> DataRightsRequest:
     """Record a resident's request to see (access) or delete (erasure) their data."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "rights.request", ROLES)
@@ -118,7 +118,7 @@ def open_request(*, session: Session, user, resident_id: int, kind: str, receive
     if received_on > now.date():
         raise ValidationError("received_on", "future")
     text = checked_text("note", note, NOTE_MAX)
-    req = DataRightsRequest(code=new_code(now), resident_id=r.id, kind=kind, received_on=received_on,
+    req = DataRightsRequest(code=code or new_code(now), resident_id=r.id, kind=kind, received_on=received_on,
                             channel=channel, note=text, status="open", created_by=actor.username, created_at=now)
     session.add(req)
     session.flush()

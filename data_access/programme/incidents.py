@@ -95,7 +95,7 @@ def _unit_in_scope(session: Session, actor: Actor, unit_id: int, action: str) ->
 
 
 def register(*, session: Session, user, org_unit_id: int, kind: str, title: str, detected_at: datetime,
-             now: datetime, client_token: str | None = None) -> SecurityIncident:
+             now: datetime, client_token: str | None = None, code: str | None = None) -> SecurityIncident:
     """Register an incident detected at ``detected_at`` (not in the future) with its three due times."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "incident.create", WRITE_ROLES)
@@ -112,7 +112,7 @@ def register(*, session: Session, user, org_unit_id: int, kind: str, title: str,
     if detected_at > now:
         raise ValidationError("detected_at", "future")
     p, t, r = dues(detected_at)
-    i = SecurityIncident(code=new_code(detected_at), client_token=client_token or None, org_unit_id=unit.id,
+    i = SecurityIncident(code=code or new_code(detected_at), client_token=client_token or None, org_unit_id=unit.id,
                          kind=kind, title=name, detected_at=detected_at, plan_due_at=p, trace_due_at=t,
                          rectify_due_at=r, status="open", created_by=actor.username, created_at=now)
     session.add(i)

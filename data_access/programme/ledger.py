@@ -48,7 +48,7 @@ def _unit_in_scope(session: Session, actor: Actor, unit_id: int, action: str) ->
 
 def create_item(*, session: Session, user, source: str, org_unit_id: int, title: str, due: date, now: datetime,
                 detail: str | None = None, source_ref: str | None = None,
-                client_token: str | None = None) -> RectificationItem:
+                client_token: str | None = None, code: str | None = None) -> RectificationItem:
     """Open a ledger item (status open). A second call with the same ``client_token`` returns the first."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "rect.create", WRITE_ROLES)
@@ -64,7 +64,7 @@ def create_item(*, session: Session, user, source: str, org_unit_id: int, title:
     ref = checked_text("source_ref", source_ref, REF_MAX)
     if not isinstance(due, date):
         raise ValidationError("due", "required")
-    item = RectificationItem(code=new_code(now), client_token=client_token or None, source=source, source_ref=ref,
+    item = RectificationItem(code=code or new_code(now), client_token=client_token or None, source=source, source_ref=ref,
                              org_unit_id=unit.id, title=name, detail=text, due=due, status="open",
                              created_by=actor.username, created_at=now)
     session.add(item)
