@@ -42,6 +42,7 @@ from data_access.fieldwork.models import (
     RiskChange,
     Visit,
     VisitAnswer,
+    VisitDraft,
 )
 from data_access.org.models import OrgUnit, User
 from data_access.org.scope import actor_of, require_role
@@ -235,7 +236,7 @@ def _scrub_rows(session: Session, rows, columns: tuple[str, ...], terms: tuple[s
 def scrub_household_text(session: Session, r: Resident, terms: tuple[str, ...]) -> int:
     """Replace the person's name, ID number and phone by *** in the free text kept about their
     household: visit answers and notes, needs and their history, grid events and their steps,
-    hazards, privacy complaints, risk-change reasons and appointment notes."""
+    hazards, privacy complaints, risk-change reasons, appointment notes and visit drafts."""
     if not terms:
         return 0
     hid = r.household_id
@@ -263,6 +264,8 @@ def scrub_household_text(session: Session, r: Resident, terms: tuple[str, ...]) 
                      ("reason",), terms)
     n += _scrub_rows(session, session.scalars(select(Appointment).where(Appointment.household_id == hid)).all(),
                      ("note",), terms)
+    n += _scrub_rows(session, session.scalars(select(VisitDraft).where(VisitDraft.household_id == hid)).all(),
+                     ("payload",), terms)  # a visit being typed (JSON text)
     session.flush()
     return n
 

@@ -6,6 +6,7 @@ searched too), while the unit's counts stay the same.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -19,7 +20,7 @@ from data_access.core.errors import ConcurrentEdit, InvalidTransition, Permissio
 from data_access.fieldwork import data_rights as dr
 from data_access.fieldwork import events as ev
 from data_access.fieldwork import residents
-from data_access.fieldwork.models import Need, Resident, Visit
+from data_access.fieldwork.models import Need, Resident, Visit, VisitDraft
 from metrics.service import compute_kpis
 
 NOW = datetime(2025, 5, 6, 10, 0)
@@ -45,6 +46,9 @@ def world(s):
     s.add(n)
     ev.report_event(session=s, user=off, grid_id=g1.id, tier="general", category="dispute", channel="resident",
                     household_id=hh.id, description=f"住户来电 {PHONE}，称邻里纠纷", now=datetime(2025, 4, 3, 9))
+    # a visit being typed that names her (JSON text)
+    s.add(VisitDraft(officer_id=off.id, draft_key="d1", household_id=hh.id, updated_at=NOW,
+                     payload=json.dumps({"answers": {"note": f"{NAME}不在家"}}, ensure_ascii=False)))
     # the officer once revealed her phone (audited without the value)
     residents.reveal(session=s, user=off, resident_id=me.id, field="phone", reason="回访", now=NOW)
     s.commit()
@@ -104,6 +108,7 @@ def test_erasure_leaves_no_trace_and_counts_stay(session):
     before = findings(session, needles)
     assert ("resident", "name", NAME) in before and ("resident", "id_number_hash", crypto.lookup_hash(ID)) in before
     assert ("resident", "id_number_enc", ID) in before and ("need", "description", PHONE) in before
+    assert ("visit_draft", "payload", NAME) in before
     kpis_before = kpi_values(session)
     n_res, n_vis = len(session.scalars(select(Resident)).all()), len(session.scalars(select(Visit)).all())
 
@@ -119,7 +124,7 @@ def test_erasure_leaves_no_trace_and_counts_stay(session):
     counts = dr.erase(session=session, user=w["admin"], request_id=req.id, expected_version=req.version, now=NOW,
                       decision_note="符合删除条件")
     session.commit()
-    assert counts["resident"] == 1 and counts["household_text"] == 2  # the need and the event
+    assert counts["resident"] == 1 and counts["household_text"] == 3  # the need, the event and the draft
     assert findings(session, needles) == []
     # the request, the decision and its date are kept; the other resident is untouched
     session.refresh(req)
