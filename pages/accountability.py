@@ -83,6 +83,7 @@ def do_derive(month: int) -> None:
         flash("error", message(err))
     else:
         st.session_state["acc_month"] = month
+        st.session_state.pop("acc_month_pick", None)  # the month picker shows the derived month
         flash("success", t("acc.derived", month=lag.month_label(month), n=c["lagging"], added=c["added"],
                            removed=c["removed"]))
     clear()
