@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +15,7 @@ from data_access.core.clock import now_local
 from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.programme import incidents as inc
+from data_access.programme import ledger
 from data_access.programme.models import INCIDENT_KINDS
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
@@ -133,6 +134,21 @@ def do_confirm(incident_id: int, code: str, seen: int) -> None:
     load_incidents.clear()
 
 
+def do_to_ledger(r: inc.IncidentView, unit_id: int) -> None:
+    """Put the incident's follow-up on the rectification ledger (one item per incident: the token)."""
+    try:
+        with session_scope() as s:
+            item = ledger.create_item(session=s, user=user.username, source="security_incident", org_unit_id=unit_id,
+                                      source_ref=r.code, title=t("inc.ledger_title", title=r.title),
+                                      due=now_local().date() + timedelta(days=30), now=now_local(),
+                                      client_token=f"incident-ledger:{r.code}")
+            code = item.code
+    except SERVICE_ERRORS as err:
+        flash("error", message(err))
+    else:
+        flash("success", t("inc.ledger_done", code=fmt.md(code)))
+
+
 def clock_text(c: inc.StepClock) -> str:
     if c.done_at is not None:
         return f"{t('inc.state.' + c.state)} {c.done_at:%m-%d %H:%M}"
@@ -174,6 +190,9 @@ def detail(r: inc.IncidentView) -> None:
             st.text_area(t("inc.report"), max_chars=inc.REPORT_MAX, height=90, key=f"inc_report_{r.id}")
         st.button(t("inc.record", step=t("inc.step." + pending.step)), type="primary", key="inc_step",
                   on_click=do_step, args=(r.id, r.code, pending.step, r.version))
+    if r.unit_id is not None:
+        st.button(t("inc.to_ledger"), key="inc_to_ledger", on_click=do_to_ledger, args=(r, r.unit_id),
+                  icon=":material/add_task:")
     if CAN_VETO and r.kind == "data_leak" and not r.leak_confirmed:
         st.button(t("inc.confirm_leak"), key="inc_confirm", on_click=do_confirm, args=(r.id, r.code, r.version),
                   icon=":material/gavel:")

@@ -215,6 +215,7 @@ class IncidentView:
     version: int
     clocks: tuple[StepClock, StepClock, StepClock]
     in_time: bool | None
+    unit_id: int | None = None
 
 
 def list_incidents(*, session: Session, user, now: datetime, since: date | None = None,
@@ -230,5 +231,5 @@ def list_incidents(*, session: Session, user, now: datetime, since: date | None 
     if open_only:
         stmt = stmt.where(S.status != "closed")
     return [IncidentView(i.id, i.code, u.code, u.name_zh, u.name_en, i.kind, i.title, i.detected_at, i.status,
-                         i.report, i.leak_confirmed, i.version, clocks(i, now), in_time(i, now))
+                         i.report, i.leak_confirmed, i.version, clocks(i, now), in_time(i, now), u.id)
             for i, u in session.execute(stmt).all()]

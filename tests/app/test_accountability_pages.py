@@ -129,8 +129,13 @@ def test_incidents_show_the_three_clocks_and_record_a_step(eng):
         assert got.trace_done_at == NOW
     at = open_page(INC, "city")
     button(at, "inc_confirm").click().run()
+    button(at, "inc_to_ledger").click().run()
+    button(at, "inc_to_ledger").click().run()  # a second click does not add a second item
     with Session(eng) as s:
         assert s.get(SecurityIncident, iid).veto_event_id is not None
+        items = s.exec(select(RectificationItem)).all()
+        assert [(i.source, i.source_ref, i.title) for i in items] == [("security_incident", code,
+                                                                       "安全事件整改：户籍数据外泄")]
 
 
 def test_data_rights_admin_finds_records_and_erases(eng):
