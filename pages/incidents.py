@@ -160,7 +160,7 @@ def table(rows: list[inc.IncidentView]) -> None:
         t("inc.col.code"): r.code,
         t("inc.unit"): r.unit_name_zh if lang() == "zh" else (r.unit_name_en or r.unit_name_zh),
         t("inc.kind"): t("inc.kind." + r.kind) + (f" · {t('inc.veto')}" if r.leak_confirmed else ""),
-        t("inc.detected"): f"{r.detected_at:%Y-%m-%d %H:%M}",
+        t("inc.detected"): f"{r.detected_at:%m-%d %H:%M}",  # the year is in the code
         **{t("inc.step." + c.step): clock_text(c) for c in r.clocks},
         t("inc.col.in_time"): t("inc.pending") if r.in_time is None else t("inc.yes" if r.in_time else "inc.no"),
     } for r in rows])
