@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--as-of", dest="as_of", type=_as_of, default=None,
                     help="YYYY-MM-DD (end of that day; default today)")
     sp.add_argument("--json", action="store_true", help="print a JSON list (default: a table)")
+    lp = sub.add_parser("derive-lag", help="derive and store the month-end lag list (约谈/督导) of a finished month")
+    lp.add_argument("--month", required=True, help="YYYY-MM (a month that has ended)")
+    lp.add_argument("--user", default="admin", help="the admin or coordinator account it runs as (audited)")
     args = p.parse_args(argv)
+    if args.cmd == "derive-lag":
+        return _derive_lag(args.month, args.user)
 
     from data_access.core.clock import today_local
     from data_access.core.db import get_engine, migrate, session_scope
@@ -65,6 +70,27 @@ def main(argv: list[str] | None = None) -> int:
         v = "—" if r["value"] is None else f"{r['value']:.1f}"
         t = "—" if r["target"] is None else f"{r['target']:g}"
         print(f"{r['unit']:<14} {r['indicator']:<26} {v:>7} n={r['n']:<7} target={t:<5} {r['status']}")
+    return 0
+
+
+def _derive_lag(month_text: str, username: str) -> int:
+    from data_access.core.clock import now_local
+    from data_access.core.db import get_engine, migrate, session_scope
+    from data_access.core.errors import NotFound, PermissionDenied, ValidationError
+    from data_access.programme.lag import month_label, parse_month
+
+    from .lag import derive_lag
+
+    migrate()
+    try:
+        month = parse_month(month_text)
+        with session_scope(get_engine()) as s:
+            counts = derive_lag(s, user=username, month=month, now=now_local())
+    except (ValidationError, PermissionDenied, NotFound) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"{month_label(month)}: {counts['lagging']} lagging (unit × indicator), {counts['added']} new, "
+          f"{counts['removed']} removed")
     return 0
 
 

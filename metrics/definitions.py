@@ -229,3 +229,23 @@ def rank_by_gap(gaps: Sequence[float | None]) -> list[int | None]:
     for pos, g in enumerate(present, start=1):
         first.setdefault(g, pos)
     return [None if g is None else first[g] for g in gaps]
+
+
+LAG_THRESHOLD = 0.15  # seed 004 §7.4 "滞后超过15%": gap / target
+
+
+def lag_share(target: float | None, actual: float | None, direction: str = UP) -> float | None:
+    """``gap / |target|`` with the direction-aware gap (indicators.md "Escalation and
+    rectification"); ``None`` without a value, without a target or with a zero target."""
+    g = gap(target, actual, direction)
+    if g is None or not target:
+        return None
+    return g / abs(target)
+
+
+def lags(target: float | None, actual: float | None, direction: str = UP, threshold: float = LAG_THRESHOLD) -> bool:
+    """A unit lags at a month end when ``gap / target > 0.15`` (strictly): e.g. target 90 (up),
+    actual 76 → 14/90 = 15.6 % → lags; actual 76.5 → 13.5/90 = 15 % → does not. For a ``down``
+    indicator (target 8 min) an actual of 9.3 min → 1.3/8 = 16.25 % → lags."""
+    share = lag_share(target, actual, direction)
+    return share is not None and share > threshold

@@ -46,6 +46,7 @@ INDICATORS = (
     "process_compliance",
     "night_visit_compliance",
     "officer_weekly_visits",
+    "security_incident_in_time",
     "assessment_score",
 )
 
@@ -59,7 +60,7 @@ RATIOS = {
     "process_compliance": ("visits_ok", "visits"),
     "night_visit_compliance": ("night_ok", "night"),
 }
-PROPORTIONS = (*RATIOS, "visit_coverage", "special_visit_compliance")
+PROPORTIONS = (*RATIOS, "visit_coverage", "special_visit_compliance", "security_incident_in_time")
 SMALL_SAMPLE = 30
 DEFAULT_INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
 SELF = "self"
@@ -198,6 +199,8 @@ def _values(acc: _Acc, key, coverage_metric: str) -> dict[str, tuple[float | Non
     out["visit_coverage"] = (d.rate(k, n), n, k)
     k, n = int(acc.get(key, "special_ok")), int(acc.get(key, "special"))
     out["special_visit_compliance"] = (d.rate(k, n), n, k)
+    k, n = int(acc.get(key, "incidents_ok")), int(acc.get(key, "incidents"))
+    out["security_incident_in_time"] = (d.rate(k, n), n, k)
     hh, ow = acc.get(key, "ow_households"), int(acc.get(key, "ow_count"))
     out["officer_weekly_visits"] = (hh / ow if ow else None, ow, None)
     return out
@@ -272,6 +275,13 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
             for key, (ok, n) in at[rdt].items():
                 accs[m].add(key, "special_ok", ok)
                 accs[m].add(key, "special", n)
+    if "security_incident_in_time" in want:  # seed 003 §6.4: counted straight from the incidents
+        spans = ({m: (datetime.combine(q.month_start(m), time.min), month_end_time(m)) for m in months} if by_month
+                 else {None: (datetime.combine(start, time.min), datetime.combine(end, time.max))})
+        for m, (lo, hi) in spans.items():
+            for key, (ok, n) in q.incident_counts(session, unit, lo, hi, as_of).items():
+                accs[m].add(key, "incidents_ok", ok)
+                accs[m].add(key, "incidents", n)
     if "officer_weekly_visits" in want:
         wk = _complete_weeks(start, end, as_of)
         if wk is not None:

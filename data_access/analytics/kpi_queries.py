@@ -386,6 +386,32 @@ def officer_weeks(session: Session, unit: Unit, wk_lo: int, wk_hi: int) -> list[
             + [(key, int(w), int(h), int(n)) for w, h, n in session.execute(own)])
 
 
+def incident_counts(session: Session, unit: Unit, start: datetime, end: datetime, as_of: datetime
+                    ) -> dict[int | None, tuple[int, int]]:
+    """``security_incident_in_time`` counts per key (child of U the incident's unit lies under; None
+    for an incident on U itself): ``(k, n)`` where n = incidents detected in [start, min(end, as_of)]
+    at or under U whose 7-day limit has passed by as_of or that were rectified by as_of, and k = those
+    whose plan, trace and rectification each happened by as_of and no later than its due time."""
+    from data_access.programme.models import SecurityIncident
+
+    SI = SecurityIncident.__table__
+    if unit.level == "grid":
+        under, key = OU.c.id == unit.id, OU.c.id
+    else:
+        under = OU.c[LEVEL_COL[unit.level]] == unit.id
+        key = OU.c[CHILD_COL[unit.level]] if unit.level in CHILD_COL else case(
+            (OU.c.level == "grid", OU.c.id), else_=None)
+    done = and_(SI.c.rectified_at.is_not(None), SI.c.rectified_at <= as_of)
+    steps_ok = and_(*[and_(SI.c[c].is_not(None), SI.c[c] <= as_of, SI.c[c] <= SI.c[d]) for c, d in (
+        ("plan_started_at", "plan_due_at"), ("trace_done_at", "trace_due_at"), ("rectified_at", "rectify_due_at"))])
+    stmt = (select(key.label("k"), func.count(), func.sum(case((steps_ok, 1), else_=0)))
+            .select_from(SI.join(OU, OU.c.id == SI.c.org_unit_id))
+            .where(under, SI.c.detected_at >= start, SI.c.detected_at <= min(end, as_of),
+                   or_(SI.c.rectify_due_at <= as_of, done))
+            .group_by(key))
+    return {k: (int(ok or 0), int(n)) for k, n, ok in session.execute(stmt)}
+
+
 def veto_paths(session: Session, unit: Unit, d0: date, d1: date) -> list[str]:
     """Paths of the units at or under U with a confirmed veto event dated in ``[d0, d1]``."""
     stmt = (select(OU.c.path).select_from(VE.join(OU, OU.c.id == VE.c.org_unit_id))

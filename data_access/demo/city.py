@@ -44,6 +44,7 @@ from sqlmodel import Session
 
 from data_access.analytics import rollups
 from data_access.core import audit, crypto
+from data_access.demo import accountability as accountability_demo
 from data_access.demo.logins import DEMO_LOGINS
 from data_access.demo.names import (
     CITY,
@@ -1401,6 +1402,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
         counts["grids"] = len(g.grids)
         counts["districts"] = len(g.districts)
         counts["reported_awaiting_approval"] = reported["awaiting"]
+        counts.update(accountability_demo.generate(session, seed=seed, as_of=as_of))  # issue 15
         audit.write(session, DEMO_USER, "demo.generate", "database", None,
                     {"scale": scale, "seed": seed, "as_of": as_of.isoformat(), "fraction": fraction,
                      "counts": counts, "milestones": ms})

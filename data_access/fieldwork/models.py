@@ -315,3 +315,30 @@ class Hazard(SQLModel, table=True):
     recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
     version: int = Field(default=1)
     found_month: int = 0
+
+
+# --- residents' data rights (issue 15: seed 003 §6.3) ---------------------------------------------
+RIGHTS_KINDS = ("access", "erasure")
+RIGHTS_STATUSES = ("open", "done", "refused")
+
+
+# A resident's request to see or delete what is held about them: the request, the decision and
+# its date. It names the resident by id only (never name, ID number or phone), so it survives
+# the erasure it records.
+class DataRightsRequest(SQLModel, table=True):
+    __tablename__ = "data_rights_request"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    resident_id: int = Field(foreign_key="resident.id", index=True)
+    kind: str = Field(max_length=10)  # access | erasure
+    received_on: date
+    channel: str = Field(default="counter", max_length=20)
+    note: str | None = Field(default=None, max_length=1000)
+    status: str = Field(default="open", max_length=10)
+    decision_note: str | None = Field(default=None, max_length=1000)
+    decided_on: date | None = None
+    decided_by: str | None = Field(default=None, max_length=60)
+    erased_at: datetime | None = None
+    created_by: str = Field(max_length=60)
+    created_at: datetime
+    version: int = 1

@@ -140,3 +140,91 @@ class VetoEvent(SQLModel, table=True):
     kind: str = Field(max_length=40)  # privacy_breach | enforcement_conflict | complaints
     confirmed: bool = False
     note: str | None = Field(default=None, max_length=1000)
+
+
+# --- accountability (issue 15: seed 004 §7.4, §9.3; seed 003 §6.4) ------------------------------
+
+LAG_ACTION_KINDS = ("interview", "supervision")  # 约谈主要负责人 | 派驻督导组
+RECT_SOURCES = ("spot_check", "inspection", "lag", "hazard", "complaint", "security_incident")
+RECT_STATUSES = ("open", "in_progress", "closed")
+INCIDENT_KINDS = ("data_leak", "intrusion", "outage", "malware", "other")
+
+
+# One unit lagging on one indicator at one month end (gap / target > 15 %, direction-aware).
+# ``months_running``: consecutive month ends it has lagged on that indicator, this one included.
+class LagEntry(SQLModel, table=True):
+    __tablename__ = "lag_entry"
+    __table_args__ = (UniqueConstraint("month", "org_unit_id", "indicator_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    month: int = Field(index=True)  # YYYYMM of the month end
+    org_unit_id: int = Field(foreign_key="org_unit.id", index=True)
+    indicator_code: str = Field(foreign_key="indicator.code", max_length=40)
+    actual: float
+    target: float
+    gap: float
+    share: float  # gap / |target|
+    months_running: int = 1
+    derived_at: datetime
+    version: int = 1
+
+
+# An action taken on a lag entry: the interview held or the supervision team sent.
+class LagAction(SQLModel, table=True):
+    __tablename__ = "lag_action"
+    id: int | None = Field(default=None, primary_key=True)
+    lag_entry_id: int = Field(foreign_key="lag_entry.id", index=True)
+    kind: str = Field(max_length=12)  # interview | supervision
+    held_on: date
+    who: str = Field(max_length=120)
+    note: str | None = Field(default=None, max_length=1000)
+    recorded_by: str = Field(max_length=60)
+    recorded_at: datetime
+
+
+# Problem rectification ledger (问题整改台账): open until closed (销号) with evidence.
+class RectificationItem(SQLModel, table=True):
+    __tablename__ = "rectification_item"
+    __table_args__ = (Index("ix_rectification_status_due", "status", "due"),)
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    client_token: str | None = Field(default=None, max_length=64, unique=True)  # a double submit writes once
+    source: str = Field(max_length=20)
+    source_ref: str | None = Field(default=None, max_length=60)  # e.g. the lag entry, hazard or incident code
+    org_unit_id: int = Field(foreign_key="org_unit.id", index=True)
+    title: str = Field(max_length=300)
+    detail: str | None = Field(default=None, max_length=2000)
+    due: date
+    status: str = Field(default="open", max_length=12)
+    evidence: str | None = Field(default=None, max_length=2000)
+    closed_on: date | None = None
+    closed_by: str | None = Field(default=None, max_length=60)
+    created_by: str = Field(max_length=60)
+    created_at: datetime
+    version: int = 1
+
+
+# A security incident (seed 003 §6.4) on three clocks: plan started ≤ 1 h, trace analysis ≤ 24 h,
+# rectified with a report ≤ 7 days after detection. The due times are stored (no date arithmetic
+# in SQL); a confirmed data leak becomes the unit's one-vote-veto event (``veto_event_id``).
+class SecurityIncident(SQLModel, table=True):
+    __tablename__ = "security_incident"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    client_token: str | None = Field(default=None, max_length=64, unique=True)
+    org_unit_id: int = Field(foreign_key="org_unit.id", index=True)
+    kind: str = Field(max_length=12)
+    title: str = Field(max_length=300)
+    detected_at: datetime = Field(index=True)
+    plan_due_at: datetime
+    trace_due_at: datetime
+    rectify_due_at: datetime
+    plan_started_at: datetime | None = None
+    trace_done_at: datetime | None = None
+    rectified_at: datetime | None = None
+    report: str | None = Field(default=None, max_length=4000)
+    leak_confirmed: bool = False
+    veto_event_id: int | None = Field(default=None, foreign_key="veto_event.id")
+    status: str = Field(default="open", max_length=8)  # open | closed
+    created_by: str = Field(max_length=60)
+    created_at: datetime
+    version: int = 1

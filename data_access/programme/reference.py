@@ -312,6 +312,15 @@ PLAN_INDICATORS = [
      "培训经费 / 社区警务总投入 × 100。“2023-2025年培训经费占比不低于总投入的20%”（§6.2）→ 试点期、推广期均为 20。§2.2 中软性投入“仅占20%”、硬件“65%”是现状描述，不作基线。",
      "Training funds / total community-policing investment × 100. '2023-2025年培训经费占比不低于总投入的20%' (§6.2) → 20 for pilot and rollout. §2.2's 'soft inputs only 20%, hardware 65%' describes the status quo; no baseline."),
 
+    # seed 003 §6.4, computed from the security-incident register (issue 15); named by indicators.md
+    ("security_incident_in_time", "安全事件限时处置率", "Security incidents handled in time", "%", "computed", "up",
+     410, "seed-003 §6.4",
+     "安全事件中 1 小时内启动应急预案、24 小时内完成溯源分析、7 天内完成整改并提交报告三项均按时的比例；"
+     "分母为截至统计日 7 天时限已到或已整改的事件。源文件为硬性要求，三个阶段目标均为 100（解释）。",
+     "Security incidents whose plan started within 1 h, trace analysis within 24 h and rectification with "
+     "a report within 7 days / incidents whose 7-day limit has passed by as_of or that are rectified. "
+     "The source states a requirement: 100 in every phase (interpretation)."),
+
     # seed 004 — 帮扶治安工作方案 (security assistance), a three-year plan 2024–2026
     ("sa_security_sense", "公众安全感", "Public sense of security", "%", "reported", "up", 500, "seed-004 §3.1, §8.3",
      "调查结果（方法未给出；§9.3 每季度入户调查）。“2025年全国公众安全感稳定在98.5%以上”（§3.1）→ 推广期 98.5；“从2023年的98.3%提高至2026年的99%”（§8.3）→ 深化期 99。98.3% 为 2023 年全国数据，非本市基线。",
@@ -446,6 +455,7 @@ PLAN_INDICATORS = [
 # No plan baseline: every figure seeds 001–004 quote for the nation, a province or another city is
 # a note on the indicator, never this city's baseline (migration 0008 removed them from older data).
 PLAN_TARGETS = [
+    ("security_incident_in_time", None, 100.0, 100.0, 100.0),
     ("cp_emergency_dispatch_min", None, 8.0, 8.0, 8.0),
     ("cp_disabled_response_min", None, 5.0, 5.0, 5.0),
     ("cp_nonemergency_handling_h", None, 2.0, 2.0, 2.0),

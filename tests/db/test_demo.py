@@ -100,7 +100,10 @@ def test_postgresql_gives_the_same_city_as_sqlite(city, pg_cluster):
             s.execute(text("INSERT INTO veto_event (org_unit_id, occurred_on, kind, confirmed) "
                            "VALUES (1, '2026-01-01', 'complaints', false)"))
             s.commit()
-        assert one(eng, "SELECT COUNT(*) FROM veto_event") == len(demo.VETO_EVENTS) + 1
+        # the demo's veto events, the confirmed data leak's (issue 15) and the one inserted here
+        leaks = one(eng, "SELECT COUNT(*) FROM security_incident WHERE leak_confirmed")
+        assert leaks == 1
+        assert one(eng, "SELECT COUNT(*) FROM veto_event") == len(demo.VETO_EVENTS) + leaks + 1
     finally:
         eng.dispose()
 
@@ -524,3 +527,27 @@ def test_reported_values_every_indicator_some_late_or_missing_and_approval_in_pr
     assert rows(eng, "SELECT COUNT(*) FROM reported_value rv JOIN indicator i ON i.code = rv.indicator_code "
                      "WHERE NOT i.needs_approval AND rv.status <> 'entered'") == [(0,)]
     assert res.counts["reported_awaiting_approval"] == statuses["entered"]
+
+
+def test_accountability_story(city):
+    """Issue 15: units lagging two months running with an interview on record, overdue ledger items,
+    incidents with a missed clock and a confirmed leak, an erased resident with its request kept."""
+    eng, _ = city
+    assert one(eng, "SELECT COUNT(*) FROM lag_entry e JOIN lag_action a ON a.lag_entry_id = e.id "
+                    "WHERE e.months_running >= 2 AND a.kind = 'interview'") >= 1
+    assert one(eng, "SELECT COUNT(*) FROM rectification_item WHERE status <> 'closed' AND due < :d",
+               d=AS_OF.isoformat()) >= 2
+    assert one(eng, "SELECT COUNT(*) FROM rectification_item WHERE status = 'closed' AND evidence IS NOT NULL") >= 1
+    assert one(eng, "SELECT COUNT(*) FROM security_incident WHERE plan_started_at > plan_due_at "
+                    "OR trace_done_at > trace_due_at") >= 2
+    assert one(eng, "SELECT COUNT(*) FROM security_incident WHERE leak_confirmed AND veto_event_id IS NOT NULL") == 1
+    erased = rows(eng, "SELECT r.name, r.id_number_hash, r.phone_enc FROM data_rights_request d "
+                       "JOIN resident r ON r.id = d.resident_id WHERE d.kind = 'erasure' AND d.status = 'done'")
+    assert erased == [("（已删除）", None, None)]
+    for table, col in (("lag_action", "recorded_at"), ("rectification_item", "created_at"),
+                       ("security_incident", "created_at"), ("data_rights_request", "created_at"),
+                       ("audit_log", "at")):
+        if table == "audit_log":
+            assert str(one(eng, "SELECT MAX(at) FROM audit_log WHERE action <> 'demo.generate'")) < AS_OF.isoformat()
+        else:
+            assert str(one(eng, f"SELECT MAX({col}) FROM {table}")) < AS_OF.isoformat(), table
