@@ -74,6 +74,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"officer", "district_leader", "city_leader", "admin", "coordinator"})),
     PageSpec("special_groups", "pages/special_groups.py", "nav.special_groups", "nav.section.casework",
              ":material/group:", frozenset({"officer", "district_leader", "city_leader", "admin"})),
+    PageSpec("assistance", "pages/assistance.py", "nav.assistance", "nav.section.casework", ":material/diversity_3:",
+             frozenset({"officer", "coordinator", "admin", "district_leader", "city_leader"})),
     PageSpec("complaints", "pages/complaints.py", "nav.complaints", "nav.section.casework", ":material/shield_person:",
              frozenset({"admin", "district_leader", "city_leader", "officer", "coordinator"})),
     PageSpec("admin_users", "pages/admin_users.py", "nav.admin_users", "nav.section.system",
