@@ -629,6 +629,8 @@ SETTINGS = {
 
 
 PHASE_CODES = ("pilot", "rollout", "deepening")
+# plan indicators computed from the app's own records that the dashboards show beside seed 000's
+PLAN_HEADLINE = frozenset({"sa_cc_highrisk_weekly_visit"})  # issue 15: the assisted-person register
 
 
 def indicator_rows() -> list[dict]:
@@ -636,7 +638,7 @@ def indicator_rows() -> list[dict]:
     rows = [dict(code=c, name_zh=z, name_en=e, unit=u, kind="computed", direction="up", headline=h, sort=s,
                  source_plan=src, note_zh=nz, note_en=ne)
             for c, z, e, u, h, s, src, nz, ne in INDICATORS]
-    rows += [dict(code=c, name_zh=z, name_en=e, unit=u, kind=k, direction=d, headline=False, sort=s,
+    rows += [dict(code=c, name_zh=z, name_en=e, unit=u, kind=k, direction=d, headline=c in PLAN_HEADLINE, sort=s,
                   source_plan=src, note_zh=nz, note_en=ne)
              for c, z, e, u, k, d, s, src, nz, ne in PLAN_INDICATORS]
     return rows

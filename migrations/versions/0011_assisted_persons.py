@@ -135,13 +135,15 @@ def upgrade() -> None:
     op.create_index("ix_counselling_alert_person_id", "counselling_alert", ["person_id"])
     op.create_index("ix_counselling_alert_helper_id", "counselling_alert", ["helper_id"])
     # the weekly-visit indicator is computed from now on (its reported values, if any, stay stored)
-    op.execute(sa.text("UPDATE indicator SET kind = 'computed', entry_level = NULL, note_zh = :z, note_en = :e "
-                       "WHERE code = 'sa_cc_highrisk_weekly_visit'").bindparams(z=NOTE_ZH, e=NOTE_EN))
+    # and a headline indicator: on the overview cards, the gaps screen and the report's child tables
+    op.execute(sa.text("UPDATE indicator SET kind = 'computed', headline = :h, entry_level = NULL, note_zh = :z, "
+                       "note_en = :e "
+                       "WHERE code = 'sa_cc_highrisk_weekly_visit'").bindparams(h=True, z=NOTE_ZH, e=NOTE_EN))
 
 
 def downgrade() -> None:
-    op.execute(sa.text("UPDATE indicator SET kind = 'reported', entry_level = 'district' "
-                       "WHERE code = 'sa_cc_highrisk_weekly_visit'"))
+    op.execute(sa.text("UPDATE indicator SET kind = 'reported', headline = :h, entry_level = 'district' "
+                       "WHERE code = 'sa_cc_highrisk_weekly_visit'").bindparams(h=False))
     for t in ("counselling_alert", "counselling_session", "person_visit", "assistance_measure",
               "assisted_risk_change", "assisted_person"):
         op.drop_table(t)
