@@ -1,6 +1,6 @@
 """Demo assisted persons (帮扶对象, seed 004) for the demo city, from a random stream of their own.
 
-The story: about one person in three grids is on the register (community-corrections subjects,
+The story: about three persons in five grids are on the register (community-corrections subjects,
 released prisoners, people in drug rehabilitation, migrants), each helped by their grid's officer.
 High-risk persons are visited every week — most on time, about one in six is overdue at as_of.
 Community-corrections and rehabilitation subjects have fortnightly counselling; most attend, some
@@ -43,7 +43,7 @@ VISIT_NOTES = ("上门走访，情况稳定", "电话联系后上门，已就业
 ACK_NOTES = ("已上门约谈，重新约定疏导时间", "联系司法所共同走访，已恢复参加", "家属说明情况，已调整疏导时段")
 MEASURE_NOTES = {"skills_training": "电工培训班", "job_referral": "推荐至物流园区", "counselling": "社工每两周一次",
                  "housing": "安排过渡性住房", "schooling": "子女转入片区小学", "loan": "申请创业担保贷款"}
-SHARE = 0.35  # persons per grid
+SHARE = 0.6  # persons per grid
 
 
 def _pick(rng: random.Random, weighted) -> str:
@@ -135,18 +135,18 @@ def generate(session: Session, *, seed: int, as_of: date, demo_officer: str = "o
                 slots.append(at.replace(hour=15, minute=0))
                 at -= timedelta(days=14)
             slots.reverse()
-            marks = []
+            made = []
             for i, s_at in enumerate(slots):
                 if streak and i >= len(slots) - 3:
                     status = "missed"
                 else:
                     status = "attended" if rng.random() < 0.85 else "missed"
-                c = CounsellingSession(person_id=p.id, scheduled_at=s_at, status=status,
-                                       marked_at=s_at + timedelta(hours=2), marked_by=p.helper_id)
-                session.add(c)
-                session.flush()
-                marks.append((c.id, status, s_at))
-                counts["sessions"] += 1
+                made.append(CounsellingSession(person_id=p.id, scheduled_at=s_at, status=status,
+                                               marked_at=s_at + timedelta(hours=2), marked_by=p.helper_id))
+            session.add_all(made)
+            session.flush()  # once per person: the alerts name their session
+            marks = [(c.id, c.status, c.scheduled_at) for c in made]
+            counts["sessions"] += len(made)
             session.add(CounsellingSession(person_id=p.id, scheduled_at=(cutoff + timedelta(days=9)).replace(hour=15)))
             last_id = marks[-1][0] if marks else None
             at_of = {sid: s_at for sid, _, s_at in marks}

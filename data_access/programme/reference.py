@@ -420,7 +420,7 @@ PLAN_INDICATORS = [
      527, "seed-004 §3.2, §8.3",
      "住房保障覆盖率 60%（§3.2，§8.3 作为 2026 年预期效果重复）→ 深化期 60。",
      "Housing-security coverage 60% (§3.2, repeated as a 2026 expected effect in §8.3) → deepening 60."),
-    ("sa_cc_highrisk_weekly_visit", "高风险社区矫正对象“每周一访”达标率", "Weekly visits to high-risk community-corrections subjects",
+    ("sa_cc_highrisk_weekly_visit", "高风险帮扶对象“每周一访”达标率", "Weekly visits to high-risk assisted persons",
      "%", "computed", "up", 528, "seed-004 §3.2, §7.3",
      "统计日（含）前 7 天内有走访的高风险帮扶对象 / 统计日全部高风险帮扶对象（indicators.md：所有高风险帮扶对象，不限社区矫正对象）。由帮扶对象登记和走访记录计算。2024 年 6 月底起实施“每周一访”（§7.3），全覆盖即 100，三个阶段均为 100（解释）。风险等级（高/中/低）源文件未定义，本系统口径。",
      "High-risk assisted persons visited in the 7 days up to as_of / all high-risk assisted persons at as_of (indicators.md: every high-risk assisted person, not only community-corrections subjects). Computed from the assisted-person register and its visits. Weekly visits in force from end June 2024 (§7.3); full compliance = 100 in every phase (interpretation). Risk levels high/medium/low are this system's; the source does not define them."),

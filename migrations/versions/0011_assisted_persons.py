@@ -15,6 +15,10 @@ depends_on = None
 
 S = sa.String
 
+# indicators.md counts every high-risk assisted person, not only community-corrections subjects
+NAME_ZH, NAME_EN = "高风险帮扶对象“每周一访”达标率", "Weekly visits to high-risk assisted persons"
+OLD_NAME_ZH = "高风险社区矫正对象“每周一访”达标率"
+OLD_NAME_EN = "Weekly visits to high-risk community-corrections subjects"
 NOTE_ZH = ("统计日（含）前 7 天内有走访的高风险帮扶对象 / 统计日全部高风险帮扶对象（indicators.md：所有高风险帮扶对象，"
            "不限社区矫正对象）。由帮扶对象登记和走访记录计算。2024 年 6 月底起实施“每周一访”（§7.3），全覆盖即 100，"
            "三个阶段均为 100（解释）。风险等级（高/中/低）源文件未定义，本系统口径。")
@@ -136,14 +140,15 @@ def upgrade() -> None:
     op.create_index("ix_counselling_alert_helper_id", "counselling_alert", ["helper_id"])
     # the weekly-visit indicator is computed from now on (its reported values, if any, stay stored)
     # and a headline indicator: on the overview cards, the gaps screen and the report's child tables
-    op.execute(sa.text("UPDATE indicator SET kind = 'computed', headline = :h, entry_level = NULL, note_zh = :z, "
-                       "note_en = :e "
-                       "WHERE code = 'sa_cc_highrisk_weekly_visit'").bindparams(h=True, z=NOTE_ZH, e=NOTE_EN))
+    op.execute(sa.text("UPDATE indicator SET kind = 'computed', headline = :h, entry_level = NULL, name_zh = :nz, "
+                       "name_en = :ne, note_zh = :z, note_en = :e "
+                       "WHERE code = 'sa_cc_highrisk_weekly_visit'").bindparams(h=True, nz=NAME_ZH, ne=NAME_EN, z=NOTE_ZH, e=NOTE_EN))
 
 
 def downgrade() -> None:
-    op.execute(sa.text("UPDATE indicator SET kind = 'reported', headline = :h, entry_level = 'district' "
-                       "WHERE code = 'sa_cc_highrisk_weekly_visit'").bindparams(h=False))
+    op.execute(sa.text("UPDATE indicator SET kind = 'reported', headline = :h, entry_level = 'district', name_zh = :nz, "
+                       "name_en = :ne "
+                       "WHERE code = 'sa_cc_highrisk_weekly_visit'").bindparams(h=False, nz=OLD_NAME_ZH, ne=OLD_NAME_EN))
     for t in ("counselling_alert", "counselling_session", "person_visit", "assistance_measure",
               "assisted_risk_change", "assisted_person"):
         op.drop_table(t)
