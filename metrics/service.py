@@ -47,6 +47,7 @@ INDICATORS = (
     "night_visit_compliance",
     "officer_weekly_visits",
     "security_incident_in_time",
+    "sa_cc_highrisk_weekly_visit",
     "assessment_score",
 )
 
@@ -60,7 +61,8 @@ RATIOS = {
     "process_compliance": ("visits_ok", "visits"),
     "night_visit_compliance": ("night_ok", "night"),
 }
-PROPORTIONS = (*RATIOS, "visit_coverage", "special_visit_compliance", "security_incident_in_time")
+PROPORTIONS = (*RATIOS, "visit_coverage", "special_visit_compliance", "security_incident_in_time",
+               "sa_cc_highrisk_weekly_visit")
 SMALL_SAMPLE = 30
 DEFAULT_INTERVALS = {"red": 7, "yellow": 30, "blue": 30}
 SELF = "self"
@@ -201,6 +203,8 @@ def _values(acc: _Acc, key, coverage_metric: str) -> dict[str, tuple[float | Non
     out["special_visit_compliance"] = (d.rate(k, n), n, k)
     k, n = int(acc.get(key, "incidents_ok")), int(acc.get(key, "incidents"))
     out["security_incident_in_time"] = (d.rate(k, n), n, k)
+    k, n = int(acc.get(key, "highrisk_ok")), int(acc.get(key, "highrisk"))
+    out["sa_cc_highrisk_weekly_visit"] = (d.rate(k, n), n, k)
     hh, ow = acc.get(key, "ow_households"), int(acc.get(key, "ow_count"))
     out["officer_weekly_visits"] = (hh / ow if ow else None, ow, None)
     return out
@@ -282,6 +286,12 @@ def _collect(session: Session, unit: q.Unit, kids: list[q.Unit], start: date, en
             for key, (ok, n) in q.incident_counts(session, unit, lo, hi, as_of).items():
                 accs[m].add(key, "incidents_ok", ok)
                 accs[m].add(key, "incidents", n)
+    if "sa_cc_highrisk_weekly_visit" in want:  # point in time, like special_visit_compliance
+        hr = q.highrisk_weekly_at(session, unit, [rdt for _, rdt in refs.values()])
+        for m, (_, rdt) in refs.items():
+            for key, (ok, n) in hr[rdt].items():
+                accs[m].add(key, "highrisk_ok", ok)
+                accs[m].add(key, "highrisk", n)
     if "officer_weekly_visits" in want:
         wk = _complete_weeks(start, end, as_of)
         if wk is not None:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from data_access.core.clock import now_local
 from data_access.fieldwork.worklist import BUCKETS, summary
+from ui import assistance as assist
 from ui import cases
 from ui import format as fmt
 from ui.auth import require, roles_for
@@ -43,8 +44,11 @@ if open_cases:
     if st.button(t("mywork.cases_link"), icon=":material/notification_important:", key="mw_events"):
         st.switch_page(EVENTS)
 
+# assisted persons: open counselling alerts and overdue weekly visits of high-risk persons (seed 004)
+assisted = assist.alerts_and_visits(user.username, now, acknowledge=False, link=True)
+
 if not items:
-    if not open_cases:
+    if not open_cases and not assisted:
         st.success(t("mywork.empty"))
     st.stop()
 

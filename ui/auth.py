@@ -76,6 +76,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin", "coordinator"})),
     PageSpec("special_groups", "pages/special_groups.py", "nav.special_groups", "nav.section.casework",
              ":material/group:", frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin"})),
+    PageSpec("assistance", "pages/assistance.py", "nav.assistance", "nav.section.casework", ":material/diversity_3:",
+             frozenset({"officer", "coordinator", "admin", "station_leader", "district_leader", "city_leader"})),
     PageSpec("complaints", "pages/complaints.py", "nav.complaints", "nav.section.casework", ":material/shield_person:",
              frozenset({"admin", "district_leader", "station_leader", "city_leader", "officer", "coordinator"})),
     PageSpec("incidents", "pages/incidents.py", "nav.incidents", "nav.section.casework", ":material/crisis_alert:",

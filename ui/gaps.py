@@ -26,7 +26,8 @@ from .i18n import lang, name_of, t, t_opt
 DEFAULT_INDICATOR = "info_accuracy"
 # Indicators that are a share k/n (percent, or satisfaction's 0–100 share): a funnel plot applies.
 FUNNEL_INDICATORS = ("info_accuracy", "rental_accuracy", "need_resolution", "need_response_48h", "satisfaction",
-                     "process_compliance", "night_visit_compliance", "visit_coverage", "special_visit_compliance")
+                     "process_compliance", "night_visit_compliance", "visit_coverage", "special_visit_compliance",
+                     "sa_cc_highrisk_weekly_visit")
 GAP_COLUMNS = ["code", "name_zh", "name_en", "value", "target", "gap", "n", "status", "required_gain", "rank"]
 
 

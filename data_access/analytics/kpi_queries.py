@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from data_access.analytics import snapshots
 from data_access.analytics.models import OfficerWeek, Rollup, UnitRollup, UnitWeek
+from data_access.assistance.models import AssistedPerson, AssistedRiskChange, PersonVisit
 from data_access.fieldwork.derive import (
     ENTRY_LIMIT,
     NEED_SLA,
@@ -54,6 +55,9 @@ UW = UnitWeek.__table__
 OW = OfficerWeek.__table__
 AU = User.__table__
 VE = VetoEvent.__table__
+AP = AssistedPerson.__table__
+ARC = AssistedRiskChange.__table__
+PV = PersonVisit.__table__
 
 LEVEL_COL = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id"}
 CHILD_COL = {"city": "district_id", "district": "station_id", "station": "community_id"}
@@ -366,6 +370,34 @@ def special_compliance_at(session: Session, unit: Unit, refs: Iterable[datetime]
         for k, m, ok, n in session.execute(stmt):
             out[ends[int(m)]][k] = (int(ok or 0), int(n or 0))
     return out
+
+
+HIGHRISK_DAYS = 7  # indicators.md "Assisted persons": a visit in the 7 days up to as_of
+
+
+def highrisk_weekly(session: Session, unit: Unit, ref: datetime) -> dict[int | None, tuple[int, int]]:
+    """sa_cc_highrisk_weekly_visit counts at time ``ref``: ``{key: (visited, high-risk persons)}``.
+
+    Persons registered by ``ref`` and not closed before it, whose risk level at ``ref`` (the latest
+    history row dated at or before ``ref``) is high, in U through the grid assignment valid in
+    month(ref); visited when a visit lies in ``[ref − 7 days, ref]``."""
+    joins, cond, key = scope_joins(unit, AP.c.grid_id, month_of(ref))
+    level_at = (select(ARC.c.new_level).where(ARC.c.person_id == AP.c.id, ARC.c.changed_at <= ref)
+                .order_by(ARC.c.changed_at.desc(), ARC.c.id.desc()).limit(1).correlate(AP).scalar_subquery())
+    seen = exists().where(PV.c.person_id == AP.c.id, PV.c.visited_at <= ref,
+                          PV.c.visited_at >= ref - timedelta(days=HIGHRISK_DAYS))
+    stmt = (select(key, func.sum(case((seen, 1), else_=0)), func.count())
+            .select_from(join_all(AP, joins))
+            .where(cond, AP.c.registered_on <= ref.date(),
+                   or_(AP.c.closed_on.is_(None), AP.c.closed_on > ref.date()), level_at == "high")
+            .group_by(key))
+    return {k: (int(ok or 0), int(n)) for k, ok, n in session.execute(stmt)}
+
+
+def highrisk_weekly_at(session: Session, unit: Unit, refs: Iterable[datetime]
+                       ) -> dict[datetime, dict[int | None, tuple[int, int]]]:
+    """``highrisk_weekly`` at several times (the period's reference time and the trend's month ends)."""
+    return {r: highrisk_weekly(session, unit, r) for r in sorted(set(refs))}
 
 
 def officer_weeks(session: Session, unit: Unit, wk_lo: int, wk_hi: int) -> list[tuple[int | None, int, int, int]]:

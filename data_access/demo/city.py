@@ -45,6 +45,7 @@ from sqlmodel import Session
 from data_access.analytics import rollups
 from data_access.core import audit, crypto
 from data_access.demo import accountability as accountability_demo
+from data_access.demo import assistance as demo_assistance
 from data_access.demo.logins import DEMO_LOGINS
 from data_access.demo.names import (
     CITY,
@@ -1395,6 +1396,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
             conn.exec_driver_sql(sql)
         g.w.fix_sequences()
         g.set_passwords(hashes)
+        counts_assist = demo_assistance.generate(session, seed=seed, as_of=as_of)
         ms = g.milestones()
         progress(0.91, "rollups")
         rollups.rebuild(session)
@@ -1403,6 +1405,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
         counts["districts"] = len(g.districts)
         counts["reported_awaiting_approval"] = reported["awaiting"]
         counts.update(accountability_demo.generate(session, seed=seed, as_of=as_of))  # issue 15
+        counts.update({f"assisted_{k}": v for k, v in counts_assist.items()})
         audit.write(session, DEMO_USER, "demo.generate", "database", None,
                     {"scale": scale, "seed": seed, "as_of": as_of.isoformat(), "fraction": fraction,
                      "counts": counts, "milestones": ms})

@@ -31,6 +31,16 @@ from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
 from data_access.analytics import rollups
+from data_access.assistance.models import (
+    GROUPS,
+    RISKS,
+    AssistedPerson,
+    AssistedRiskChange,
+    CounsellingAlert,
+    CounsellingSession,
+    PersonVisit,
+)
+from data_access.assistance.services import alert_triggers
 from data_access.core import audit, crypto
 from data_access.core.clock import now_local
 from data_access.core.errors import RecordError
@@ -85,6 +95,9 @@ COLUMNS: dict[str, list[str]] = {
     "events.csv": ["event_code", "grid_code", "tier", "category", "created_at", "responded_at", "closed_at", "status",
                    "household_code"],
     "hazards.csv": ["hazard_code", "grid_code", "level", "found_at", "rectified_at", "household_code", "visit_code"],
+    "assisted_persons.csv": ["person_code", "household_code", "group", "risk", "helper_username", "registered_on"],
+    "person_visits.csv": ["person_code", "visited_at", "officer_username"],
+    "counselling.csv": ["person_code", "scheduled_at", "attended"],
 }
 REQUIRED: dict[str, set[str]] = {
     "orgunits.csv": {"code", "level", "name_zh"},
@@ -98,6 +111,9 @@ REQUIRED: dict[str, set[str]] = {
     "reported_values.csv": {"indicator_code", "unit_code", "period", "value"},
     "events.csv": {"event_code", "grid_code", "tier", "category", "created_at", "status"},
     "hazards.csv": {"hazard_code", "grid_code", "level", "found_at"},
+    "assisted_persons.csv": {"person_code", "household_code", "group", "risk"},
+    "person_visits.csv": {"person_code", "visited_at"},
+    "counselling.csv": {"person_code", "scheduled_at", "attended"},
 }
 GEOJSON = "grids.geojson"
 FILES = [*COLUMNS, GEOJSON]
@@ -436,6 +452,10 @@ class _Plan:
     reported: list = field(default_factory=list)  # reporting.ImportRow
     events: list[dict] = field(default_factory=list)
     hazards: list[dict] = field(default_factory=list)
+    persons: list[dict] = field(default_factory=list)  # assisted persons (seed 004)
+    person_visits: list[dict] = field(default_factory=list)
+    counselling: list[dict] = field(default_factory=list)
+    db_persons: dict[str, tuple] = field(default_factory=dict)  # code → (id, registered_on)
     db_units: dict[str, tuple] = field(default_factory=dict)  # code → (id, level, path, city…community ids)
     db_users: dict[str, tuple] = field(default_factory=dict)  # username → (id,)
     db_households: dict[str, tuple] = field(default_factory=dict)  # code → (id, grid_id, category)
@@ -799,6 +819,79 @@ def _validate(session: Session, root: Path, report: ImportReport) -> _Plan:
             elif h["household_code"] is not None and vhh != h["household_code"]:
                 r.fail("visit_code", f"visit {vc!r} belongs to household {vhh!r}, not {h['household_code']!r}")
         plan.hazards.append(h)
+
+    # assisted persons, their visits and counselling sessions (seed 004) ------------------------------
+    seen = {}
+    rows = take("assisted_persons.csv")
+    hh_refs(rows)
+    existing = _lookup(session, AssistedPerson.code, [AssistedPerson.id], [r.get("person_code", "").strip()
+                                                                            for r in rows])
+    roles = {u["username"]: u["role"] for u in plan.users if u["username"]}
+    names = {r.get("helper_username", "").strip().lower() for r in rows} - {""} - set(roles)
+    roles.update({n: t[1] for n, t in _lookup(session, User.username, [User.id, User.role], list(names)).items()})
+    plan.db_users.update(_lookup(session, User.username, [User.id], [n for n in names if n not in file_users]))
+    file_persons: dict[str, date | None] = {}
+    for r in rows:
+        p = {"code": r.code("person_code", True), "household_code": r.code("household_code", True),
+             "group": r.enum("group", GROUPS, True), "risk": r.enum("risk", RISKS, True),
+             "helper": r.username("helper_username"),
+             "registered_on": r.date("registered_on", earliest=EARLIEST_REGISTRATION)}
+        code = p["code"]
+        if code is not None and not _dup(r, "person_code", code, seen, "person code"):
+            file_persons[code] = p["registered_on"]
+            if code in existing:
+                r.fail("person_code", f"assisted person {code!r} already exists in the database")
+        hh_category(r, p["household_code"])
+        h = p["helper"]
+        if h is not None:
+            if h not in roles:
+                r.fail("helper_username", f"unknown user {h!r}")
+            elif roles[h] != "officer":
+                r.fail("helper_username", f"helper {h!r} is a {roles[h]}, not an officer")
+        plan.persons.append(p)
+
+    def person_refs(rows: list[_Row]) -> None:
+        missing = {r.get("person_code", "").strip() for r in rows} - set(file_persons) - {""}
+        plan.db_persons.update(_lookup(session, AssistedPerson.code,
+                                       [AssistedPerson.id, AssistedPerson.registered_on], sorted(missing)))
+
+    def registered(r: _Row, code: str | None) -> date | None:
+        if code is None:
+            return None
+        if code in file_persons:
+            return file_persons[code]
+        if code in plan.db_persons:
+            return plan.db_persons[code][1]
+        r.fail("person_code", f"unknown assisted person {code!r}")
+        return None
+
+    rows = take("person_visits.csv")
+    person_refs(rows)
+    officers = {r.get("officer_username", "").strip().lower() for r in rows} - {""}
+    plan.db_users.update(_lookup(session, User.username, [User.id], [o for o in officers if o not in file_users]))
+    for r in rows:
+        v = {"person_code": r.code("person_code", True), "visited_at": r.datetime("visited_at", True),
+             "officer": r.username("officer_username")}
+        reg = registered(r, v["person_code"])
+        if reg is not None and v["visited_at"] is not None and v["visited_at"].date() < reg:
+            r.fail("visited_at", f"before the person's registration on {reg.isoformat()}")
+        if v["officer"] is not None and v["officer"] not in file_users and v["officer"] not in plan.db_users:
+            r.fail("officer_username", f"unknown user {v['officer']!r}")
+        plan.person_visits.append(v)
+
+    rows = take("counselling.csv")
+    person_refs(rows)
+    cseen: dict[tuple, int] = {}
+    for r in rows:
+        c = {"person_code": r.code("person_code", True), "scheduled_at": r.datetime("scheduled_at", True),
+             "attended": r.boolean("attended", True)}
+        registered(r, c["person_code"])
+        key = (c["person_code"], c["scheduled_at"])
+        if key in cseen:
+            r.fail("scheduled_at", f"duplicate session of {key[0]} at {key[1]} (first on line {cseen[key]})")
+        else:
+            cseen[key] = r.line
+        plan.counselling.append(c)
     return plan
 
 
@@ -1040,6 +1133,74 @@ def _write(session: Session, plan: _Plan) -> None:
             row.target, row.baseline = t["target"], t["baseline"]
             session.add(row)
     session.flush()
+    _write_assistance(session, plan, hh, user_ids)
+
+
+def _write_assistance(session: Session, plan: _Plan, hh: dict, user_ids: dict) -> None:
+    """Assisted persons, visits and counselling. A person is linked to the household's resident when
+    the household has exactly one (the file names no resident); the first risk-history row is the
+    registration. Alerts follow the three-miss rule; those of a run an attended session ended are
+    kept as acknowledged by that session."""
+    if not (plan.persons or plan.person_visits or plan.counselling):
+        return
+    today = now_local().date()
+    single = dict(session.execute(select(Resident.household_id, func.min(Resident.id))
+                                  .where(Resident.household_id.in_({hh[p["household_code"]][0]
+                                                                   for p in plan.persons}))
+                                  .group_by(Resident.household_id).having(func.count() == 1)).all()) \
+        if plan.persons else {}
+    taken = set(session.execute(select(AssistedPerson.resident_id).where(AssistedPerson.resident_id.is_not(None)))
+                .scalars())
+    rows = []
+    for p in plan.persons:
+        hid, gid, _ = hh[p["household_code"]]
+        rid = single.get(hid)
+        if rid in taken:
+            rid = None
+        taken.add(rid)
+        rows.append({"code": p["code"], "resident_id": rid, "household_id": hid, "grid_id": gid, "group": p["group"],
+                     "risk_level": p["risk"], "helper_id": user_ids[p["helper"]] if p["helper"] else None,
+                     "employment": "unknown", "registered_on": p["registered_on"] or today, "active": True,
+                     "version": 1})
+    pid = {c: t[0] for c, t in plan.db_persons.items()}
+    pid.update(_bulk_insert(session, AssistedPerson, rows, "code"))
+    _bulk_insert(session, AssistedRiskChange, [
+        {"person_id": pid[r["code"]], "changed_at": datetime.combine(r["registered_on"], datetime.min.time()),
+         "old_level": None, "new_level": r["risk_level"]} for r in rows])
+    _bulk_insert(session, PersonVisit, [
+        {"person_id": pid[v["person_code"]], "visited_at": v["visited_at"],
+         "officer_id": user_ids[v["officer"]] if v["officer"] else None} for v in plan.person_visits])
+    last = dict(session.execute(select(PersonVisit.person_id, func.max(PersonVisit.visited_at))
+                                .where(PersonVisit.person_id.in_(set(pid.values()))).group_by(PersonVisit.person_id)).all())
+    if last:
+        session.execute(update(AssistedPerson), [{"id": k, "last_visit_at": v} for k, v in last.items()])
+    _bulk_insert(session, CounsellingSession, [
+        {"person_id": pid[c["person_code"]], "scheduled_at": c["scheduled_at"],
+         "status": "attended" if c["attended"] else "missed", "version": 1} for c in plan.counselling])
+    touched = sorted({pid[c["person_code"]] for c in plan.counselling})
+    for chunk in _chunks(touched):
+        helper = dict(session.execute(select(AssistedPerson.id, AssistedPerson.helper_id)
+                                      .where(AssistedPerson.id.in_(chunk))).all())
+        have = set(session.execute(select(CounsellingAlert.session_id)
+                                   .where(CounsellingAlert.person_id.in_(chunk))).scalars())
+        by_person: dict[int, list] = {}
+        for sid, person, at, status in session.execute(
+                select(CounsellingSession.id, CounsellingSession.person_id, CounsellingSession.scheduled_at,
+                       CounsellingSession.status).where(CounsellingSession.person_id.in_(chunk))
+                .order_by(CounsellingSession.person_id, CounsellingSession.scheduled_at, CounsellingSession.id)):
+            by_person.setdefault(person, []).append((sid, status, at))
+        alerts = []
+        for person, sessions in by_person.items():
+            at_of = {sid: at for sid, _, at in sessions}
+            for sid, run in alert_triggers([(sid, st) for sid, st, _ in sessions]):
+                if sid in have:
+                    continue
+                ended = next((at for s2, st, at in sessions if at > at_of[sid] and st == "attended"), None)
+                alerts.append({"person_id": person, "session_id": sid, "helper_id": helper.get(person),
+                               "raised_at": at_of[sid], "misses": run, "acknowledged_at": ended,
+                               "note": "导入：其后已参加心理疏导 / imported: attended later" if ended else None,
+                               "version": 1})
+        _bulk_insert(session, CounsellingAlert, alerts)
 
 
 def import_dir(session: Session, path: str | Path, username: str = "cli") -> ImportReport:
@@ -1215,6 +1376,22 @@ def export_dir(session: Session, path: str | Path, with_id_numbers: bool = False
     counts["reported_values.csv"] = _write_csv(out, "reported_values.csv",
                                                sorted(vrows, key=lambda r: (r[0], r[1], r[2])))
 
+    helper = User.__table__.alias("helper")
+    counts["assisted_persons.csv"] = _write_csv(out, "assisted_persons.csv", _stream(session, select(
+        AssistedPerson.code, Household.code, AssistedPerson.group, AssistedPerson.risk_level, helper.c.username,
+        AssistedPerson.registered_on).join(Household, Household.id == AssistedPerson.household_id)
+        .outerjoin(helper, helper.c.id == AssistedPerson.helper_id).order_by(by(AssistedPerson.code))))
+    counts["person_visits.csv"] = _write_csv(out, "person_visits.csv", _stream(session, select(
+        AssistedPerson.code, PersonVisit.visited_at, User.username)
+        .join(AssistedPerson, AssistedPerson.id == PersonVisit.person_id)
+        .outerjoin(User, User.id == PersonVisit.officer_id)
+        .order_by(by(AssistedPerson.code), PersonVisit.visited_at, by(User.username))))
+    counts["counselling.csv"] = _write_csv(out, "counselling.csv", _stream(session, select(
+        AssistedPerson.code, CounsellingSession.scheduled_at, CounsellingSession.status == "attended")
+        .join(AssistedPerson, AssistedPerson.id == CounsellingSession.person_id)
+        .where(CounsellingSession.status != "scheduled")  # the file holds sessions marked attended or missed
+        .order_by(by(AssistedPerson.code), CounsellingSession.scheduled_at)))
+
     audit.write(session, username, "data.export", "dataset", None,
                 {"with_id_numbers": bool(with_id_numbers), "rows": counts})
     session.flush()
@@ -1237,6 +1414,7 @@ def cli_export(dir: str, with_id_numbers: bool = False, user: str = "cli") -> in
 def count_rows(session: Session) -> dict[str, int]:
     """Rows per data table (used by tests and the CLI summary)."""
     out = {}
-    for model in (OrgUnit, User, Household, Resident, Visit, Need, SpotCheck, Target, ReportedValue, GridEvent, Hazard):
+    for model in (OrgUnit, User, Household, Resident, Visit, Need, SpotCheck, Target, ReportedValue, GridEvent, Hazard,
+                  AssistedPerson, PersonVisit, CounsellingSession):
         out[model.__tablename__] = session.execute(select(func.count()).select_from(model)).scalar_one()
     return out

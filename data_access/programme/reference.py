@@ -433,10 +433,10 @@ PLAN_INDICATORS = [
      527, "seed-004 §3.2, §8.3",
      "住房保障覆盖率 60%（§3.2，§8.3 作为 2026 年预期效果重复）→ 深化期 60。",
      "Housing-security coverage 60% (§3.2, repeated as a 2026 expected effect in §8.3) → deepening 60."),
-    ("sa_cc_highrisk_weekly_visit", "高风险社区矫正对象“每周一访”达标率", "Weekly visits to high-risk community-corrections subjects",
-     "%", "reported", "up", 528, "seed-004 §3.2, §7.3",
-     "统计日前 7 天内有走访的高风险社区矫正对象 / 全部高风险社区矫正对象。2024 年 6 月底起实施“每周一访”（§7.3），全覆盖即 100，三个阶段均为 100（试点期自 7 月起，解释）。风险等级源文件未定义。帮扶对象登记建成后改为计算指标（indicators.md 的定义）。",
-     "High-risk subjects visited in the 7 days up to as_of / all high-risk subjects. Weekly visits in force from end June 2024 (§7.3); full compliance = 100 in every phase (pilot from July; interpretation). Risk levels are not defined in the source. Becomes computed once the assisted-person register exists (indicators.md)."),
+    ("sa_cc_highrisk_weekly_visit", "高风险帮扶对象“每周一访”达标率", "Weekly visits to high-risk assisted persons",
+     "%", "computed", "up", 528, "seed-004 §3.2, §7.3",
+     "统计日（含）前 7 天内有走访的高风险帮扶对象 / 统计日全部高风险帮扶对象（indicators.md：所有高风险帮扶对象，不限社区矫正对象）。由帮扶对象登记和走访记录计算。2024 年 6 月底起实施“每周一访”（§7.3），全覆盖即 100，三个阶段均为 100（解释）。风险等级（高/中/低）源文件未定义，本系统口径。",
+     "High-risk assisted persons visited in the 7 days up to as_of / all high-risk assisted persons at as_of (indicators.md: every high-risk assisted person, not only community-corrections subjects). Computed from the assisted-person register and its visits. Weekly visits in force from end June 2024 (§7.3); full compliance = 100 in every phase (interpretation). Risk levels high/medium/low are this system's; the source does not define them."),
     ("sa_access_control_fixed", "城乡结合部老旧小区“门禁缺失”整改率", "Missing access control fixed in old fringe compounds",
      "%", "reported", "up", 529, "seed-004 §2.2, §3.2",
      "已整改的门禁缺失问题 / 排查出的门禁缺失问题。“整改率达100%”（§3.2）无日期，按三年周期设为深化期 2026（解释）。23.5% 的城市社区存在门禁缺失或监控盲区（§2.2）为全国数据，不作基线。隐患登记可记录门禁问题后可改为计算指标。",
@@ -639,6 +639,8 @@ SETTINGS = {
 
 
 PHASE_CODES = ("pilot", "rollout", "deepening")
+# plan indicators computed from the app's own records that the dashboards show beside seed 000's
+PLAN_HEADLINE = frozenset({"sa_cc_highrisk_weekly_visit"})  # issue 15: the assisted-person register
 
 
 def indicator_rows() -> list[dict]:
@@ -646,7 +648,7 @@ def indicator_rows() -> list[dict]:
     rows = [dict(code=c, name_zh=z, name_en=e, unit=u, kind="computed", direction="up", headline=h, sort=s,
                  source_plan=src, note_zh=nz, note_en=ne)
             for c, z, e, u, h, s, src, nz, ne in INDICATORS]
-    rows += [dict(code=c, name_zh=z, name_en=e, unit=u, kind=k, direction=d, headline=False, sort=s,
+    rows += [dict(code=c, name_zh=z, name_en=e, unit=u, kind=k, direction=d, headline=c in PLAN_HEADLINE, sort=s,
                   source_plan=src, note_zh=nz, note_en=ne)
              for c, z, e, u, k, d, s, src, nz, ne in PLAN_INDICATORS]
     return rows

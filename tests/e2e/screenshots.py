@@ -38,7 +38,8 @@ EXTRA_SCREENS: dict[str, list[tuple[str, str]]] = {
     "admin": [("/admin_users", "admin_users"), ("/audit", "audit"), ("/account", "account")],
     # the officer's login lands on 我的任务, so the overview is shot explicitly too
     "officer": [("/map", "map"), ("/needs", "needs"), ("/my_work", "my_work"), ("/events", "events"),
-                ("/log_visit?household=H0000001", "log_visit"), ("/overview", "overview")],
+                ("/log_visit?household=H0000001", "log_visit"), ("/overview", "overview"),
+                ("/assistance", "assistance")],
 }
 
 
