@@ -10,6 +10,7 @@ from data_access.core.db import read_engine, session_scope
 from data_access.org import users
 from ui import charts, kpi
 from ui import format as fmt
+from ui import plan_indicators as pi
 from ui.auth import require, roles_for
 from ui.i18n import lang, name_of, t
 from ui.pickers import phase_picker, unit_picker
@@ -67,6 +68,16 @@ if all(k.value is None for k in data.kpis if k.is_self):
 kpi.kpi_cards(data.kpis, indicators, data.weights)
 st.caption(t("overview.legend"))
 
+# --- the indicators of one plan (?plan=): computed and reported, with period, k / m units, completeness
+st.subheader(f"{t('pind.section')} · {fmt.md(name_of(unit))}")
+c_plan, _ = st.columns([4, 7])
+with c_plan:
+    plan = pi.plan_picker(key=f"ov_plan_{lang()}", help=t("pind.section_help"))
+if plan == pi.PLANS[0]:
+    st.caption(t("pind.seed000_rest"))
+if not kpi.plan_cards(data.kpis, indicators, plan):
+    st.info(t("pind.none"))
+
 # --- monthly trend of one headline indicator (?indicator=), target steps and projection ----------
 trend_inds = [i for i in indicators if i.headline]
 if trend_inds:
@@ -110,11 +121,9 @@ matrix = kpi.children_matrix(data.kpis, indicators)
 if matrix is not None:
     st.dataframe(matrix, hide_index=True, width="stretch", height=kpi.table_height(len(data.children)),
                  column_config=kpi.unit_column_config())
-heads = [i for i in indicators if i.headline]
-head_labels = {i.code: name_of(i) for i in heads}
-first_rate = next((n for n, c in enumerate(head_labels) if c != kpi.SCORE), 0)  # the score has no target
-ind_code = st.selectbox(t("overview.children_detail"), list(head_labels), index=first_rate,
-                        key=f"ov_detail_{lang()}", format_func=head_labels.get)
-detail_ind = next(i for i in heads if i.code == ind_code)
+# any registry indicator, grouped by plan (default the first headline rate: the score has no target)
+first_rate = next((i.code for i in indicators if i.headline and i.code != kpi.SCORE), None)
+detail_ind = pi.picker(indicators, label=t("overview.children_detail"), key=f"ov_detail_{lang()}",
+                       default=first_rate, param="detail")
 st.dataframe(kpi.children_detail(data.kpis, detail_ind), hide_index=True, width="stretch",
              height=kpi.table_height(len(data.children)), column_config=kpi.unit_column_config())
