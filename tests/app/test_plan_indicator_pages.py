@@ -64,6 +64,14 @@ def test_overview_shows_a_plans_reported_indicator_with_period_units_and_complet
     assert zh("col.n") not in detail.columns
 
 
+def test_overview_trend_of_a_reported_indicator(app_env):
+    seed_values(app_env)
+    at = open_page(str(PAGES / "overview.py"), "city", query={"indicator": DOWN})
+    assert at.selectbox(key="ov_trend_zh").value == DOWN
+    # one point per month: January 8.15 (mean of 8.8 and 7.5), February 8.0; both districts reported
+    assert zh("pind.trend_latest", month="2026-02", value="8.0", k="2") in captions(at)
+
+
 def test_gaps_ranks_districts_by_a_reported_lower_is_better_indicator(app_env):
     seed_values(app_env)
     at = open_page(str(PAGES / "gaps.py"), "city", query={"indicator": DOWN})

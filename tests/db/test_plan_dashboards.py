@@ -106,3 +106,21 @@ def pd_isna(v) -> bool:
     import pandas as pd
 
     return bool(pd.isna(v))
+
+
+def test_trend_of_a_reported_indicator_one_point_per_period(session, city):
+    from metrics.reported import reported_series
+
+    c, units = city
+    station = f.unit(session, "S1", units["D1"])
+    session.commit()
+    got = reported_series(session, unit_code="C", indicator=DOWN, start=date(2025, 1, 1), end=AS_OF, as_of=AS_OF)
+    assert [(m, k) for m, _v, k in got] == [(202501, 3), (202502, 3), (202503, 3)]
+    assert [v for _m, v, _k in got] == [pytest.approx(26.5 / 3, abs=1e-4), pytest.approx(8.7), pytest.approx(8.4)]
+    assert reported_series(session, unit_code="D1", indicator=DOWN, start=date(2025, 1, 1), end=AS_OF,
+                           as_of=AS_OF) == [(202501, 9.0, 1), (202502, 9.5, 1), (202503, 10.0, 1)]
+    # as of 03-10 March has not ended: January and February only
+    assert [m for m, _v, _k in reported_series(session, unit_code="C", indicator=DOWN, start=date(2025, 1, 1),
+                                               end=AS_OF, as_of=date(2025, 3, 10))] == [202501, 202502]
+    assert reported_series(session, unit_code=station.code, indicator=DOWN, start=date(2025, 1, 1), end=AS_OF,
+                           as_of=AS_OF) == []  # below the entry level: nothing entered, nothing aggregated

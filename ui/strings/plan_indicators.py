@@ -33,6 +33,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "pind.measure.CNY": {"zh": "元", "en": "CNY"},
     "pind.measure.CNY_10k": {"zh": "万元", "en": "CNY 10k"},
     "pind.measure.per_10k": {"zh": "每万人", "en": "per 10,000"},
+    "pind.trend_latest": {"zh": "最近一个已结束的填报期（截至 {month}）：{value}，{k} 个单位上报。",
+                          "en": "Latest ended reporting period (to {month}): {value}, {k} unit(s) reported."},
+    "pind.trend_note": {"zh": "每个点是一个填报期（月、季或年）的上报值，画在该期最后一个月；上级单位为所辖填报单位的汇总。红色虚线为目标。",
+                        "en": "Each point is one reporting period (month, quarter or year), drawn at its last month; "
+                              "a unit above the entry level shows its entry units aggregated. The dashed red line is the target."},
+    "pind.axis_value": {"zh": "数值", "en": "Value"},
     "pind.report_plan": {"zh": "显示方案", "en": "Plan shown"},
     "pind.report_all": {"zh": "全部方案", "en": "All plans"},
     "pind.report_plan_help": {"zh": "只影响屏幕显示；下载的 Excel / CSV 含全部方案的指标。",
