@@ -53,14 +53,16 @@ def load_map(scope_code: str, unit_code: str, level: str, period: str, as_of: da
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def load_reported(scope_code: str, unit_code: str, level: str, period: str, as_of: date, indicator: str) -> dict | None:
-    """One reported indicator's KPIs of the drawn units (only when it is picked), keyed by scope."""
+def load_extra(scope_code: str, unit_code: str, level: str, period: str, as_of: date, indicator: str,
+               kind: str) -> dict | None:
+    """The drawn units' KPIs of one indicator ``load_map`` does not compute (a reported one, or a
+    computed one outside compute_kpis), only when it is picked; keyed by scope."""
     with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
             return None
-        return md.reported_kpis(s, unit, level, period, as_of, indicator)
+        return md.extra_kpis(s, unit, level, period, as_of, indicator, kind)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -237,8 +239,8 @@ if data is None:
 if not data.features:
     st.info(t("map.no_geometry", unit=fmt.md(name_of(unit))))
     st.stop()
-if ind.kind == "reported":  # its values come from the reported ones, loaded for this indicator only
-    extra = load_reported(user.scope_code, unit.code, level, phase.code, today, ind.code)
+if md.needs_extra(ind.code, ind.kind):  # e.g. a reported indicator: loaded for this indicator only
+    extra = load_extra(user.scope_code, unit.code, level, phase.code, today, ind.code, ind.kind)
     if extra is None:
         st.error(t("auth.out_of_scope"))
         st.stop()

@@ -81,10 +81,11 @@ if not kpi.plan_cards(data.kpis, indicators, plan):
     st.info(t("pind.none"))
 
 # --- monthly trend of one headline indicator (?indicator=), target steps and projection ----------
-if pi.offered(indicators):
+if pi.offered(indicators, pi.has_trend):
     st.subheader(t("trends.title"))
-    # any registry indicator, grouped by plan (?indicator=); default the first one with a target line
-    trend_ind = pi.picker(indicators, label=t("trends.indicator"), key=f"ov_trend_{lang()}", default="info_accuracy")
+    # any indicator with a monthly series, grouped by plan (?indicator=); default the first with a target line
+    trend_ind = pi.picker(indicators, label=t("trends.indicator"), key=f"ov_trend_{lang()}", default="info_accuracy",
+                          only=pi.has_trend)
     trend_code = trend_ind.code
     reported = trend_ind.kind == "reported"
     with st.spinner(t("trends.loading")):

@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from data_access.analytics import map_queries as mq
 from data_access.org import geometry as geo
 from data_access.org.models import LEVELS, OrgUnit
+from metrics.service import INDICATORS as _SERVICE_INDICATORS
 from metrics.service import compute_kpis
 
 from . import map as umap
@@ -164,17 +165,25 @@ def load_map(session: Session, unit: Any, level: str, period: str, as_of: date |
     return MapData(level=level, features=tuple(feats), outlines=tuple(outlines), kpis=kpis)
 
 
-def reported_kpis(session: Session, unit: Any, level: str, period: str, as_of: date | datetime,
-                  indicator: str) -> dict[int, dict]:
-    """As ``level_kpis`` for one *reported* indicator (``metrics.reported.compute_reported``):
-    ``{unit id: {indicator: Kpi}}`` of the units of ``level`` under ``unit``; a unit below the
-    indicator's entry level gets a row without a value (no unit is expected to report there)."""
-    from metrics.reported import compute_reported
+def extra_kpis(session: Session, unit: Any, level: str, period: str, as_of: date | datetime,
+               indicator: str, kind: str = "reported") -> dict[int, dict]:
+    """As ``level_kpis`` for one indicator that ``compute_kpis`` does not give: a *reported* one
+    (``metrics.reported.compute_reported`` of that indicator only; a unit below its entry level
+    gets a row without a value) or another computed one (``metrics.reported.compute_all``, kept
+    to that indicator). ``{unit id: {indicator: Kpi}}`` of the units of ``level`` under ``unit``."""
+    from metrics.reported import compute_all, compute_reported
 
     def one(s: Session, **kw) -> list:
-        return compute_reported(s, codes=[indicator], **kw)
+        if kind == "reported":
+            return compute_reported(s, codes=[indicator], **kw)
+        return [k for k in compute_all(s, **kw) if k.indicator == indicator]
 
     return level_kpis(session, unit, level, period, as_of, compute=one)
+
+
+def needs_extra(indicator: str, kind: str) -> bool:
+    """True when ``load_map``'s KPIs (``compute_kpis``) do not hold ``indicator``."""
+    return kind == "reported" or indicator not in _SERVICE_INDICATORS
 
 
 def with_kpis(data: MapData, extra: Mapping[int, dict]) -> MapData:

@@ -2,18 +2,19 @@
 overview, gaps, map and report screens, and the lines a *reported* value shows (its period,
 "k / m units" and completeness).
 
-Computed indicators come from ``metrics.service.compute_kpis``, reported ones from
-``metrics.reported.compute_reported``; both give ``metrics.service.Kpi`` rows, so the tables,
-cards and map colours take either (gap and status are direction-aware in both).
+Every registry indicator is offered: ``metrics.reported.compute_all`` computes each of them
+(computed ones from the app's records, reported ones from ``metrics.reported.compute_reported``),
+all as ``metrics.service.Kpi`` rows, so the tables, cards and map colours take either (gap and
+status are direction-aware in both).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 from data_access.programme.catalog import IndicatorRow
-from metrics.service import INDICATORS as COMPUTED
+from metrics.service import INDICATORS as MONTHLY  # computed indicators with a monthly series
 
 from . import format as fmt
 from .i18n import name_of, t
@@ -27,11 +28,18 @@ def plan_of(ind: IndicatorRow) -> str:
     return p if p in PLANS else PLANS[0]
 
 
-def offered(indicators: Sequence[IndicatorRow]) -> list[IndicatorRow]:
-    """The indicators a dashboard can show — every reported one and the computed ones the KPI
-    service computes — grouped by plan (plan order), registry order within a plan."""
-    keep = [i for i in indicators if i.kind == "reported" or i.code in COMPUTED]
+def offered(indicators: Sequence[IndicatorRow], only: Callable[[IndicatorRow], bool] | None = None
+            ) -> list[IndicatorRow]:
+    """Every registry indicator (or those ``only`` keeps) grouped by plan (plan order), registry
+    order within a plan."""
+    keep = [i for i in indicators if only is None or only(i)]
     return sorted(keep, key=lambda i: PLANS.index(plan_of(i)))  # stable: registry order kept inside a plan
+
+
+def has_trend(ind: IndicatorRow) -> bool:
+    """A monthly trend exists: the computed indicators of ``metrics.service.monthly_series`` and
+    every reported one (``metrics.reported.reported_series``)."""
+    return ind.kind == "reported" or ind.code in MONTHLY
 
 
 def of_plan(indicators: Sequence[IndicatorRow], plan: str) -> list[IndicatorRow]:
@@ -43,10 +51,11 @@ def option_label(ind: IndicatorRow) -> str:
 
 
 def picker(indicators: Sequence[IndicatorRow], *, label: str, key: str, default: str | None = None,
-           param: str | None = "indicator") -> IndicatorRow:
-    """Selectbox of every offered indicator, grouped by plan ("plan › indicator"); bound to
-    ``?<param>=`` when ``param`` is given. ``key`` should carry the language (options are labelled)."""
-    inds = offered(indicators)
+           param: str | None = "indicator", only: Callable[[IndicatorRow], bool] | None = None) -> IndicatorRow:
+    """Selectbox of every registry indicator (or those ``only`` keeps), grouped by plan ("plan ›
+    indicator"); bound to ``?<param>=`` when ``param`` is given. ``key`` should carry the language
+    (options are labelled)."""
+    inds = offered(indicators, only)
     by_code = {i.code: i for i in inds}
     codes = list(by_code)
     wanted = st.query_params.get(param) if param else None

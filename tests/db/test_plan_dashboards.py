@@ -62,7 +62,8 @@ def test_units_ranked_by_a_reported_lower_is_better_indicator(session, city):
 
 def test_map_colours_a_reported_indicator_by_status_and_gap(session, city):
     c, units = city
-    extra = md.reported_kpis(session, c, "district", "rollout", AS_OF, DOWN)
+    assert md.needs_extra(DOWN, "reported") and not md.needs_extra("info_accuracy", "computed")
+    extra = md.extra_kpis(session, c, "district", "rollout", AS_OF, DOWN, "reported")
     assert set(extra) == {u.id for u in units.values()}
     data = md.with_kpis(md.MapData(level="district", features=(), outlines=(), kpis={}), extra)
     status = md.cells(data, DOWN, "status", text_of=lambda k: k.unit_code)
