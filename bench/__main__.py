@@ -36,6 +36,13 @@ def machine() -> dict:
 
 
 def main(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__.strip() + "\n\nbenchmarks: " + " ".join(BENCHES))
+        return 0
+    unknown = [a for a in argv if a not in BENCHES]
+    if unknown:
+        print(f"unknown benchmark(s): {' '.join(unknown)}; choose from: {' '.join(BENCHES)}", file=sys.stderr)
+        return 2
     names = argv or list(BENCHES)
     RESULTS.mkdir(parents=True, exist_ok=True)
     rc = 0

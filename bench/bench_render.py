@@ -3,9 +3,11 @@
 Starts a throwaway PostgreSQL cluster, generates the demo city at BENCH_SCALE (default L), then
 times the bodies of the cached functions the screens call — what a user waits for when the
 5-second cache has expired:
-  - overview / gaps: ``compute_kpis(unit, phase containing as_of, children=True)`` (the body of
-    ``ui.kpi.load_overview``; the gaps screen drills down through the same call) for the city,
-    a district and a station;
+  - overview / gaps: ``metrics.reported.compute_all(unit, phase containing as_of, children=True)``
+    (the body of ``ui.kpi.load_overview``: every registry indicator, computed and reported, of the
+    unit and its children — the headline cards, the plan blocks and every indicator the gaps screen
+    ranks; the gaps screen drills down through the same call) for the city, a district and a
+    station; ``computed_*`` the computed part alone (``compute_kpis``), for comparison;
   - plans: ``metrics.reported.compute_all(unit, phase)`` (the body of the Plans screen's loader:
     every registry indicator, computed and reported) for the city and a district, and the
     reported indicators of the city and its children;
@@ -15,8 +17,10 @@ Each path: ``cold`` = the first call on a fresh engine (new connections, nothing
 process), then ``warm`` = BENCH_REPEATS further calls (each in its own session, as the app does),
 median and p95.
 
-``pages``: the whole page scripts (overview, gaps, map, plans) run under Streamlit's AppTest as the demo
-city and district leaders, clock frozen at as_of 18:00 — guard, queries, KPI cards, tables and
+``pages``: the whole page scripts (overview, gaps, map, plans, report) run under Streamlit's AppTest as the
+demo city and district leaders (``overview_plan004_*``: the overview on seed 004's plan block, the
+largest plan; ``gaps_reported_*`` / ``map_reported_*``: a reported indicator picked), clock frozen at
+as_of 18:00 — guard, queries, KPI cards, tables and
 chart specs, everything but the browser's drawing. ``cold`` = first run with every Streamlit
 cache cleared and a fresh engine (and the AppTest harness starting up); ``warm`` = runs with all
 of ``st.cache_data`` cleared before each; ``cached`` = reruns inside the cache
@@ -53,11 +57,20 @@ def _path(fn, repeats: int) -> dict:
     return {"cold_s": round(cold, 4), "warm": _stats(warm)}
 
 
-PAGES = (("overview", "city"), ("overview", "district"), ("gaps", "city"), ("gaps", "district"),
-         ("map", "city"), ("map", "district"), ("plans", "city"), ("plans", "district"))
+REPORTED = "cp_emergency_dispatch_min"  # seed 001, entered monthly by the districts, lower is better
+# (name, script, user, query)
+PAGES = (("overview_city", "overview", "city", {}), ("overview_district", "overview", "district", {}),
+         ("overview_plan004_city", "overview", "city", {"plan": "seed-004"}),
+         ("overview_plan004_district", "overview", "district", {"plan": "seed-004"}),
+         ("gaps_city", "gaps", "city", {}), ("gaps_district", "gaps", "district", {}),
+         ("gaps_reported_city", "gaps", "city", {"indicator": REPORTED}),
+         ("map_city", "map", "city", {}), ("map_district", "map", "district", {}),
+         ("map_reported_city", "map", "city", {"indicator": REPORTED}),
+         ("plans_city", "plans", "city", {}), ("plans_district", "plans", "district", {}),
+         ("report_city", "report", "city", {}))
 
 
-def _page(script: str, username: str, repeats: int) -> dict:
+def _page(script: str, username: str, repeats: int, query: dict | None = None) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -69,6 +82,8 @@ def _page(script: str, username: str, repeats: int) -> dict:
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
     at.session_state["name"] = username
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
 
     def once():
         t0 = time.perf_counter()
@@ -115,7 +130,8 @@ def run_pages(db, repeats: int) -> dict:
     root = Path(__file__).resolve().parent.parent
     os.environ["APP_FAKE_NOW"] = f"{db.as_of.isoformat()}T18:00:00"
     try:
-        return {f"{page}_{user}": _page(str(root / "pages" / f"{page}.py"), user, repeats) for page, user in PAGES}
+        return {name: _page(str(root / "pages" / f"{page}.py"), user, repeats, query)
+                for name, page, user, query in PAGES}
     finally:
         os.environ.pop("APP_FAKE_NOW", None)
 
@@ -143,6 +159,12 @@ def run() -> dict:
     month = last_complete_month(as_of)
 
     def kpis(unit: str):
+        def call():  # the body of ui.kpi.load_overview: every registry indicator of the unit and its children
+            with dbmod.session_scope(db.engine) as s:
+                return compute_all(s, unit_code=unit, period=phase, as_of=as_of, children=True)
+        return call
+
+    def computed(unit: str):
         def call():
             with dbmod.session_scope(db.engine) as s:
                 return compute_kpis(s, unit_code=unit, period=phase, as_of=as_of, children=True)
@@ -170,6 +192,8 @@ def run() -> dict:
         "overview_city": _path(kpis(city), n),
         "overview_district": _path(kpis(district), n),
         "gaps_station": _path(kpis(station), n),
+        "computed_city": _path(computed(city), n),
+        "computed_district": _path(computed(district), n),
         "plans_city": _path(plans(city), n),
         "plans_district": _path(plans(district), n),
         "reported_city_children": _path(reported(city), n),

@@ -1,6 +1,7 @@
-"""The monthly report for one org unit and one month (screen 报表): the KPI table of
-``metrics.service.compute_kpis`` for the month (the unit and each direct child — the children's
-rows make the gap table), plus the overdue needs and milestones that
+"""The monthly report for one org unit and one month (screen 报表): the KPI table of every
+registry indicator for the month — computed (``metrics.service.compute_kpis``) and reported
+(``metrics.reported.compute_reported``: the latest period of its type ending in the month) — for
+the unit and each direct child (the children's rows make the gap table), plus the overdue needs and milestones that
 ``data_access.analytics.report_queries`` selects at the reference time
 T = min(end of the month, as_of).
 """
@@ -23,7 +24,8 @@ from data_access.analytics.report_queries import (
 )
 from data_access.fieldwork.needs import need_limits as _need_limits
 from data_access.fieldwork.needs import sla_hours as _sla_hours
-from metrics.service import compute_kpis, to_as_of
+from metrics.reported import compute_all
+from metrics.service import to_as_of
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class ReportData:
     month: int  # YYYYMM
     as_of: datetime
     ref: datetime  # min(end of month, as_of): the time the overdue needs and milestones are judged at
-    kpis: tuple  # metrics.service.Kpi rows: the unit first, then each direct child
+    kpis: tuple  # metrics.service.Kpi rows: the unit first, then each direct child (computed, then reported)
     children: tuple[q.Unit, ...]
     overdue_total: int
     overdue_by_child: tuple[OverdueCount, ...]
@@ -55,7 +57,7 @@ def monthly_report(session: Session, *, unit_code: str, month: int, as_of: date 
     Raises ``metrics.service.UnknownUnit`` for an unknown unit.
     """
     as_of = to_as_of(as_of)
-    kpis = compute_kpis(session, unit_code=unit_code, period=month_label(month), as_of=as_of, children=True)
+    kpis = compute_all(session, unit_code=unit_code, period=month_label(month), as_of=as_of, children=True)
     unit = q.get_unit(session, unit_code)
     kids = q.children(session, unit)
     ref = reference_time(month, as_of)

@@ -113,3 +113,35 @@ def compute_all(session: Session, *, unit_code: str, period: str, as_of, childre
     return (compute_kpis(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
             + compute_casework(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
             + compute_reported(session, unit_code=unit_code, period=period, as_of=as_of, children=children))
+
+
+def reported_series(session: Session, *, unit_code: str, indicator: str, start, end, as_of
+                    ) -> list[tuple[int, float | None, int]]:
+    """``[(YYYYMM, value, k)]`` of a reported indicator for ``unit_code``: one point per period of
+    its type whose last day lies in [start, end] and has passed at as_of (YYYYMM = the period's
+    last month), valued as ``compute_reported`` values a phase's latest period (the entry units
+    under the unit aggregated; ``k`` of them reported). Empty where the unit neither enters nor
+    aggregates the indicator (below the entry level, or ``none`` above it). The overview's trend."""
+    from .service import UnknownUnit, to_as_of
+
+    ind = next((i for i in rp.reported_indicators(session=session) if i.code == indicator), None)
+    if ind is None:
+        raise ValueError(f"not a reported indicator: {indicator!r}")
+    unit = q.get_unit(session, unit_code)
+    if unit is None:
+        raise UnknownUnit(f"unknown org unit {unit_code!r}")
+    as_of = to_as_of(as_of)
+    level = ind.entry_level or "district"
+    root = rp.org_unit(session=session, unit_id=unit.id)
+    m = rp.entry_unit_counts(session=session, root=root, child_level=None).get((level, bool(ind.pilot_only), None), 0)
+    if not m or (ind.aggregation == "none" and unit.level != level):
+        return []
+    periods = rp.periods_ending(start, end, ind.period_type, rp.ended_by(as_of))
+    aggs = rp.unit_aggregates(session=session, root=root, child_level=None, codes=[indicator], periods=periods,
+                              as_of=as_of, timely_days=rp.report_settings(session=session).timely_days)
+    out = []
+    for p in periods:
+        k, total, _ = aggs.get((indicator, p, None), (0, 0.0, 0))
+        p_end = rp.period_bounds(p)[1]
+        out.append((p_end.year * 100 + p_end.month, _value(ind.aggregation, k, total), k))
+    return out

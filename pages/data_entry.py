@@ -63,6 +63,10 @@ if not periods:
 with c_period:
     period = st.selectbox(t("entry.period"), periods, key=f"entry_period_{kind}_{lang()}")
 
+# every widget of the form and of the review/reopen parts is keyed by data set, unit and period: a value,
+# reason or outlier confirmation typed for one never carries over to another
+scope_key = f"{plan}_{unit_code}_{period}"
+
 with _session() as s:
     rows = rp.entry_form(session=s, user=user.username, plan=plan, unit=unit_code, period=period, today=today)
 if not rows:
@@ -102,8 +106,8 @@ else:
             with c_n:
                 st.text_input(t("entry.note"), value=(r.current.note or "") if r.current else "",
                               key=f"note_{r.code}_{unit_code}_{period}", disabled=not editable)
-        reason = st.text_input(t("entry.reason"), key="entry_reason")
-        confirm = st.checkbox(t("entry.confirm_outliers"), key="entry_confirm")
+        reason = st.text_input(t("entry.reason"), key=f"entry_reason_{scope_key}")
+        confirm = st.checkbox(t("entry.confirm_outliers"), key=f"entry_confirm_{scope_key}")
         submitted = st.form_submit_button(t("entry.save"), type="primary")
 
     if submitted:
@@ -180,11 +184,11 @@ if pending:
     unit_names = {u.id: name_of(u) for u in units}
     labels = {v.id: f"{unit_names.get(v.unit_id, v.unit_id)} · {v.period} · {names.get(v.indicator_code, v.indicator_code)}"
               f" = {v.value:g}" for v in pending}
-    pick = st.selectbox(t("entry.review_pick"), list(labels), format_func=labels.get, key="review_pick")
-    comment = st.text_input(t("entry.review_comment"), key="review_comment")
+    pick = st.selectbox(t("entry.review_pick"), list(labels), format_func=labels.get, key=f"review_pick_{plan}")
+    comment = st.text_input(t("entry.review_comment"), key=f"review_comment_{plan}_{pick}")
     c_ok, c_back = st.columns(2)
     chosen = next(v for v in pending if v.id == pick)
-    for col, approve, key in ((c_ok, True, "review_approve"), (c_back, False, "review_return")):
+    for col, approve, key in ((c_ok, True, f"review_approve_{plan}"), (c_back, False, f"review_return_{plan}")):
         with col:
             if st.button(t("entry.approve" if approve else "entry.return"), key=key):
                 try:
@@ -203,8 +207,8 @@ if pending:
 if user.role == "admin":
     with st.expander(t("entry.reopen")):
         st.caption(t("entry.reopen_hint", unit=name_of(by_code[unit_code]), period=period))
-        why = st.text_input(t("entry.reopen_reason"), key="reopen_reason")
-        if st.button(t("entry.reopen_button"), key="reopen_button"):
+        why = st.text_input(t("entry.reopen_reason"), key=f"reopen_reason_{unit_code}_{period}")
+        if st.button(t("entry.reopen_button"), key=f"reopen_button_{unit_code}_{period}"):
             try:
                 with _session() as s:
                     r = rp.reopen(session=s, user=user.username, unit=unit_code, period=period, reason=why,

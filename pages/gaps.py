@@ -21,7 +21,7 @@ if not phases:
     st.info(t("overview.no_phase"))
     st.stop()
 
-c_unit, c_phase, c_ind = st.columns([4, 4, 3], vertical_alignment="bottom")
+c_unit, c_phase, c_ind = st.columns([3, 3, 5], vertical_alignment="bottom")
 with c_unit:
     unit = unit_picker(user)  # ?unit=, inside the user's scope only (a deeper unit from the URL is kept)
 with c_phase:
@@ -49,7 +49,7 @@ level = t("level." + data.children[0].level)
 st.subheader(t("gaps.table", level=level, indicator=name_of(ind)))
 frame = g.gap_frame(data.kpis, ind.code)
 if frame["value"].isna().all():
-    st.info(t("gaps.no_values", why=g.empty_reason(ind.code)))
+    st.info(t("gaps.no_values", why=t("pind.empty") if ind.kind == "reported" else g.empty_reason(ind.code)))
 codes = list(frame["code"])
 table_key = f"gaps_table_{unit.code}_{phase.code}_{ind.code}_{lang()}"
 
@@ -75,7 +75,9 @@ with c_drill:
 # --- funnel plot: a real gap or noise? -----------------------------------------------------------
 funnel_ind = ind if ind.code in g.FUNNEL_INDICATORS else next(i for i in indicators if i.code == g.DEFAULT_INDICATOR)
 st.subheader(t("gaps.funnel", indicator=name_of(funnel_ind)))
-if funnel_ind is not ind:
+if ind.kind == "reported":  # a reported value has no sample size: no funnel of its own
+    st.caption(t("pind.no_funnel", indicator=name_of(funnel_ind)))
+elif funnel_ind is not ind:
     st.caption(t("gaps.funnel_other", indicator=name_of(funnel_ind)))
 own = g.own_kpi(data.kpis, funnel_ind.code)
 units = g.funnel_units(data.kpis, funnel_ind.code, lang())

@@ -14,11 +14,11 @@ from data_access.core.db import read_engine, session_scope
 from data_access.fieldwork.grid_detail import GridDetail, grid_detail
 from data_access.org import users
 from data_access.org.models import OrgUnit
-from metrics.service import INDICATORS
 from ui import format as fmt
 from ui import kpi
 from ui import map as umap
 from ui import map_data as md
+from ui import plan_indicators as pi
 from ui.auth import require, roles_for
 from ui.i18n import CATALOGUE, lang, name_of, need_category_label, risk_label, t, t_opt
 from ui.pickers import phase_picker, unit_picker
@@ -50,6 +50,19 @@ def load_map(scope_code: str, unit_code: str, level: str, period: str, as_of: da
         if scope is None or unit is None or not users.in_scope(scope, unit):
             return None
         return md.load_map(s, unit, level, period, as_of)
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def load_extra(scope_code: str, unit_code: str, level: str, period: str, as_of: date, indicator: str,
+               kind: str) -> dict | None:
+    """The drawn units' KPIs of one indicator ``load_map`` does not compute (a reported one, or a
+    computed one outside compute_kpis), only when it is picked; keyed by scope."""
+    with session_scope(read_engine()) as s:
+        scope = users.unit_by_code(session=s, code=scope_code)
+        unit = users.unit_by_code(session=s, code=unit_code)
+        if scope is None or unit is None or not users.in_scope(scope, unit):
+            return None
+        return md.extra_kpis(s, unit, level, period, as_of, indicator, kind)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -85,6 +98,9 @@ def _tip(ind, level: str):
     def text_of(k) -> str:
         if k.value is None:
             return t("map.tip_no_data", name=name_of(ind))
+        if pi.is_reported(k):
+            return t("pind.map_tip", name=name_of(ind), value=fmt.value(k.value, ind.unit), period=k.period or fmt.NONE,
+                     units=pi.units_text(k), target=fmt.value(k.target, ind.unit), status=kpi.status_label(k.status))
         return t("map.tip", name=name_of(ind), value=fmt.value(k.value, ind.unit), n=fmt.count(k.n),
                  target=fmt.value(k.target, ind.unit), status=kpi.status_label(k.status))
     return text_of
@@ -179,17 +195,11 @@ with c_unit:
 with c_phase:
     phase = phase_picker(phases, today)  # ?phase=
 
-inds = [i for i in indicators if i.code in INDICATORS]
-ind_labels = {i.code: name_of(i) for i in inds}
-codes = list(ind_labels)
-# visits are recorded in every grid, spot checks only in sampled communities: open on compliance
-default_ind = next((c for c in codes if c == "process_compliance"), codes[0])
 c_ind, c_col, c_lvl = st.columns([4, 3, 3], vertical_alignment="bottom")
 with c_ind:
-    ind_code = st.selectbox(t("map.indicator"), codes, index=codes.index(_query_choice("indicator", codes, default_ind)),
-                            format_func=ind_labels.get, key=f"map_ind_{lang()}")
-    st.query_params["indicator"] = ind_code
-ind = next(i for i in inds if i.code == ind_code)
+    # every registry indicator, grouped by plan; visits are recorded in every grid, spot checks only in
+    # sampled communities: open on compliance
+    ind = pi.picker(indicators, label=t("map.indicator"), key=f"map_ind_{lang()}", default="process_compliance")
 with c_col:
     colour_by = st.selectbox(t("map.colour_by"), list(COLOUR_BY),
                              index=COLOUR_BY.index(_query_choice("colour", list(COLOUR_BY), "value")),
@@ -229,6 +239,12 @@ if data is None:
 if not data.features:
     st.info(t("map.no_geometry", unit=fmt.md(name_of(unit))))
     st.stop()
+if md.needs_extra(ind.code, ind.kind):  # e.g. a reported indicator: loaded for this indicator only
+    extra = load_extra(user.scope_code, unit.code, level, phase.code, today, ind.code, ind.kind)
+    if extra is None:
+        st.error(t("auth.out_of_scope"))
+        st.stop()
+    data = md.with_kpis(data, extra)
 
 deck, rows = md.build(data, ind.code, shown_colour, lang=lang(), text_of=_tip(ind, level),
                       officer_label=t("map.officer"), height=MAP_HEIGHT, direction=ind.direction)

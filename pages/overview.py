@@ -10,6 +10,7 @@ from data_access.core.db import read_engine, session_scope
 from data_access.org import users
 from ui import charts, kpi
 from ui import format as fmt
+from ui import plan_indicators as pi
 from ui.auth import require, roles_for
 from ui.i18n import lang, name_of, t
 from ui.pickers import phase_picker, unit_picker
@@ -18,10 +19,12 @@ user = require(roles=roles_for("overview"))  # stops here unless signed in with 
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date) -> dict | None:
+def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date, reported: bool = False) -> dict | None:
     """Monthly values of one indicator for a unit inside ``scope_code`` (None outside it):
-    ``series`` [(YYYYMM, value, n)] from 2023-01 to as_of's month, ``targets`` phase code → the
-    unit's target (own, nearest ancestor's or the city default) and the ``baseline``."""
+    ``series`` [(YYYYMM, value, n)] from 2023-01 to as_of's month (a reported indicator: one point
+    per period of its type, n = the units that reported), ``targets`` phase code → the unit's
+    target (own, nearest ancestor's or the city default) and the ``baseline``."""
+    from metrics.reported import reported_series
     from metrics.service import monthly_series, phase_targets
 
     with session_scope(read_engine()) as s:
@@ -29,8 +32,8 @@ def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date) -> 
         u = users.unit_by_code(session=s, code=unit_code)
         if scope is None or u is None or not users.in_scope(scope, u):
             return None
-        series = monthly_series(s, unit_code=unit_code, indicator=indicator, start=date(2023, 1, 1), end=as_of,
-                                as_of=as_of)
+        series_of = reported_series if reported else monthly_series
+        series = series_of(s, unit_code=unit_code, indicator=indicator, start=date(2023, 1, 1), end=as_of, as_of=as_of)
         targets, baseline = phase_targets(s, indicators=[indicator], unit_code=unit_code)[indicator]
     return {"series": list(series), "targets": targets, "baseline": baseline}
 
@@ -67,22 +70,26 @@ if all(k.value is None for k in data.kpis if k.is_self):
 kpi.kpi_cards(data.kpis, indicators, data.weights)
 st.caption(t("overview.legend"))
 
+# --- the indicators of one plan (?plan=): computed and reported, with period, k / m units, completeness
+st.subheader(f"{t('pind.section')} · {fmt.md(name_of(unit))}")
+c_plan, _ = st.columns([4, 7])
+with c_plan:
+    plan = pi.plan_picker(key=f"ov_plan_{lang()}", help=t("pind.section_help"))
+if plan == pi.PLANS[0]:
+    st.caption(t("pind.seed000_rest"))
+if not kpi.plan_cards(data.kpis, indicators, plan):
+    st.info(t("pind.none"))
+
 # --- monthly trend of one headline indicator (?indicator=), target steps and projection ----------
-trend_inds = [i for i in indicators if i.headline]
-if trend_inds:
+if pi.offered(indicators, pi.has_trend):
     st.subheader(t("trends.title"))
-    trend_codes = [i.code for i in trend_inds]
-    wanted = st.query_params.get("indicator")
-    # default: the first indicator with a target line (the score has none)
-    first = next(c for c in (wanted, "info_accuracy", trend_codes[0]) if c in trend_codes)
-    trend_code = st.selectbox(t("trends.indicator"), trend_codes,
-                              index=trend_codes.index(first),
-                              format_func=lambda c: name_of(next(i for i in trend_inds if i.code == c)),
-                              key=f"ov_trend_{lang()}")
-    st.query_params["indicator"] = trend_code
-    trend_ind = next(i for i in trend_inds if i.code == trend_code)
+    # any indicator with a monthly series, grouped by plan (?indicator=); default the first with a target line
+    trend_ind = pi.picker(indicators, label=t("trends.indicator"), key=f"ov_trend_{lang()}", default="info_accuracy",
+                          only=pi.has_trend)
+    trend_code = trend_ind.code
+    reported = trend_ind.kind == "reported"
     with st.spinner(t("trends.loading")):
-        trend = load_trend(user.scope_code, unit.code, trend_code, today)
+        trend = load_trend(user.scope_code, unit.code, trend_code, today, reported)
     last_complete = charts.month_of(today.replace(day=1) - timedelta(days=1))
     # complete months only: a month in progress (e.g. needs not yet resolved) would show a false drop
     values = [(m, v, n) for m, v, n in (trend["series"] if trend else []) if v is not None and m <= last_complete]
@@ -91,16 +98,20 @@ if trend_inds:
     else:
         frame = charts.trend_frame(values, trend["targets"], phases, trend["baseline"], projection_phase=phase.code,
                                    last_complete_month=last_complete)
-        axis = {"%": t("trends.axis_percent"), "score": t("trends.axis_score")}.get(trend_ind.unit,
-                                                                                   t("trends.axis_count"))
+        axis = {"%": t("trends.axis_percent"), "score": t("trends.axis_score")}.get(
+            trend_ind.unit, t("pind.axis_value") if reported else t("trends.axis_count"))
         chart = charts.trend_chart(
             frame, t("trends.chart_title", name=name_of(trend_ind), unit=name_of(unit)), axis, today, lang(),
             {"actual": t("trends.actual"), "target": t("trends.target"), "projection": t("trends.projection"),
              "month": t("trends.month"), "data_date": t("trends.data_date", date=fmt.day(today))})
         st.altair_chart(chart, width="stretch")
         m, v, n = values[-1]
-        st.caption(t("trends.latest", month=f"{m // 100}-{m % 100:02d}", value=fmt.value(v, trend_ind.unit),
-                     n=fmt.count(n)) + " " + t("trends.note"))
+        if reported:
+            st.caption(t("pind.trend_latest", month=f"{m // 100}-{m % 100:02d}", value=fmt.value(v, trend_ind.unit),
+                         k=fmt.count(n)) + " " + t("pind.trend_note"))
+        else:
+            st.caption(t("trends.latest", month=f"{m // 100}-{m % 100:02d}", value=fmt.value(v, trend_ind.unit),
+                         n=fmt.count(n)) + " " + t("trends.note"))
 
 if not data.children:
     st.info(t("overview.no_children"))
@@ -110,11 +121,9 @@ matrix = kpi.children_matrix(data.kpis, indicators)
 if matrix is not None:
     st.dataframe(matrix, hide_index=True, width="stretch", height=kpi.table_height(len(data.children)),
                  column_config=kpi.unit_column_config())
-heads = [i for i in indicators if i.headline]
-head_labels = {i.code: name_of(i) for i in heads}
-first_rate = next((n for n, c in enumerate(head_labels) if c != kpi.SCORE), 0)  # the score has no target
-ind_code = st.selectbox(t("overview.children_detail"), list(head_labels), index=first_rate,
-                        key=f"ov_detail_{lang()}", format_func=head_labels.get)
-detail_ind = next(i for i in heads if i.code == ind_code)
+# any registry indicator, grouped by plan (default the first headline rate: the score has no target)
+first_rate = next((i.code for i in indicators if i.headline and i.code != kpi.SCORE), None)
+detail_ind = pi.picker(indicators, label=t("overview.children_detail"), key=f"ov_detail_{lang()}",
+                       default=first_rate, param="detail")
 st.dataframe(kpi.children_detail(data.kpis, detail_ind), hide_index=True, width="stretch",
              height=kpi.table_height(len(data.children)), column_config=kpi.unit_column_config())

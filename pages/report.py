@@ -39,19 +39,21 @@ frames = export.report_frames(data, indicators, L)
 st.subheader(t("report.heading", unit=fmt.md(name_of(unit)), month=data.period))
 st.caption(t("report.judged_at", time=data.ref.strftime("%Y-%m-%d %H:%M")))
 report.download_buttons(user, data, frames, L, now.date())
+# the screen shows one plan's indicators at a time (or all); the downloads hold every plan
+shown = report.plan_filter(frames, L)
 
 st.markdown(f"#### {t('report.sec.kpis')}")
 if report.no_activity(data):
     st.info(t("report.empty.kpis"))
 st.caption(t("report.kpis_caption"))
-st.table(report.kpi_table(frames["kpis"], L))
+st.table(report.kpi_table(shown["kpis"], L))
 
 st.markdown(f"#### {t('report.sec.gaps')}")
-if frames["gaps"].empty:
+if shown["gaps"].empty:
     st.info(t("report.empty.children"))
 else:
     st.caption(t("report.gaps_caption"))
-    report.show_table(frames["gaps"], L, max_rows=120)  # a report: every child × indicator row in view
+    report.show_table(shown["gaps"], L, max_rows=120)  # a report: every child × indicator row in view
 
 st.markdown(f"#### {t('report.sec.overdue')}")
 st.caption(t("report.overdue_caption", hours=fmt.number(data.sla_hours, 0), n=fmt.count(data.overdue_total)))

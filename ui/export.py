@@ -69,9 +69,45 @@ def _unit_name(k, lang: str) -> str:
     return (k.unit_name_en or k.unit_code) if lang == "en" else k.unit_name_zh
 
 
-def _measure(unit: str, lang: str) -> str:
+def _measure(unit: str, lang: str, kind: str = "computed") -> str:
+    if kind == "reported" and unit == "count":  # a plain count (the computed one is per officer-week)
+        return tr("pind.measure.count", lang)
     key = {"%": "report.measure.pct", "score": "report.measure.score", "count": "report.measure.count"}.get(unit)
-    return tr(key, lang) if key else unit
+    return tr(key, lang) if key else tr_opt(f"pind.measure.{unit}", lang, unit)
+
+
+PLANS = ("seed-000", "seed-001", "seed-002", "seed-003", "seed-004")
+
+
+def _plan(ind) -> str:
+    p = getattr(ind, "plan", None)
+    return p if p in PLANS else PLANS[0]
+
+
+def by_plan(indicators: Sequence) -> list:
+    """The indicators grouped by plan (plan order), registry order within a plan."""
+    return sorted(indicators, key=lambda i: PLANS.index(_plan(i)))
+
+
+def plan_label(ind, lang: str) -> str:
+    return tr_opt(f"plan.{_plan(ind)}", lang, _plan(ind))
+
+
+def _reported(k) -> bool:
+    return getattr(k, "kind", "computed") == "reported"
+
+
+def _plan_cells(ind, k, lang: str) -> dict:
+    """The plan and, for a reported value, its period, "k/m" units and completeness (the report's last columns)."""
+    rep = _reported(k)
+    return {tr("pind.col.plan", lang): plan_label(ind, lang),
+            tr("pind.col.period", lang): k.period if rep else None,
+            tr("pind.col.units", lang): f"{k.k or 0}/{k.m}" if rep and k.m else None,
+            tr("pind.col.completeness", lang): _r1(k.completeness) if rep else None}
+
+
+def _plan_columns(lang: str) -> list[str]:
+    return [tr(f"pind.col.{c}", lang) for c in ("plan", "period", "units", "completeness")]
 
 
 def _status(status: str | None, lang: str) -> str | None:
@@ -81,48 +117,54 @@ def _status(status: str | None, lang: str) -> str | None:
 # --- the report tables ---------------------------------------------------------------------------
 
 def kpi_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
-    """The unit's own row per indicator (registry order): actual, target, gap, n, 95% interval, status."""
+    """The unit's own row per indicator, grouped by plan (registry order within one): actual,
+    target, gap, n, 95% interval, status, needed gain; then the plan and, for a reported value,
+    its period, "k/m" units reported and completeness (n and the interval stay empty: no sample)."""
     c = {k: tr(f"report.col.{k}", lang) for k in ("indicator", "measure", "value", "target", "gap", "n", "ci_low",
                                                     "ci_high", "status", "required_gain")}
     own = {k.indicator: k for k in kpis if k.is_self}
     rows = []
-    for ind in indicators:
+    for ind in by_plan(indicators):
         k = own.get(ind.code)
         if k is None:
             continue
         gain = k.required_gain if k.required_gain is not None and k.required_gain > 0 else None
-        rows.append({c["indicator"]: _name(ind, lang), c["measure"]: _measure(ind.unit, lang),
+        measure = _measure(ind.unit, lang, getattr(ind, "kind", "computed"))
+        rows.append({c["indicator"]: _name(ind, lang), c["measure"]: measure,
                      c["value"]: _r1(k.value), c["target"]: _r1(k.target), c["gap"]: _r1(k.gap),
-                     c["n"]: int(k.n) if ind.code != "assessment_score" else None,
+                     c["n"]: int(k.n) if ind.code != "assessment_score" and not _reported(k) else None,
                      c["ci_low"]: _r1(k.ci_low), c["ci_high"]: _r1(k.ci_high),
-                     c["status"]: _status(k.status, lang), c["required_gain"]: _r1(gain)})
-    return _frame(rows, list(c.values()), ints=(c["n"],))
+                     c["status"]: _status(k.status, lang), c["required_gain"]: _r1(gain), **_plan_cells(ind, k, lang)})
+    return _frame(rows, list(c.values()) + _plan_columns(lang), ints=(c["n"],))
 
 
 def gap_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
-    """Direct children × headline indicators (long form): actual, target, gap, status, needed gain, rank.
+    """Direct children × every indicator (long form): actual, target, gap, status, needed gain, rank;
+    then the plan and, for a reported value, its period, "k/m" units and completeness.
 
     Rank among the children by gap, largest first (``metrics.definitions.rank_by_gap``, as the gaps
-    screen). Rows: indicators in registry order, within one by rank (unranked last, by code).
+    screen; the gap is direction-aware, so lower-is-better indicators rank the right way). Rows:
+    indicators grouped by plan (registry order within one), within one by rank (unranked last, by code).
     """
     c = {k: tr(f"report.col.{k}", lang) for k in ("indicator", "unit", "code", "value", "target", "gap", "status",
                                                     "required_gain", "rank")}
     kids = [k for k in kpis if not k.is_self]
     rows = []
-    for ind in indicators:
-        if not ind.headline:
-            continue
+    order: dict[int, int] = {}
+    for pos, ind in enumerate(by_plan(indicators)):
         group = [k for k in kids if k.indicator == ind.code]
         ranks = rank_by_gap([None if k.status in UNRANKED_STATUSES or k.gap is None else round(k.gap, 6)
                              for k in group])
         for k, rank in zip(group, ranks, strict=True):
             gain = k.required_gain if k.required_gain is not None and k.required_gain > 0 else None
-            rows.append({c["indicator"]: _name(ind, lang), c["unit"]: _unit_name(k, lang), c["code"]: k.unit_code,
-                         c["value"]: _r1(k.value), c["target"]: _r1(k.target), c["gap"]: _r1(k.gap),
-                         c["status"]: _status(k.status, lang), c["required_gain"]: _r1(gain), c["rank"]: rank})
-    order = {_name(i, lang): n for n, i in enumerate(indicators)}
-    rows.sort(key=lambda r: (order[r[c["indicator"]]], r[c["rank"]] is None, r[c["rank"]] or 0, r[c["code"]]))
-    return _frame(rows, list(c.values()), ints=(c["rank"],))
+            row = {c["indicator"]: _name(ind, lang), c["unit"]: _unit_name(k, lang), c["code"]: k.unit_code,
+                   c["value"]: _r1(k.value), c["target"]: _r1(k.target), c["gap"]: _r1(k.gap),
+                   c["status"]: _status(k.status, lang), c["required_gain"]: _r1(gain), c["rank"]: rank,
+                   **_plan_cells(ind, k, lang)}
+            order[id(row)] = pos
+            rows.append(row)
+    rows.sort(key=lambda r: (order[id(r)], r[c["rank"]] is None, r[c["rank"]] or 0, r[c["code"]]))
+    return _frame(rows, list(c.values()) + _plan_columns(lang), ints=(c["rank"],))
 
 
 def overdue_units_frame(data, lang: str) -> pd.DataFrame:

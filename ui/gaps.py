@@ -21,6 +21,7 @@ from metrics.definitions import UNRANKED_STATUSES, rank_by_gap
 
 from . import charts, kpi
 from . import format as fmt
+from . import plan_indicators as pi
 from .i18n import lang, name_of, t, t_opt
 
 DEFAULT_INDICATOR = "info_accuracy"
@@ -28,7 +29,8 @@ DEFAULT_INDICATOR = "info_accuracy"
 FUNNEL_INDICATORS = ("info_accuracy", "rental_accuracy", "need_resolution", "need_response_48h", "satisfaction",
                      "process_compliance", "night_visit_compliance", "visit_coverage", "special_visit_compliance",
                      "sa_cc_highrisk_weekly_visit")
-GAP_COLUMNS = ["code", "name_zh", "name_en", "value", "target", "gap", "n", "status", "required_gain", "rank"]
+GAP_COLUMNS = ["code", "name_zh", "name_en", "value", "target", "gap", "n", "status", "required_gain", "rank",
+               "period", "m", "completeness"]  # the last three: reported indicators only (n is then k)
 
 
 # --- pure builders --------------------------------------------------------------------------------
@@ -43,13 +45,14 @@ def gap_frame(kpis: Sequence, indicator: str) -> pd.DataFrame:
         "code": k.unit_code, "name_zh": k.unit_name_zh, "name_en": k.unit_name_en, "value": k.value,
         "target": k.target, "gap": k.gap, "n": k.n, "status": k.status,
         "required_gain": k.required_gain if k.required_gain is not None and k.required_gain > 0 else None,
-        "rank": r,
+        "rank": r, "period": getattr(k, "period", None), "m": getattr(k, "m", None),
+        "completeness": getattr(k, "completeness", None),
     } for k, r in zip(rows, ranks, strict=True)]
     frame = pd.DataFrame(data, columns=GAP_COLUMNS)
-    for col in ("value", "target", "gap", "required_gain"):
+    for col in ("value", "target", "gap", "required_gain", "completeness"):
         frame[col] = frame[col].astype("float64")
-    frame["n"] = frame["n"].astype("Int64")
-    frame["rank"] = frame["rank"].astype("Int64")
+    for col in ("n", "rank", "m"):
+        frame[col] = frame[col].astype("Int64")
     order = frame.assign(_unranked=frame["rank"].isna()).sort_values(["_unranked", "rank", "code"], kind="stable")
     return order.drop(columns="_unranked").reset_index(drop=True)
 
@@ -132,16 +135,10 @@ def go_to(code: str, param: str = "unit") -> None:
 
 
 def indicator_picker(indicators: Sequence[IndicatorRow], *, param: str = "indicator") -> IndicatorRow:
-    """Selectbox of the headline indicators bound to ``?indicator=`` (default info accuracy)."""
-    heads = [i for i in indicators if i.headline]
-    by_code = {i.code: i for i in heads}
-    wanted = st.query_params.get(param)
-    default = wanted if wanted in by_code else (DEFAULT_INDICATOR if DEFAULT_INDICATOR in by_code else heads[0].code)
-    codes = list(by_code)
-    code = st.selectbox(t("gaps.indicator"), codes, index=codes.index(default), key=f"gaps_{param}_{lang()}",
-                        format_func=lambda c: name_of(by_code[c]))
-    st.query_params[param] = code
-    return by_code[code]
+    """Selectbox of every registry indicator the dashboards show, grouped by plan, bound to
+    ``?indicator=`` (default info accuracy)."""
+    return pi.picker(indicators, label=t("gaps.indicator"), key=f"gaps_{param}_{lang()}", default=DEFAULT_INDICATOR,
+                     param=param)
 
 
 def breadcrumb_bar(chain: Sequence[UnitRef], on_pick: Callable[[str], None]) -> None:
@@ -166,6 +163,14 @@ def _status_bg(status: str | None) -> str:
     return f"background-color: {kpi.STATUS_BG[status]}" if status in kpi.STATUS_BG else ""
 
 
+class _KM:
+    """k and m of a gap-frame row, as ``plan_indicators.units_text`` reads them from a Kpi."""
+
+    def __init__(self, k, m):
+        self.k = 0 if pd.isna(k) else int(k)
+        self.m = 0 if pd.isna(m) else int(m)
+
+
 def unit_name(row) -> str:
     return (row["name_en"] or row["code"]) if lang() == "en" else row["name_zh"]
 
@@ -174,10 +179,12 @@ def gap_table(frame: pd.DataFrame, ind: IndicatorRow):
     """``(styler, column_config)`` of ``gap_frame``'s rows: localised headers, numbers kept numeric
     (the table sorts by value), actual and status cells tinted by status."""
     suffix = t("unit.pp") if ind.unit == "%" else (t("unit.points") if ind.unit == "score" else "")
+    reported = ind.kind == "reported"
     cols = {"unit": t("col.unit"), "value": t("col.value"), "target": t("col.target"), "gap": t("col.gap"),
-            "n": t("gaps.col.n"), "status": t("col.status"), "required_gain": t("col.required_gain"),
-            "rank": t("gaps.col.rank")}
-    shown = pd.DataFrame({
+            "n": t("pind.col.units") if reported else t("gaps.col.n"), "status": t("col.status"),
+            "required_gain": t("col.required_gain"), "rank": t("gaps.col.rank"), "period": t("pind.col.period"),
+            "completeness": t("pind.col.completeness")}
+    data = {
         cols["rank"]: frame["rank"],
         cols["unit"]: [unit_name(r) for _, r in frame.iterrows()],
         cols["value"]: frame["value"],
@@ -186,20 +193,29 @@ def gap_table(frame: pd.DataFrame, ind: IndicatorRow):
         cols["n"]: frame["n"] if ind.code != kpi.SCORE else pd.array([pd.NA] * len(frame), dtype="Int64"),
         cols["status"]: [kpi.status_label(s) for s in frame["status"]],
         cols["required_gain"]: frame["required_gain"],
-    })
+    }
+    if reported:  # "k / m units" in place of n, the period and the completeness
+        data[cols["n"]] = [pi.units_text(_KM(r["n"], r["m"])) or fmt.NONE for _, r in frame.iterrows()]
+        data[cols["period"]] = [p or fmt.NONE for p in frame["period"]]
+        data[cols["completeness"]] = frame["completeness"]
+    shown = pd.DataFrame(data)
     tints = pd.DataFrame("", index=shown.index, columns=shown.columns)
     bg = [_status_bg(s) for s in frame["status"]]
     tints[cols["value"]] = bg
     tints[cols["status"]] = bg
     L = lang()
-    styler = shown.style.apply(lambda _: tints, axis=None).format({
+    formats = {
         cols["value"]: lambda v: fmt.value(_num(v), ind.unit),
         cols["target"]: lambda v: fmt.value(_num(v), ind.unit),
         cols["gap"]: lambda v: fmt.gap(_num(v), ind.unit, L),
         cols["n"]: lambda v: fmt.count(None if pd.isna(v) else int(v)),
         cols["required_gain"]: lambda v: fmt.number(_num(v)) + (f" {suffix}" if suffix and not pd.isna(v) else ""),
         cols["rank"]: lambda v: fmt.NONE if pd.isna(v) else str(int(v)),
-    })
+    }
+    if reported:
+        formats.pop(cols["n"])  # already text
+        formats[cols["completeness"]] = lambda v: pi.pct(_num(v))
+    styler = shown.style.apply(lambda _: tints, axis=None).format(formats)
     # numbers stay numbers underneath (the table sorts by value); the styler supplies the text
     config = {
         cols["rank"]: st.column_config.NumberColumn(width="small"),

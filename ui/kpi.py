@@ -16,6 +16,7 @@ from data_access.programme import catalog
 from data_access.programme.catalog import IndicatorRow, PhaseRow
 
 from . import format as fmt
+from . import plan_indicators as pi
 from .i18n import lang, name_of, t, t_opt
 
 STATUS_COLORS = {"met": "green", "on_track": "blue", "at_risk": "orange", "off_track": "red",
@@ -30,7 +31,7 @@ SCORE_PARTS = ("info_accuracy", "need_resolution", "satisfaction")
 # Everything the overview shows for one unit, phase and day (plain data: cacheable).
 @dataclass(frozen=True)
 class OverviewData:
-    kpis: tuple  # metrics.service.Kpi rows: the unit itself and each direct child
+    kpis: tuple  # metrics.service.Kpi rows: the unit itself and each direct child (computed, then reported)
     weights: dict  # assessment-score weights by component
     children: tuple[users.UnitRef, ...]
 
@@ -44,21 +45,22 @@ def reference(url: str | None = None) -> tuple[tuple[PhaseRow, ...], tuple[Indic
 
 @st.cache_data(ttl=5, show_spinner=False)
 def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> OverviewData | None:
-    """KPIs of ``unit_code`` and its direct children; None when the unit is not inside ``scope_code``.
+    """KPIs of ``unit_code`` and its direct children — every registry indicator, computed and
+    reported (``metrics.reported.compute_all``); None when the unit is not inside ``scope_code``.
 
     Keyed by the user's scope as well as the unit, so one user's entry never serves another
     scope; a 5-second ttl keeps new records visible within seconds.
     """
     from data_access.analytics.kpi_queries import setting
     from metrics.definitions import DEFAULT_WEIGHTS
-    from metrics.service import compute_kpis
+    from metrics.reported import compute_all
 
     with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
             return None
-        kpis = compute_kpis(s, unit_code=unit.code, period=period, as_of=as_of, children=True)
+        kpis = compute_all(s, unit_code=unit.code, period=period, as_of=as_of, children=True)
         weights = setting(s, "score_weights", DEFAULT_WEIGHTS) or DEFAULT_WEIGHTS
         kids = users.children(session=s, parent=unit)
     return OverviewData(kpis=tuple(kpis), weights={k: float(v) for k, v in weights.items()}, children=tuple(kids))
@@ -133,7 +135,9 @@ def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict |
             lines.append(line)
         else:
             lines.append(t("kpi.no_target"))
-        if k.n and ind.code != SCORE:
+        if pi.is_reported(k):
+            lines.append(pi.reported_line(k))
+        elif k.n and ind.code != SCORE:
             n_line = f"{t('kpi.n')} {fmt.count(k.n)}"
             if k.ci_low is not None and k.ci_high is not None:
                 n_line += f" · {t('kpi.ci')} {fmt.interval(k.ci_low, k.ci_high, ind.unit)}"
@@ -156,7 +160,7 @@ def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict |
             lines.append(t("kpi.vetoed_note"))
         st.caption("  \n".join(lines))
         if k.value is None:
-            st.caption(t_opt(f"empty.{ind.code}", "empty.default"))
+            st.caption(t("pind.empty") if pi.is_reported(k) and k.m else t_opt(f"empty.{ind.code}", "empty.default"))
 
 
 def kpi_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], weights: dict, per_row: int = 3) -> None:
@@ -170,6 +174,19 @@ def kpi_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], weights: dict,
         for col, ind in zip(cols, heads[start:start + per_row], strict=False):
             with col:
                 kpi_card(own[ind.code], ind, parts=parts, weights=weights, indicators=by_code)
+
+
+def plan_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], plan: str, per_row: int = 3) -> int:
+    """Cards of the unit's own indicators of one plan (seed 000: its non-headline ones, the
+    headline cards being shown already); returns how many were drawn."""
+    own = {k.indicator: k for k in kpis if k.is_self}
+    inds = [i for i in pi.of_plan(indicators, plan) if i.code in own and not i.headline]
+    for start in range(0, len(inds), per_row):
+        cols = st.columns(per_row)
+        for col, ind in zip(cols, inds[start:start + per_row], strict=False):
+            with col:
+                kpi_card(own[ind.code], ind)
+    return len(inds)
 
 
 # --- child-unit tables ----------------------------------------------------------------------------
@@ -220,7 +237,8 @@ def unit_column_config() -> dict:
 
 
 def children_detail(kpis: Sequence, ind: IndicatorRow) -> pd.DataFrame:
-    """Direct children for one indicator: actual, target, gap, n, 95% interval, status, needed gain."""
+    """Direct children for one indicator: actual, target, gap, n, 95% interval, status, needed gain
+    (a reported indicator: its period, k / m units and completeness instead of n and the interval)."""
     L = lang()
     out = []
     for _code, by_ind in _child_rows(kpis).items():
@@ -228,14 +246,16 @@ def children_detail(kpis: Sequence, ind: IndicatorRow) -> pd.DataFrame:
         if k is None:
             continue
         gain = getattr(k, "required_gain", None)
-        out.append({
-            t("col.unit"): _unit_name(k),
-            t("col.value"): kpi_value(k, ind),
-            t("col.target"): fmt.value(k.target, ind.unit),
-            t("col.gap"): fmt.gap(k.gap, ind.unit, L),
-            t("col.n"): fmt.count(k.n) if ind.code != SCORE else fmt.NONE,
-            t("col.ci"): fmt.interval(k.ci_low, k.ci_high, ind.unit),
-            t("col.status"): status_label(k.status),
-            t("col.required_gain"): fmt.number(gain) if gain is not None and gain > 0 else fmt.NONE,
-        })
+        row = {t("col.unit"): _unit_name(k), t("col.value"): kpi_value(k, ind),
+               t("col.target"): fmt.value(k.target, ind.unit), t("col.gap"): fmt.gap(k.gap, ind.unit, L)}
+        if pi.is_reported(k):
+            row[t("pind.col.period")] = k.period or fmt.NONE
+            row[t("pind.col.units")] = pi.units_text(k) or fmt.NONE
+            row[t("pind.col.completeness")] = pi.pct(k.completeness)
+        else:
+            row[t("col.n")] = fmt.count(k.n) if ind.code != SCORE else fmt.NONE
+            row[t("col.ci")] = fmt.interval(k.ci_low, k.ci_high, ind.unit)
+        row[t("col.status")] = status_label(k.status)
+        row[t("col.required_gain")] = fmt.number(gain) if gain is not None and gain > 0 else fmt.NONE
+        out.append(row)
     return pd.DataFrame(out)

@@ -13,9 +13,9 @@ from the drawn level) so the city view stays far below the 5 MB payload budget.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from data_access.analytics import map_queries as mq
 from data_access.org import geometry as geo
 from data_access.org.models import LEVELS, OrgUnit
+from metrics.service import INDICATORS as _SERVICE_INDICATORS
 from metrics.service import compute_kpis
 
 from . import map as umap
@@ -99,9 +100,10 @@ def _units_at(session: Session, unit: Any, level: str) -> list[str]:
                              .order_by(OrgUnit.code)).all())
 
 
-def level_kpis(session: Session, unit: Any, level: str, period: str, as_of: date | datetime) -> dict[int, dict]:
+def level_kpis(session: Session, unit: Any, level: str, period: str, as_of: date | datetime,
+               compute: Callable[..., list] = compute_kpis) -> dict[int, dict]:
     """``{unit id: {indicator: Kpi}}`` for every unit of ``level`` under ``unit`` (or ``unit``
-    itself when ``level`` is its own level), via compute_kpis on the units one level up."""
+    itself when ``level`` is its own level), via ``compute`` (compute_kpis) on the units one level up."""
     ids = {code: i for code, i in session.exec(select(OrgUnit.code, OrgUnit.id).where(
         mq.LEVEL_COLUMN[unit.level] == unit.id, OrgUnit.level == level)).all()}
     if level == unit.level:
@@ -111,7 +113,7 @@ def level_kpis(session: Session, unit: Any, level: str, period: str, as_of: date
         parents = [unit.code] if parent_level == unit.level else _units_at(session, unit, parent_level)
         want_self = False
     out: dict[int, dict] = {}
-    for kpis in _each(session, parents, period, as_of, children=not want_self):
+    for kpis in _each(session, parents, period, as_of, children=not want_self, compute=compute):
         for k in kpis:
             if k.is_self != want_self:
                 continue
@@ -121,16 +123,17 @@ def level_kpis(session: Session, unit: Any, level: str, period: str, as_of: date
     return out
 
 
-def _each(session: Session, codes: list[str], period: str, as_of, children: bool) -> list[list]:
-    """compute_kpis for each unit code; several calls run in parallel, each thread on its own
-    session of the same engine (the database does the counting, so threads overlap well)."""
+def _each(session: Session, codes: list[str], period: str, as_of, children: bool,
+          compute: Callable[..., list] = compute_kpis) -> list[list]:
+    """``compute`` (compute_kpis) for each unit code; several calls run in parallel, each thread on
+    its own session of the same engine (the database does the counting, so threads overlap well)."""
     if len(codes) <= 1:
-        return [compute_kpis(session, unit_code=c, period=period, as_of=as_of, children=children) for c in codes]
+        return [compute(session, unit_code=c, period=period, as_of=as_of, children=children) for c in codes]
     engine = session.get_bind()
 
     def one(code: str) -> list:
         with Session(engine) as s:
-            return compute_kpis(s, unit_code=code, period=period, as_of=as_of, children=children)
+            return compute(s, unit_code=code, period=period, as_of=as_of, children=children)
 
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(codes))) as pool:
         return list(pool.map(one, codes))
@@ -160,6 +163,35 @@ def load_map(session: Session, unit: Any, level: str, period: str, as_of: date |
                                       with_officers=False)
     kpis = level_kpis(session, unit, level, period, as_of) if feats else {}
     return MapData(level=level, features=tuple(feats), outlines=tuple(outlines), kpis=kpis)
+
+
+def extra_kpis(session: Session, unit: Any, level: str, period: str, as_of: date | datetime,
+               indicator: str, kind: str = "reported") -> dict[int, dict]:
+    """As ``level_kpis`` for one indicator that ``compute_kpis`` does not give: a *reported* one
+    (``metrics.reported.compute_reported`` of that indicator only; a unit below its entry level
+    gets a row without a value) or another computed one (``metrics.reported.compute_all``, kept
+    to that indicator). ``{unit id: {indicator: Kpi}}`` of the units of ``level`` under ``unit``."""
+    from metrics.reported import compute_all, compute_reported
+
+    def one(s: Session, **kw) -> list:
+        if kind == "reported":
+            return compute_reported(s, codes=[indicator], **kw)
+        return [k for k in compute_all(s, **kw) if k.indicator == indicator]
+
+    return level_kpis(session, unit, level, period, as_of, compute=one)
+
+
+def needs_extra(indicator: str, kind: str) -> bool:
+    """True when ``load_map``'s KPIs (``compute_kpis``) do not hold ``indicator``."""
+    return kind == "reported" or indicator not in _SERVICE_INDICATORS
+
+
+def with_kpis(data: MapData, extra: Mapping[int, dict]) -> MapData:
+    """``data`` with ``extra`` KPIs (e.g. ``reported_kpis``) added to each unit's."""
+    merged = {uid: dict(by) for uid, by in data.kpis.items()}
+    for uid, by in extra.items():
+        merged.setdefault(uid, {}).update(by)
+    return replace(data, kpis=merged)
 
 
 def cells(data: MapData, indicator: str, colour_by: str, text_of) -> dict[int, umap.CellValue]:

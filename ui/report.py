@@ -27,7 +27,7 @@ from .i18n import lang, t
 from .kpi import STATUS_BG, reference, table_height
 
 __all__ = ["reference", "now_minute", "month_start", "month_picker", "load_report", "download_buttons",
-           "kpi_table", "show_table", "no_activity"]
+           "kpi_table", "show_table", "no_activity", "plan_filter"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -121,6 +121,35 @@ def download_buttons(user: CurrentUser, data: ReportData, frames: dict[str, pd.D
                            file_name=f"{stem}_csv.zip", mime="application/zip", icon=":material/folder_zip:",
                            key=f"dl_csv_{L}", help=t("report.download_help"),
                            on_click=_audit_export, args=(user.username, data.unit.code, data.period, "csv"))
+
+
+def plan_filter(frames: dict[str, pd.DataFrame], L: str, *, param: str = "plan") -> dict[str, pd.DataFrame]:
+    """A plan selector (``?plan=``; "all plans" by default) and the KPI and gap tables cut to that
+    plan's rows, for the screen; the downloads keep every plan."""
+    from .plan_indicators import PLANS
+
+    options = ["all", *PLANS]
+    wanted = st.query_params.get(param)
+    c_plan, _ = st.columns([4, 7])
+    with c_plan:
+        plan = st.selectbox(t("pind.report_plan"), options, index=options.index(wanted) if wanted in options else 0,
+                            key=f"report_plan_{L}", help=t("pind.report_plan_help"),
+                            format_func=lambda p: t("pind.report_all") if p == "all" else t(f"plan.{p}"))
+    col = export.tr("pind.col.plan", L)
+    if plan == "all":
+        st.query_params.pop(param, None)
+        cut = {k: frames[k] for k in ("kpis", "gaps")}
+    else:
+        st.query_params[param] = plan
+        label = export.tr(f"plan.{plan}", L)
+        cut = {k: frames[k][frames[k][col] == label].drop(columns=[col]).reset_index(drop=True)
+               for k in ("kpis", "gaps")}
+    # columns that are empty for every shown row (n and the interval of reported values, the period of
+    # computed ones) leave the screen; the files keep them
+    optional = [export.tr(f"report.col.{c}", L) for c in ("n", "ci_low", "ci_high")] + [
+        export.tr(f"pind.col.{c}", L) for c in ("period", "units", "completeness")]
+    return {**frames, **{k: df.drop(columns=[c for c in optional if c in df.columns and df[c].isna().all()])
+                         for k, df in cut.items()}}
 
 
 # --- tables ------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_enter_correct_lock_reopen_approve_with_history_and_audit(app_env):
         (6.5, "110 接处警系统月报", "entered", 1, "district")]
     # a value that is not a number is refused and nothing changes
     at.text_input(key=f"val_{CODE}_D1_2026-02").input("六点五")
-    at.text_input(key="entry_reason").input("更正")
+    at.text_input(key="entry_reason_seed-001_D1_2026-02").input("更正")
     save(at)
     assert at.error and zh("entry.not_saved") in at.error[0].value
     assert rows(url, "SELECT value, version FROM reported_value") == [(6.5, 1)]
@@ -69,7 +69,7 @@ def test_enter_correct_lock_reopen_approve_with_history_and_audit(app_env):
     at.text_input(key=f"val_{CODE}_D1_2026-02").input("5.8")
     save(at)
     assert at.error and zh("error.required") in at.error[0].value  # no reason given
-    at.text_input(key="entry_reason").input("复核110记录")
+    at.text_input(key="entry_reason_seed-001_D1_2026-02").input("复核110记录")
     save(at)
     assert rows(url, "SELECT value, version FROM reported_value") == [(5.8, 2)]
     assert rows(url, "SELECT action, username, old_value, new_value, reason FROM reported_value_change ORDER BY id") == [
@@ -84,8 +84,8 @@ def test_enter_correct_lock_reopen_approve_with_history_and_audit(app_env):
 
     # 4. an admin reopens D1 × 2026-01 with a reason; the district can enter it then
     at = open_entry("admin", "2026-01")
-    at.text_input(key="reopen_reason").input("系统故障，补录一月数据")
-    at.button(key="reopen_button").click().run()
+    at.text_input(key="reopen_reason_D1_2026-01").input("系统故障，补录一月数据")
+    at.button(key="reopen_button_D1_2026-01").click().run()
     assert not at.exception and not at.error
     assert rows(url, "SELECT period, reason, reopened_by FROM report_reopen") == [
         ("2026-01", "系统故障，补录一月数据", "admin")]
@@ -100,8 +100,8 @@ def test_enter_correct_lock_reopen_approve_with_history_and_audit(app_env):
     # 5. the level above (city leader) approves February; the value is locked for the district
     at = open_entry("city")
     (vid,) = rows(url, "SELECT id FROM reported_value WHERE period = '2026-02'")[0]
-    at.selectbox(key="review_pick").set_value(vid).run()
-    at.button(key="review_approve").click().run()
+    at.selectbox(key="review_pick_seed-001").set_value(vid).run()
+    at.button(key="review_approve_seed-001").click().run()
     assert not at.exception and not at.error
     assert rows(url, "SELECT status, reviewed_by, version FROM reported_value WHERE id = :i", i=vid) == [
         ("approved", "city", 3)]
@@ -119,6 +119,41 @@ def test_enter_correct_lock_reopen_approve_with_history_and_audit(app_env):
     assert row[zh("plans.col.actual")].startswith("5.8")
     assert row[zh("plans.col.period")] == "2026-02" and row[zh("plans.col.units")] == "1/1"
     assert row[zh("plans.col.completeness")] == "100.0%"
+
+
+def _by_label(widgets, label: str):
+    (w,) = [x for x in widgets if x.label == label]
+    return w
+
+
+def test_typed_reason_and_outlier_confirmation_do_not_carry_over_to_another_unit_or_period(app_env):
+    """Reason and the outlier confirmation are per data set × unit × period: filled in for D1 ×
+    February (and submitted: the save is refused, the form keeps them), they are blank again for D2
+    and for January (they used to carry over: one shared key each, so a confirmation given for one
+    unit's outliers would have let another unit's outliers through unasked)."""
+    at = open_page(ENTRY, "city")
+    at.selectbox(key="entry_plan_zh").set_value("seed-001").run()
+    at.selectbox(key="entry_unit_zh").set_value("D1").run()
+    at.selectbox(key="entry_period_month_zh").set_value("2026-02").run()
+    at.text_input(key=f"val_{CODE}_D1_2026-02").input("六点五")  # not a number: nothing is saved
+    _by_label(at.text_input, zh("entry.reason")).input("复核110记录")
+    _by_label(at.checkbox, zh("entry.confirm_outliers")).check()
+    save(at)
+    assert at.error and zh("entry.not_saved") in at.error[0].value
+    assert _by_label(at.text_input, zh("entry.reason")).value == "复核110记录"
+    assert _by_label(at.checkbox, zh("entry.confirm_outliers")).value is True
+
+    at.selectbox(key="entry_unit_zh").set_value("D2").run()  # another unit, same period
+    assert not at.exception, [e.value for e in at.exception]
+    assert _by_label(at.text_input, zh("entry.reason")).value == ""
+    assert _by_label(at.checkbox, zh("entry.confirm_outliers")).value is False
+    assert at.text_input(key=f"val_{CODE}_D2_2026-02").value == ""
+
+    at.selectbox(key="entry_unit_zh").set_value("D1").run()
+    at.selectbox(key="entry_period_month_zh").set_value("2026-01").run()  # same unit, another period
+    assert _by_label(at.text_input, zh("entry.reason")).value == ""
+    assert _by_label(at.checkbox, zh("entry.confirm_outliers")).value is False
+    assert at.text_input(key=f"val_{CODE}_D1_2026-01").value == ""
 
 
 def test_officer_cannot_open_data_entry(app_env):

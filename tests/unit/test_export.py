@@ -101,9 +101,10 @@ def test_column_widths_fit_the_longest_cell():
 
 
 @pytest.mark.parametrize("lang,headers", [
-    ("zh", ["指标", "计量", "实际", "目标", "差距", "样本量", "95% 区间下限", "95% 区间上限", "状态", "每月需提升"]),
+    ("zh", ["指标", "计量", "实际", "目标", "差距", "样本量", "95% 区间下限", "95% 区间上限", "状态", "每月需提升",
+            "方案", "期别", "上报单位", "完整率"]),
     ("en", ["Indicator", "Measure", "Actual", "Target", "Gap", "n", "95% low", "95% high", "Status",
-            "Needed / month"]),
+            "Needed / month", "Plan", "Period", "Units reported", "Completeness"]),
 ])
 def test_kpi_sheet_headers_follow_the_language(lang, headers):
     kpis = [kpi("D1", True, "info_accuracy", 60.0, n=5, target=95.0, status="off_track"),
@@ -113,7 +114,8 @@ def test_kpi_sheet_headers_follow_the_language(lang, headers):
     assert list(rows[1]) == headers
     name = "信息准确率" if lang == "zh" else "Information accuracy"
     status = "偏离目标" if lang == "zh" else "Off track"
-    assert rows[2] == (name, "%", 60.0, 95.0, 35.0, 5, None, None, status, None)
+    plan = "入户访查工作方案" if lang == "zh" else "Household visits"
+    assert rows[2] == (name, "%", 60.0, 95.0, 35.0, 5, None, None, status, None, plan, None, None, None)
     assert rows[3][2] is None and rows[3][3] is None  # satisfaction: no data, no target
 
 

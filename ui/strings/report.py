@@ -21,11 +21,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.sec.overdue_units": {"zh": "逾期需求统计", "en": "Overdue needs by unit"},
     "report.sec.overdue": {"zh": "逾期需求清单", "en": "Overdue needs"},
     "report.sec.milestones": {"zh": "里程碑", "en": "Milestones"},
-    "report.kpis_caption": {"zh": "本单位本月各项指标（差距 = 目标 − 实际，正数表示落后）。",
-                            "en": "The unit's indicators this month (gap = target − actual; positive means behind)."},
-    "report.gaps_caption": {"zh": "下级单位核心指标（差距 = 目标 − 实际）；差距排名 1 为差距最大，与差距分析页相同。",
-                            "en": "Headline indicators of the units below (gap = target − actual); rank 1 is the "
-                                  "largest gap, as on the gaps screen."},
+    "report.kpis_caption": {"zh": "本单位本月各项指标，按方案分组（差距为正表示落后：越高越好的指标为目标 − 实际，"
+                                  "越低越好的为实际 − 目标）；填报指标显示期别、上报单位数和完整率。",
+                            "en": "The unit's indicators this month, grouped by plan (a positive gap means behind: "
+                                  "target − actual, or actual − target where lower is better); a reported "
+                                  "indicator shows its period, the units that reported and the completeness."},
+    "report.gaps_caption": {"zh": "下级单位各项指标，按方案分组（差距为正表示落后）；差距排名 1 为差距最大，与差距分析页相同。",
+                            "en": "Every indicator of the units below, grouped by plan (a positive gap means "
+                                  "behind); rank 1 is the largest gap, as on the gaps screen."},
     "report.overdue_caption": {
         "zh": "超过 {hours} 小时仍未响应的群众需求（不含已撤回、重复），共 {n} 条。",
         "en": "Residents' needs not responded to within {hours} hours (withdrawn and duplicates excluded): {n}."},

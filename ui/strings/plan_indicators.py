@@ -1,0 +1,46 @@
+"""Strings of the plan indicators on the dashboards (overview, gaps, map, report): the grouped
+indicator pickers and what a reported value shows (period, k of m units, completeness)."""
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "pind.option": {"zh": "{plan} › {name}", "en": "{plan} › {name}"},
+    "pind.plan": {"zh": "方案", "en": "Plan"},
+    "pind.section": {"zh": "方案指标", "en": "Plan indicators"},
+    "pind.section_help": {"zh": "选择一个方案，查看本单位在本阶段的全部指标；填报指标显示期别、上报单位数和完整率。",
+                          "en": "Pick a plan to see all its indicators for this unit and phase; a reported "
+                                "indicator shows its period, the units that reported and the completeness."},
+    "pind.none": {"zh": "该方案没有可显示的其他指标。", "en": "This plan has no further indicators to show."},
+    "pind.seed000_rest": {"zh": "核心指标见上方；此处为本方案的其余系统计算指标。",
+                          "en": "The headline indicators are above; these are the plan's other computed ones."},
+    "pind.period": {"zh": "期别 {period}", "en": "Period {period}"},
+    "pind.units": {"zh": "{k} / {m} 单位", "en": "{k} of {m} units"},
+    "pind.completeness": {"zh": "完整率 {pct}", "en": "Completeness {pct}"},
+    "pind.no_period": {"zh": "本阶段尚无已结束的填报期", "en": "No reporting period of this phase has ended yet"},
+    "pind.not_entered_here": {"zh": "该指标不在本层级填报或汇总", "en": "Not reported or aggregated at this level"},
+    "pind.empty": {"zh": "该期尚无单位上报此指标。", "en": "No unit has reported this indicator for the period yet."},
+    "pind.col.period": {"zh": "期别", "en": "Period"},
+    "pind.col.units": {"zh": "上报单位", "en": "Units reported"},
+    "pind.col.completeness": {"zh": "完整率", "en": "Completeness"},
+    "pind.no_funnel": {"zh": "填报指标没有样本量，不画漏斗图；下图为{indicator}。",
+                       "en": "A reported indicator has no sample size, so no funnel plot; shown below: {indicator}."},
+    "pind.map_tip": {"zh": "{name} {value}（{period} · {units}）· 目标 {target} · {status}",
+                     "en": "{name} {value} ({period} · {units}) · target {target} · {status}"},
+    "pind.col.plan": {"zh": "方案", "en": "Plan"},
+    "pind.measure.count": {"zh": "个数", "en": "count"},
+    "pind.measure.h": {"zh": "小时", "en": "hours"},
+    "pind.measure.min": {"zh": "分钟", "en": "minutes"},
+    "pind.measure.people": {"zh": "人", "en": "people"},
+    "pind.measure.CNY": {"zh": "元", "en": "CNY"},
+    "pind.measure.CNY_10k": {"zh": "万元", "en": "CNY 10k"},
+    "pind.measure.per_10k": {"zh": "每万人", "en": "per 10,000"},
+    "pind.trend_latest": {"zh": "最近一个已结束的填报期（截至 {month}）：{value}，{k} 个单位上报。",
+                          "en": "Latest ended reporting period (to {month}): {value}, {k} unit(s) reported."},
+    "pind.trend_note": {"zh": "每个点是一个填报期（月、季或年）的上报值，画在该期最后一个月；上级单位为所辖填报单位的汇总。红色虚线为目标。",
+                        "en": "Each point is one reporting period (month, quarter or year), drawn at its last month; "
+                              "a unit above the entry level shows its entry units aggregated. The dashed red line is the target."},
+    "pind.axis_value": {"zh": "数值", "en": "Value"},
+    "pind.report_plan": {"zh": "显示方案", "en": "Plan shown"},
+    "pind.report_all": {"zh": "全部方案", "en": "All plans"},
+    "pind.report_plan_help": {"zh": "只影响屏幕显示；下载的 Excel / CSV 含全部方案的指标。",
+                              "en": "Affects the screen only; the Excel / CSV download holds every plan's indicators."},
+}
