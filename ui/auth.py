@@ -79,6 +79,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin_users", "pages/admin_users.py", "nav.admin_users", "nav.section.system",
              ":material/manage_accounts:", frozenset({"admin"})),
     PageSpec("audit", "pages/audit.py", "nav.audit", "nav.section.system", ":material/policy:", frozenset({"admin"})),
+    PageSpec("admin_targets", "pages/admin_targets.py", "nav.admin_targets", "nav.section.system",
+             ":material/target:", frozenset({"admin"})),
+    PageSpec("admin_settings", "pages/admin_settings.py", "nav.admin_settings", "nav.section.system",
+             ":material/tune:", frozenset({"admin"})),
+    PageSpec("admin_org", "pages/admin_org.py", "nav.admin_org", "nav.section.system",
+             ":material/account_tree:", frozenset({"admin"})),
     PageSpec("account", "pages/account.py", "nav.account", "nav.section.account", ":material/account_circle:",
              ALL_ROLES),
 )

@@ -165,6 +165,13 @@ def save_setting(*, session: Session, username: str, key: str, value, expected_v
 
 # --- phases ------------------------------------------------------------------------------------
 
+def phase_version(*, session: Session, code: str) -> int:
+    p = session.get(Phase, code)
+    if p is None:
+        raise NotFound(f"phase {code!r}")
+    return p.version
+
+
 def save_phase(*, session: Session, username: str, code: str, start: date, end: date, expected_version: int,
                reason: str, name_zh: str | None = None, name_en: str | None = None) -> Phase:
     """Change one phase's dates (and names); phases may not overlap and a phase ends after it starts."""
@@ -353,13 +360,19 @@ class TargetChange:
     keep_baseline: bool = True  # leave the stored baseline as it is
 
 
-def _target_bounds(ind: Indicator) -> tuple[float, float]:
-    lo, hi = {"%": (-100.0, 100.0), "score": (0.0, 100.0)}.get(ind.unit, (0.0, 1e9))
-    if ind.min_value is not None:
-        lo = max(lo, float(ind.min_value))
-    if ind.max_value is not None:
-        hi = min(hi, float(ind.max_value))
+def target_bounds(unit: str, min_value: float | None = None, max_value: float | None = None) -> tuple[float, float]:
+    """The range a target may take: −100…100 for "%" (change targets are negative), 0…100 for a score,
+    ≥ 0 otherwise, narrowed by the indicator's admin-set plausible range."""
+    lo, hi = {"%": (-100.0, 100.0), "score": (0.0, 100.0)}.get(unit, (0.0, 1e9))
+    if min_value is not None:
+        lo = max(lo, float(min_value))
+    if max_value is not None:
+        hi = min(hi, float(max_value))
     return lo, hi
+
+
+def _target_bounds(ind: Indicator) -> tuple[float, float]:
+    return target_bounds(ind.unit, ind.min_value, ind.max_value)
 
 
 def check_targets(*, session: Session, changes: list[TargetChange]) -> list[TargetChange]:

@@ -1,0 +1,138 @@
+"""参数设置 Settings (admin): the time-limit tiers of indicators.md, special-group intervals, night
+window, reporting days and status rules — each with its source plan and section — then phase
+dates and the assessment weights (sum 100; the plans' minimum weights as warnings). Writes:
+data_access.programme.config (validated, versioned, audited there)."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_access.core.db import session_scope
+from data_access.programme import catalog
+from data_access.programme import config as cfg
+from metrics.service import INDICATORS
+from ui import admin_config as ac
+from ui import format as fmt
+from ui.auth import require, roles_for
+from ui.i18n import lang, name_of, t
+
+user = require(roles=roles_for("admin_settings"))  # admins only; stops before any data access
+
+st.title(t("cfg.settings.title"))
+st.caption(t("cfg.settings.caption"))
+ac.show_flash("cs")
+
+with session_scope() as s:
+    rows = cfg.settings_rows(session=s)
+    phases = catalog.phases(session=s)
+    indicators = {i.code: i for i in catalog.indicators(session=s)}
+    weights, w_version = cfg.weights(session=s)
+row_by = {r.key: r for r in rows}
+
+
+def unit_word(spec: cfg.SettingSpec) -> str:
+    return t(f"cfg.settings.unit.{spec.unit}")
+
+
+def show(value, spec: cfg.SettingSpec) -> str:
+    if isinstance(value, dict):
+        sep = "；" if lang() == "zh" else "; "
+        if spec.kind == "window":
+            return f"{value.get('start')}–{value.get('end')}"
+        return sep.join(f"{t('cfg.sub.' + k)} {fmt.number(float(v), 0)}" for k, v in value.items() if k in spec.fields)
+    return f"{fmt.number(float(value), 1 if spec.kind == 'number' else 0)} {unit_word(spec)}"
+
+
+def sources(spec: cfg.SettingSpec) -> str:
+    if spec.field_sources:
+        return "；".join(f"{t('cfg.sub.' + k)}: {src}" for k, src in spec.field_sources)
+    return spec.source
+
+
+tab_limits, tab_phases = st.tabs([t("cfg.settings.tab_limits"), t("cfg.settings.tab_phases")])
+
+# --- time limits and settings -------------------------------------------------------------------------
+with tab_limits:
+    st.dataframe(pd.DataFrame({
+        t("cfg.settings.col.setting"): [t("cfg.setting." + r.key) for r in rows],
+        t("cfg.settings.col.value"): [show(r.value, r.spec) for r in rows],
+        t("cfg.settings.col.default"): [show(r.default, r.spec) for r in rows],
+        t("cfg.settings.col.source"): [sources(r.spec) for r in rows],
+    }), hide_index=True, width="stretch")
+    key = st.selectbox(t("cfg.settings.pick"), list(row_by), key=f"cs_pick_{lang()}",
+                       format_func=lambda k: t("cfg.setting." + k))
+    r = row_by[key]
+    spec = r.spec
+    version = ac.shown_version(f"s_{key}", r.version)
+    st.caption(f"{t('cfg.source')}：{sources(spec)}" if lang() == "zh" else f"{t('cfg.source')}: {sources(spec)}")
+    if spec.kind == "map":
+        cols = st.columns(len(spec.fields))
+        value = {f: cols[i].number_input(f"{t('cfg.sub.' + f)} ({unit_word(spec)})", value=float(r.value.get(f, 0)),
+                                         step=1.0, format="%.0f", key=f"cs_{key}_{f}_v{r.version}")
+                 for i, f in enumerate(spec.fields)}
+    elif spec.kind == "window":
+        c1, c2 = st.columns(2)
+        value = {"start": c1.text_input(t("cfg.sub.start"), value=r.value["start"], key=f"cs_{key}_start_v{r.version}",
+                                        max_chars=5),
+                 "end": c2.text_input(t("cfg.sub.end"), value=r.value["end"], key=f"cs_{key}_end_v{r.version}",
+                                      max_chars=5)}
+    else:
+        value = st.number_input(f"{t('cfg.setting.' + key)} ({unit_word(spec)})", value=float(r.value),
+                                step=1.0 if spec.kind == "integer" else 0.5,
+                                format="%.0f" if spec.kind == "integer" else "%.1f", key=f"cs_{key}_v{r.version}")
+    reason = ac.reason_input(f"cs_reason_{key}")
+    if st.button(t("cfg.settings.save"), type="primary", key=f"cs_save_{key}"):
+        if ac.run_write(lambda s: cfg.save_setting(session=s, username=user.username, key=key, value=value,
+                                                   expected_version=version, reason=reason),
+                        "cs", t("cfg.setting." + key)):
+            st.rerun()
+
+# --- phases and weights ------------------------------------------------------------------------------
+with tab_phases:
+    st.subheader(t("cfg.phases.title"))
+    st.dataframe(pd.DataFrame({
+        t("cfg.phases.pick"): [name_of(p) for p in phases],
+        t("cfg.phases.start"): [fmt.day(p.start) for p in phases],
+        t("cfg.phases.end"): [fmt.day(p.end) for p in phases],
+    }), hide_index=True, width="stretch")
+    pcode = st.selectbox(t("cfg.phases.pick"), [p.code for p in phases], key=f"cs_phase_{lang()}",
+                         format_func=lambda c: next(name_of(p) for p in phases if p.code == c))
+    p = next(p for p in phases if p.code == pcode)
+    with session_scope() as s:
+        p_version = cfg.phase_version(session=s, code=pcode)
+    pv = ac.shown_version(f"p_{pcode}", p_version)
+    c1, c2 = st.columns(2)
+    start = c1.date_input(t("cfg.phases.start"), value=p.start, key=f"cs_pstart_{pcode}_v{p_version}")
+    end = c2.date_input(t("cfg.phases.end"), value=p.end, key=f"cs_pend_{pcode}_v{p_version}")
+    reason_p = ac.reason_input(f"cs_preason_{pcode}")
+    if st.button(t("cfg.phases.save"), key=f"cs_psave_{pcode}"):
+        if ac.run_write(lambda s: cfg.save_phase(session=s, username=user.username, code=pcode, start=start, end=end,
+                                                 expected_version=pv, reason=reason_p),
+                        "cs", name_of(p)):
+            st.rerun()
+
+    st.subheader(t("cfg.weights.title"))
+    st.caption(t("cfg.weights.caption"))
+    wv = ac.shown_version("weights", w_version)
+    choices = [c for c in INDICATORS if c in indicators and c != "assessment_score"]
+    cols = st.columns(3)
+    new_w = {}
+    for i, code in enumerate(choices):
+        new_w[code] = cols[i % 3].number_input(
+            f"{name_of(indicators[code])} ({indicators[code].source_plan.split()[0] if indicators[code].source_plan else ''})",
+            min_value=0.0, max_value=100.0, value=float(weights.get(code, 0.0)), step=5.0, format="%.0f",
+            key=f"cs_w_{code}_v{w_version}")
+    total = sum(new_w.values())
+    st.markdown(t("cfg.weights.total", total=fmt.number(total, 1)))
+    with session_scope() as s:
+        warns = cfg.weight_warnings(session=s, weights={k: v for k, v in new_w.items() if v})
+    for w in warns:
+        st.warning(t("cfg.weights.warning", block=t("cfg.weights.block." + w.block), total=fmt.number(w.total, 0),
+                     minimum=fmt.number(w.minimum, 0), source=w.source))
+    st.caption(t("cfg.veto.note"))
+    reason_w = ac.reason_input("cs_wreason")
+    if st.button(t("cfg.weights.save"), type="primary", key="cs_wsave"):
+        if ac.run_write(lambda s: cfg.save_weights(session=s, username=user.username, weights=new_w,
+                                                   expected_version=wv, reason=reason_w, allowed=set(choices)),
+                        "cs", t("cfg.weights.saved")):
+            st.rerun()
