@@ -68,18 +68,18 @@ with tab_limits:
     if spec.kind == "map":
         cols = st.columns(len(spec.fields))
         value = {f: cols[i].number_input(f"{t('cfg.sub.' + f)} ({unit_word(spec)})", value=float(r.value.get(f, 0)),
-                                         step=1.0, format="%.0f", key=f"cs_{key}_{f}_v{r.version}")
+                                         step=1.0, format="%.0f", key=f"cs_{key}_{f}_v{version}")
                  for i, f in enumerate(spec.fields)}
     elif spec.kind == "window":
         c1, c2 = st.columns(2)
-        value = {"start": c1.text_input(t("cfg.sub.start"), value=r.value["start"], key=f"cs_{key}_start_v{r.version}",
+        value = {"start": c1.text_input(t("cfg.sub.start"), value=r.value["start"], key=f"cs_{key}_start_v{version}",
                                         max_chars=5),
-                 "end": c2.text_input(t("cfg.sub.end"), value=r.value["end"], key=f"cs_{key}_end_v{r.version}",
+                 "end": c2.text_input(t("cfg.sub.end"), value=r.value["end"], key=f"cs_{key}_end_v{version}",
                                       max_chars=5)}
     else:
         value = st.number_input(f"{t('cfg.setting.' + key)} ({unit_word(spec)})", value=float(r.value),
                                 step=1.0 if spec.kind == "integer" else 0.5,
-                                format="%.0f" if spec.kind == "integer" else "%.1f", key=f"cs_{key}_v{r.version}")
+                                format="%.0f" if spec.kind == "integer" else "%.1f", key=f"cs_{key}_v{version}")
     reason = ac.reason_input(f"cs_reason_{key}")
     if st.button(t("cfg.settings.save"), type="primary", key=f"cs_save_{key}"):
         if ac.run_write(lambda s: cfg.save_setting(session=s, username=user.username, key=key, value=value,
@@ -102,8 +102,8 @@ with tab_phases:
         p_version = cfg.phase_version(session=s, code=pcode)
     pv = ac.shown_version(f"p_{pcode}", p_version)
     c1, c2 = st.columns(2)
-    start = c1.date_input(t("cfg.phases.start"), value=p.start, key=f"cs_pstart_{pcode}_v{p_version}")
-    end = c2.date_input(t("cfg.phases.end"), value=p.end, key=f"cs_pend_{pcode}_v{p_version}")
+    start = c1.date_input(t("cfg.phases.start"), value=p.start, key=f"cs_pstart_{pcode}_v{pv}")
+    end = c2.date_input(t("cfg.phases.end"), value=p.end, key=f"cs_pend_{pcode}_v{pv}")
     reason_p = ac.reason_input(f"cs_preason_{pcode}")
     if st.button(t("cfg.phases.save"), key=f"cs_psave_{pcode}"):
         if ac.run_write(lambda s: cfg.save_phase(session=s, username=user.username, code=pcode, start=start, end=end,
@@ -121,7 +121,7 @@ with tab_phases:
         new_w[code] = cols[i % 3].number_input(
             f"{name_of(indicators[code])} ({indicators[code].source_plan.split()[0] if indicators[code].source_plan else ''})",
             min_value=0.0, max_value=100.0, value=float(weights.get(code, 0.0)), step=5.0, format="%.0f",
-            key=f"cs_w_{code}_v{w_version}")
+            key=f"cs_w_{code}_v{wv}")
     total = sum(new_w.values())
     st.markdown(t("cfg.weights.total", total=fmt.number(total, 1)))
     with session_scope() as s:

@@ -76,3 +76,26 @@ def run_write(fn: Callable, prefix: str, done: str) -> bool:
     st.cache_data.clear()  # names, targets and KPIs are cached by the dashboards
     flash(prefix, t("cfg.saved", what=done))
     return True
+
+
+NEW_FILL = [30, 136, 229, 110]
+CURRENT_FILL = [158, 158, 158, 90]
+
+
+def boundary_deck(current: dict[str, dict], new: dict[str, dict], names: dict[str, str]):
+    """The uploaded boundaries (blue) over the stored ones of the same communities (grey), no basemap."""
+    from data_access.org import geometry as geo
+
+    from . import map as umap
+
+    def rows(geoms: dict[str, dict], fill: list[int]) -> list[dict]:
+        out = []
+        for code, g in geoms.items():
+            polys = [g["coordinates"]] if g.get("type") == "Polygon" else list(g.get("coordinates") or [])
+            for rings in polys:
+                out.append({"polygon": rings, "fill": fill, "name": names.get(code, code), "code": code})
+        return out
+
+    data = rows(current, CURRENT_FILL) + rows(new, NEW_FILL)
+    bounds = geo.bounds(list(current.values()) + list(new.values()))
+    return umap.build_deck(data, bounds, tooltip_spec={"text": "{name}"}, height=420)

@@ -109,7 +109,7 @@ ERROR_CODES: dict[str, tuple[str, ...]] = {
     # the admin's configuration (programme.config, org.units, org.boundaries)
     "overlap": ("other",), "sum": ("sum", "expected"), "duplicate": ("value",),
     "unknown_phase": ("value", "row", "col"), "unknown_unit": ("value", "row", "col"),
-    "not_number": ("value", "row", "col"), "level_for_parent": ("level",), "after_current": ("month",),
+    "not_number": ("value", "row", "col"), "level_for_parent": ("level",), "unit_taken": ("value",), "after_current": ("month",),
     # PermissionDenied codes
     "role": ("role",), "scope": (), "token": (),
 }

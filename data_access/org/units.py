@@ -103,7 +103,7 @@ def create_unit(*, session: Session, username: str, code: str, level: str, paren
     if not CODE_RE.match(code):
         raise ValidationError("code", "format")
     if session.exec(select(OrgUnit.id).where(OrgUnit.code == code)).first() is not None:
-        raise ValidationError("code", "taken")
+        raise ValidationError("code", "unit_taken", {"value": code})
     zh, en = _names(name_zh, name_en)
     parent = session.get(OrgUnit, parent_id) if parent_id is not None else None
     if parent_id is not None and parent is None:
@@ -175,3 +175,28 @@ def assignments(*, session: Session, grid_id: int) -> list[GridAssignment]:
     """A grid's dated community assignments, oldest first (history)."""
     return list(session.exec(select(GridAssignment).where(GridAssignment.grid_id == grid_id)
                              .order_by(GridAssignment.from_month)).all())
+
+
+def versions(*, session: Session, unit_ids: list[int]) -> dict[int, int]:
+    """The version of each unit (what an edit form keeps to detect a concurrent change)."""
+    if not unit_ids:
+        return {}
+    return dict(session.execute(select(OrgUnit.id, OrgUnit.version).where(OrgUnit.id.in_(unit_ids))).all())
+
+
+def grid_geometries(*, session: Session, codes: list[str]) -> dict[str, dict]:
+    """Stored boundaries (GeoJSON geometry) of the grids of the communities ``codes`` belong to."""
+    import json
+
+    if not codes:
+        return {}
+    parents = select(OrgUnit.parent_id).where(OrgUnit.code.in_(codes))
+    rows = session.execute(select(OrgUnit.code, OrgUnit.geometry).where(
+        OrgUnit.level == "grid", OrgUnit.parent_id.in_(parents), OrgUnit.geometry.is_not(None))).all()
+    out = {}
+    for code, geom in rows:
+        try:
+            out[code] = json.loads(geom)
+        except ValueError:
+            continue
+    return out

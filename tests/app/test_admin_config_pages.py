@@ -12,7 +12,7 @@ from tiny_city import TODAY  # noqa: F401
 
 from data_access.core.db import make_engine, session_scope
 from data_access.core.models import AuditLog, Setting
-from data_access.org.models import OrgUnit
+from data_access.org.models import GridAssignment, OrgUnit
 from data_access.programme.models import Phase, Target
 from ui.i18n import CATALOGUE
 
@@ -205,3 +205,73 @@ def test_phase_dates_save_and_refuse_an_overlap(app_env):
     with db(app_env) as s:
         assert s.get(Phase, "rollout").end == date(2025, 12, 31)
     assert len(audit_rows(app_env, "phase.update")) == 1
+
+
+# --- 组织与网格 Org units & grids ---------------------------------------------------------------------
+
+def unit_row(url: str, code: str) -> OrgUnit:
+    with db(url) as s:
+        return s.exec(select(OrgUnit).where(OrgUnit.code == code)).one()
+
+
+def test_org_renames_a_unit_sets_pilot_and_refuses_a_concurrent_edit(app_env):
+    at = open_page(ORG, "admin")
+    d2 = unit_id(app_env, "D2")
+    at.selectbox(key="og_unit_zh").set_value(d2).run()
+    at.text_input(key=f"og_zh_{d2}_v1").input("西山新区")
+    at.checkbox(key=f"og_pilot_{d2}_v1").check()
+    at.text_input(key=f"og_reason_{d2}").input("区划调整")
+    at.button(key=f"og_save_{d2}").click().run()
+    assert not errors(at), errors(at)
+    row = unit_row(app_env, "D2")
+    assert (row.name_zh, row.pilot, row.version) == ("西山新区", True, 3)
+    assert [json.loads(a.detail)["reason"] for a in audit_rows(app_env, "org_unit.rename")] == ["区划调整"]
+    assert len(audit_rows(app_env, "org_unit.pilot")) == 1
+    # concurrent: someone renames D1 after the form was shown
+    d1 = unit_id(app_env, "D1")
+    at.selectbox(key="og_unit_zh").set_value(d1).run()
+    with db(app_env) as s:
+        u = s.get(OrgUnit, d1)
+        u.name_zh, u.version = "东湖区（新）", u.version + 1
+        s.add(u)
+    at.text_input(key=f"og_zh_{d1}_v1").input("东湖区二")
+    at.text_input(key=f"og_reason_{d1}").input("更名")
+    at.button(key=f"og_save_{d1}").click().run()
+    assert errors(at) == [zh("cfg.concurrent")]
+    assert unit_row(app_env, "D1").name_zh == "东湖区（新）"
+
+
+def test_org_moves_a_grid_from_a_month_and_refuses_a_bad_month(app_env):
+    at = open_page(ORG, "admin")
+    g1b, m2 = unit_id(app_env, "G1B"), unit_id(app_env, "M2")
+    at.selectbox(key="og_grid_zh").set_value(g1b).run()
+    at.selectbox(key=f"og_comm_{g1b}_zh").set_value(m2)
+    at.text_input(key=f"og_month_{g1b}").input("2026-13")
+    at.text_input(key=f"og_mreason_{g1b}").input("辖区调整")
+    at.button(key=f"og_move_{g1b}").click().run()
+    assert errors(at) == [zh("cfg.field_error", field=zh("cfg.field.from_month"), message=zh("error.format"))]
+    assert unit_row(app_env, "G1B").parent_id == unit_id(app_env, "M1")
+    at.text_input(key=f"og_month_{g1b}").input("2026-04")
+    at.button(key=f"og_move_{g1b}").click().run()
+    assert not errors(at), errors(at)
+    assert unit_row(app_env, "G1B").parent_id == m2
+    with db(app_env) as s:
+        hist = s.exec(select(GridAssignment).where(GridAssignment.grid_id == g1b).order_by(GridAssignment.from_month)).all()
+        assert [(a.from_month, a.to_month) for a in hist] == [(202301, 202604), (202604, None)]
+    assert json.loads(audit_rows(app_env, "grid.move")[-1].detail)["reason"] == "辖区调整"
+
+
+def test_org_creates_a_unit_and_refuses_a_taken_code(app_env):
+    at = open_page(ORG, "admin")
+    at.selectbox(key="og_new_level_zh").set_value("community").run()
+    at.selectbox(key="og_new_parent_community_zh").set_value(unit_id(app_env, "S1"))
+    at.text_input(key="og_new_code").input("M1")
+    at.text_input(key="og_new_zh").input("东湖第二社区")
+    at.text_input(key="og_new_reason").input("新设社区")
+    at.button(key="og_create").click().run()
+    assert errors(at) == [zh("cfg.field_error", field=zh("cfg.field.code"), message=zh("error.unit_taken", value="M1"))]
+    at.text_input(key="og_new_code").input("M3")
+    at.button(key="og_create").click().run()
+    assert not errors(at), errors(at)
+    assert unit_row(app_env, "M3").parent_id == unit_id(app_env, "S1")
+    assert audit_rows(app_env, "org_unit.create")[-1].entity_id == "M3"

@@ -209,7 +209,7 @@ def test_org_units_create_rename_pilot_and_move_a_grid(session):
     with pytest.raises(ValidationError) as e:
         org_units.create_unit(session=session, username="admin", code="G3", level="grid", parent_id=w["cm1"].id,
                               name_zh="x", name_en=None, pilot=False, reason="r")
-    assert e.value.code == "taken"
+    assert e.value.code == "unit_taken"
     with pytest.raises(ValidationError) as e:
         org_units.create_unit(session=session, username="admin", code="G4", level="grid", parent_id=w["d1"].id,
                               name_zh="x", name_en=None, pilot=False, reason="r")

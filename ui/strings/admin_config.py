@@ -48,6 +48,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "error.not_number": {"zh": "第 {row} 行第 {col} 列：“{value}”不是数字。",
                          "en": "Row {row}, column {col}: “{value}” is not a number."},
     "error.level_for_parent": {"zh": "上级单位必须是{level}一级。", "en": "The parent must be a {level}."},
+    "error.unit_taken": {"zh": "编码 {value} 已被其他单位使用。", "en": "The code {value} is already used by another unit."},
     "error.after_current": {"zh": "生效月份必须晚于当前归属的起始月份（{month}）。",
                             "en": "The month must come after the current assignment began ({month})."},
     # --- 目标值 Targets ---
