@@ -83,7 +83,7 @@ CURRENT_FILL = [158, 158, 158, 90]
 
 
 def boundary_deck(current: dict[str, dict], new: dict[str, dict], names: dict[str, str]):
-    """The uploaded boundaries (blue) over the stored ones of the same communities (grey), no basemap."""
+    """The uploaded boundaries (blue) over the stored ones of the same communities (grey, outlined), no basemap."""
     from data_access.org import geometry as geo
 
     from . import map as umap
@@ -96,6 +96,8 @@ def boundary_deck(current: dict[str, dict], new: dict[str, dict], names: dict[st
                 out.append({"polygon": rings, "fill": fill, "name": names.get(code, code), "code": code})
         return out
 
+    # the stored boundaries as grey fills under dark outlines, the uploaded ones in blue on top
+    outlines = [{"path": r["polygon"][0]} for r in rows(current, CURRENT_FILL)]
     data = rows(current, CURRENT_FILL) + rows(new, NEW_FILL)
     bounds = geo.bounds(list(current.values()) + list(new.values()))
-    return umap.build_deck(data, bounds, tooltip_spec={"text": "{name}"}, height=420)
+    return umap.build_deck(data, bounds, outlines, tooltip_spec={"text": "{name}"}, height=420)

@@ -202,7 +202,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "cfg.bounds.checking": {"zh": "文件 {name}：{n} 个网格", "en": "File {name}: {n} grids"},
     "cfg.bounds.refused": {"zh": "文件未通过检查，未写入任何内容：", "en": "The file was refused; nothing was written:"},
     "cfg.bounds.ok": {"zh": "检查通过：{n} 个网格的边界可以应用。", "en": "Checks passed: {n} grid boundaries can be applied."},
-    "cfg.bounds.legend": {"zh": "灰色：现有边界；蓝色：上传的新边界。", "en": "Grey: current boundaries; blue: uploaded boundaries."},
+    "cfg.bounds.legend": {"zh": "灰底黑线：现有边界；蓝色：上传的新边界。", "en": "Grey with dark outlines: current boundaries; blue: uploaded boundaries."},
     "cfg.bounds.apply": {"zh": "应用新边界", "en": "Apply the new boundaries"},
     "cfg.bounds.saved": {"zh": "{n} 个网格边界", "en": "{n} grid boundaries"},
     "cfg.bounds.warnings": {"zh": "提示（不阻止应用）：", "en": "Notes (do not block applying):"},
