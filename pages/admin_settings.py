@@ -53,12 +53,20 @@ tab_limits, tab_phases = st.tabs([t("cfg.settings.tab_limits"), t("cfg.settings.
 
 # --- time limits and settings -------------------------------------------------------------------------
 with tab_limits:
-    st.dataframe(pd.DataFrame({
-        t("cfg.settings.col.setting"): [t("cfg.setting." + r.key) for r in rows],
-        t("cfg.settings.col.value"): [show(r.value, r.spec) for r in rows],
-        t("cfg.settings.col.default"): [show(r.default, r.spec) for r in rows],
-        t("cfg.settings.col.source"): [sources(r.spec) for r in rows],
-    }), hide_index=True, width="stretch")
+    table = []  # one line per setting, and per tier / colour of the settings that hold several
+    for r in rows:
+        if r.spec.kind == "map":
+            own = dict(r.spec.field_sources)
+            for f in r.spec.fields:
+                table.append((f"{t('cfg.setting.' + r.key)} · {t('cfg.sub.' + f)}",
+                              f"{fmt.number(float(r.value.get(f, 0)), 0)} {unit_word(r.spec)}",
+                              f"{fmt.number(float(r.default.get(f, 0)), 0)} {unit_word(r.spec)}",
+                              own.get(f, r.spec.source)))
+        else:
+            table.append((t("cfg.setting." + r.key), show(r.value, r.spec), show(r.default, r.spec), sources(r.spec)))
+    st.dataframe(pd.DataFrame(table, columns=[t("cfg.settings.col.setting"), t("cfg.settings.col.value"),
+                                              t("cfg.settings.col.default"), t("cfg.settings.col.source")]),
+                 hide_index=True, width="stretch", height=38 + 35 * len(table))
     key = st.selectbox(t("cfg.settings.pick"), list(row_by), key=f"cs_pick_{lang()}",
                        format_func=lambda k: t("cfg.setting." + k))
     r = row_by[key]

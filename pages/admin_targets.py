@@ -59,6 +59,10 @@ def source_text(c: cfg.TargetCell) -> str:
     return t("cfg.targets.from_unit", unit=unit_name(c.source_unit_id)) if c.source_unit_id else t("cfg.targets.from_city")
 
 
+def phase_name(code: str) -> str:
+    return next((name_of(p) for p in phases if p.code == code), code)
+
+
 def val(v: float | None) -> str:
     return fmt.value(v, ind.unit) if v is not None else fmt.NONE
 
@@ -89,7 +93,7 @@ def show_preview(changes: list[cfg.TargetChange]) -> None:
     names = {u.code: name_of(u) for u in units}
     st.dataframe(pd.DataFrame({
         t("cfg.targets.col.unit"): [names.get(r.unit_code, r.unit_code) for r in prev],
-        t("cfg.targets.phase"): [r.phase for r in prev],
+        t("cfg.targets.phase"): [phase_name(r.phase) for r in prev],
         t("cfg.targets.col.value"): [val(r.value) for r in prev],
         t("cfg.targets.col.before"): [val(r.target_before) for r in prev],
         t("cfg.targets.col.after"): [val(r.target_after) for r in prev],
@@ -167,7 +171,7 @@ with tab_paste:
             st.markdown(t("cfg.targets.changes", n=len(changes)))
             st.dataframe(pd.DataFrame({
                 t("cfg.targets.col.unit"): [unit_name(c.unit_id) for c in changes],
-                t("cfg.targets.phase"): [c.phase for c in changes],
+                t("cfg.targets.phase"): [phase_name(c.phase) for c in changes],
                 t("cfg.targets.col.after"): [val(c.target) if c.target is not None else t("cfg.targets.clear")
                                              for c in changes],
             }), hide_index=True, width="stretch")

@@ -133,8 +133,9 @@ def test_settings_shows_sources_and_saves_a_time_limit_with_its_audit_row(app_en
     at = open_page(SETTINGS, "admin")
     table = at.dataframe[0].value
     sources = dict(zip(table[zh("cfg.settings.col.setting")], table[zh("cfg.settings.col.source")], strict=True))
-    assert "seed-002 §5.2" in sources[zh("cfg.setting.time_limits")]
-    assert sources[zh("cfg.setting.special_intervals_days")] == "seed-000 §3.2"
+    assert sources[zh("cfg.setting.time_limits") + " · " + zh("cfg.sub.urgent")] == "seed-002 §5.2"
+    assert sources[zh("cfg.setting.special_intervals_days") + " · " + zh("cfg.sub.red")] == "seed-000 §3.2"
+    assert sources[zh("cfg.setting.night_window")] == "seed-000 §4.4, §5.3"
     at.selectbox(key="cs_pick_zh").set_value("time_limits").run()
     at.number_input(key="cs_time_limits_urgent_v0").set_value(10.0)
     at.text_input(key="cs_reason_time_limits").input("按 seed 002 §5.2 从严")
