@@ -7,7 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from data_access.core.clock import now_local
 from data_access.core.db import session_scope
+from data_access.fieldwork import needs as needs_mod
+from data_access.fieldwork import visit_form
 from data_access.programme import catalog
 from data_access.programme import config as cfg
 from metrics.service import INDICATORS
@@ -49,7 +52,8 @@ def sources(spec: cfg.SettingSpec) -> str:
     return spec.source
 
 
-tab_limits, tab_phases = st.tabs([t("cfg.settings.tab_limits"), t("cfg.settings.tab_phases")])
+tab_limits, tab_phases, tab_form = st.tabs([t("cfg.settings.tab_limits"), t("cfg.settings.tab_phases"),
+                                            t("cfg.settings.tab_form")])
 
 # --- time limits and settings -------------------------------------------------------------------------
 with tab_limits:
@@ -144,3 +148,67 @@ with tab_phases:
                                                    expected_version=wv, reason=reason_w, allowed=set(choices)),
                         "cs", t("cfg.weights.saved")):
             st.rerun()
+
+# --- the visit e-form ------------------------------------------------------------------------------
+with tab_form:
+    st.caption(t("cfg.form.caption"))
+    with session_scope() as s:
+        items = visit_form.load_form(session=s, include_inactive=True)
+    label_of = {i.code: (i.label_zh if lang() == "zh" else i.label_en) for i in items}
+    st.dataframe(pd.DataFrame({
+        t("cfg.form.col.section"): [t("cfg.form.section." + i.section) for i in items],
+        t("cfg.form.col.code"): [i.code for i in items],
+        t("cfg.form.col.label"): [label_of[i.code] for i in items],
+        t("cfg.form.col.kind"): [t("cfg.form.kind." + i.kind) for i in items],
+        t("cfg.form.col.required"): ["✓" if i.required else "" for i in items],
+        t("cfg.form.col.status"): [t("cfg.form.active" if i.active else "cfg.form.retired") for i in items],
+    }), hide_index=True, width="stretch", height=38 + 35 * min(len(items), 12))
+    if items:
+        code = st.selectbox(t("cfg.form.pick"), [i.code for i in items], key=f"cf_pick_{lang()}",
+                            format_func=lambda c: f"{label_of[c]} · {c}")
+        item = next(i for i in items if i.code == code)
+        iv = ac.shown_version(f"f_{code}", item.version)
+        reason_f = ac.reason_input(f"cf_reason_{code}")
+        b1, b2, b3 = st.columns([1, 1, 4])
+        if item.active and b1.button(t("cfg.form.up"), key=f"cf_up_{code}"):
+            if ac.run_write(lambda s: visit_form.move_item(session=s, user=user.username, code=code, step=-1,
+                                                           expected_version=iv, reason=reason_f, now=now_local()),
+                            "cs", t("cfg.form.saved", code=code)):
+                st.rerun()
+        if item.active and b2.button(t("cfg.form.down"), key=f"cf_down_{code}"):
+            if ac.run_write(lambda s: visit_form.move_item(session=s, user=user.username, code=code, step=1,
+                                                           expected_version=iv, reason=reason_f, now=now_local()),
+                            "cs", t("cfg.form.saved", code=code)):
+                st.rerun()
+        if b3.button(t("cfg.form.retire" if item.active else "cfg.form.reinstate"), key=f"cf_active_{code}"):
+            if ac.run_write(lambda s: visit_form.set_item_active(
+                    session=s, user=user.username, code=code, active=not item.active, expected_version=iv,
+                    reason=reason_f, now=now_local()), "cs", t("cfg.form.saved", code=code)):
+                st.rerun()
+    st.markdown(f"**{t('cfg.form.new')}**")
+    c1, c2, c3 = st.columns(3)
+    section = c1.selectbox(t("cfg.form.col.section"), ["info", "hazard", "need"], key=f"cf_new_section_{lang()}",
+                           format_func=lambda x: t("cfg.form.section." + x))
+    kind = c2.selectbox(t("cfg.form.col.kind"), ["bool", "choice", "text", "number"], key=f"cf_new_kind_{lang()}",
+                        format_func=lambda x: t("cfg.form.kind." + x))
+    new_code = c3.text_input(t("cfg.form.code"), key="cf_new_code", max_chars=40)
+    c4, c5 = st.columns(2)
+    lzh = c4.text_input(t("cfg.form.label_zh"), key="cf_new_zh", max_chars=200)
+    len_ = c5.text_input(t("cfg.form.label_en"), key="cf_new_en", max_chars=200)
+    opts = st.text_area(t("cfg.form.options"), key="cf_new_options", height=80) if kind == "choice" else ""
+    req = st.checkbox(t("cfg.form.required"), key="cf_new_required")
+    reason_n = ac.reason_input("cf_new_reason")
+    if st.button(t("cfg.form.add"), type="primary", key="cf_add"):
+        options = None
+        if kind == "choice":  # "code | 中文 | English" per line (a bare label: code opt1, opt2 …)
+            options = []
+            for n, line in enumerate([o for o in opts.splitlines() if o.strip()], start=1):
+                parts = [x.strip() for x in line.split("|")]
+                code_o, zh_o, en_o = parts if len(parts) == 3 else (f"opt{n}", parts[0], parts[0])
+                options.append({"code": code_o, "zh": zh_o, "en": en_o})
+        if ac.run_write(lambda s: visit_form.add_form_item(
+                session=s, user=user.username, code=new_code.strip(), section=section, label_zh=lzh, label_en=len_,
+                kind=kind, now=now_local(), reason=reason_n, options=options, required=req),
+                "cs", t("cfg.form.saved", code=new_code.strip())):
+            st.rerun()
+    st.caption(t("cfg.form.need_categories", n=len(needs_mod.CATEGORIES)))

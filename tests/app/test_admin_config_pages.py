@@ -276,3 +276,57 @@ def test_org_creates_a_unit_and_refuses_a_taken_code(app_env):
     assert not errors(at), errors(at)
     assert unit_row(app_env, "M3").parent_id == unit_id(app_env, "S1")
     assert audit_rows(app_env, "org_unit.create")[-1].entity_id == "M3"
+
+
+# --- 走访表单 Visit form (on 参数设置) --------------------------------------------------------------
+
+def form_item(url: str, code: str):
+    from data_access.fieldwork.models import FormItem
+    with db(url) as s:
+        return s.exec(select(FormItem).where(FormItem.code == code)).first()
+
+
+def test_form_retires_an_item_reorders_and_refuses_a_concurrent_edit(app_env):
+    at = open_page(SETTINGS, "admin")
+    at.selectbox(key="cf_pick_zh").set_value("hz_security").run()
+    at.text_input(key="cf_reason_hz_security").input("与 hz_gas 合并")
+    at.button(key="cf_active_hz_security").click().run()
+    assert not errors(at), errors(at)
+    row = form_item(app_env, "hz_security")
+    assert (row.active, row.version) == (False, 2)
+    assert json.loads(audit_rows(app_env, "form.item_retire")[-1].detail) == {"reason": "与 hz_gas 合并"}
+    # hz_gas moves up above hz_fire: the hazard section's active items are renumbered 10, 20, …
+    at.selectbox(key="cf_pick_zh").set_value("hz_gas").run()
+    at.text_input(key="cf_reason_hz_gas").input("燃气优先")
+    at.button(key="cf_up_hz_gas").click().run()
+    assert not errors(at), errors(at)
+    assert (form_item(app_env, "hz_gas").sort, form_item(app_env, "hz_fire").sort) == (10, 20)
+    # someone else edits hz_fire while this admin has it open
+    at.selectbox(key="cf_pick_zh").set_value("hz_fire").run()
+    with db(app_env) as s:
+        from data_access.fieldwork.models import FormItem
+        r = s.exec(select(FormItem).where(FormItem.code == "hz_fire")).one()
+        r.version += 1
+        s.add(r)
+    at.text_input(key="cf_reason_hz_fire").input("停用")
+    at.button(key="cf_active_hz_fire").click().run()
+    assert errors(at) == [zh("cfg.concurrent")]
+    assert form_item(app_env, "hz_fire").active is True
+
+
+def test_form_adds_an_item_and_refuses_a_bad_code(app_env):
+    at = open_page(SETTINGS, "admin")
+    at.text_input(key="cf_new_code").input("Bad Code")
+    at.text_input(key="cf_new_zh").input("是否安装烟感报警器")
+    at.text_input(key="cf_new_en").input("Smoke alarm installed")
+    at.text_input(key="cf_new_reason").input("消防要求")
+    at.button(key="cf_add").click().run()
+    assert errors(at) == [zh("cfg.field_error", field=zh("cfg.field.code"), message=zh("error.format"))]
+    assert form_item(app_env, "Bad Code") is None
+    at.text_input(key="cf_new_code").input("hz_smoke_alarm")
+    at.selectbox(key="cf_new_section_zh").set_value("hazard")
+    at.button(key="cf_add").click().run()
+    assert not errors(at), errors(at)
+    row = form_item(app_env, "hz_smoke_alarm")
+    assert (row.section, row.kind, row.active, row.sort) == ("hazard", "bool", True, 60)
+    assert json.loads(audit_rows(app_env, "form.item_save")[-1].detail)["reason"] == "消防要求"

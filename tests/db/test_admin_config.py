@@ -238,3 +238,28 @@ def test_org_units_create_rename_pilot_and_move_a_grid(session):
     actions = [a.action for a in session.exec(select(AuditLog).where(AuditLog.entity == "org_unit"))]
     assert actions == ["org_unit.create", "org_unit.rename", "org_unit.pilot", "grid.move"]
     assert session.exec(select(GridAssignment).where(GridAssignment.grid_id == g3.id)).one().from_month == 202405
+
+
+# --- the visit e-form ------------------------------------------------------------------------------
+
+def test_a_retired_form_item_keeps_its_answers_and_leaves_the_form(session):
+    from data_access.fieldwork import visit_form as vf
+    from data_access.fieldwork.models import FormItem, VisitAnswer
+
+    w = build(session)
+    admin = f.officer(session, w["c"], "cfgadmin", role="admin")
+    visit = f.visit(session, f.household(session, w["g1"]), f.officer(session, w["g1"]), datetime(2024, 5, 2, 10))
+    session.add(VisitAnswer(visit_id=visit.id, item_code="hz_security", value="true"))
+    session.flush()
+    item = session.exec(select(FormItem).where(FormItem.code == "hz_security")).one()
+    vf.set_item_active(session=session, user=admin, code="hz_security", active=False, expected_version=item.version,
+                       reason="合并", now=datetime(2024, 5, 3))
+    assert "hz_security" not in [i.code for i in vf.load_form(session=session)]
+    assert session.exec(select(VisitAnswer).where(VisitAnswer.item_code == "hz_security")).one().value == "true"
+    with pytest.raises(ConcurrentEdit):
+        vf.set_item_active(session=session, user=admin, code="hz_security", active=True,
+                           expected_version=item.version - 1, reason="x", now=datetime(2024, 5, 3))
+    with pytest.raises(ValidationError) as e:
+        vf.set_item_active(session=session, user=admin, code="hz_security", active=True,
+                           expected_version=session.get(FormItem, item.id).version, reason="", now=datetime(2024, 5, 3))
+    assert (e.value.field, e.value.code) == ("reason", "required")
