@@ -34,7 +34,7 @@ row_by = {r.key: r for r in rows}
 
 
 def unit_word(spec: cfg.SettingSpec) -> str:
-    return t(f"cfg.settings.unit.{spec.unit}")
+    return t(f"cfg.settings.unit.{spec.unit}") if spec.unit else ""
 
 
 def show(value, spec: cfg.SettingSpec) -> str:

@@ -122,7 +122,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "cfg.settings.unit.days": {"zh": "天", "en": "days"},
     "cfg.settings.unit.points": {"zh": "个百分点", "en": "points"},
     "cfg.settings.unit.months": {"zh": "个月", "en": "months"},
-    "cfg.settings.unit.": {"zh": "", "en": ""},
     "cfg.setting.time_limits": {"zh": "事件与隐患时限", "en": "Event and hazard time limits"},
     "cfg.setting.need_sla_hours": {"zh": "群众需求响应时限（need 档）", "en": "Need response limit (need tier)"},
     "cfg.setting.special_intervals_days": {"zh": "重点人员走访间隔", "en": "Special-group visit intervals"},
