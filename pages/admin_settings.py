@@ -63,8 +63,8 @@ with tab_limits:
             own = dict(r.spec.field_sources)
             for f in r.spec.fields:
                 table.append((f"{t('cfg.setting.' + r.key)} · {t('cfg.sub.' + f)}",
-                              f"{fmt.number(float(r.value.get(f, 0)), 0)} {unit_word(r.spec)}",
-                              f"{fmt.number(float(r.default.get(f, 0)), 0)} {unit_word(r.spec)}",
+                              f"{fmt.number(float(r.value.get(f, 0)), 0)} {unit_word(r.spec)}".strip(),
+                              f"{fmt.number(float(r.default.get(f, 0)), 0)} {unit_word(r.spec)}".strip(),
                               own.get(f, r.spec.source)))
         else:
             table.append((t("cfg.setting." + r.key), show(r.value, r.spec), show(r.default, r.spec), sources(r.spec)))
@@ -79,7 +79,7 @@ with tab_limits:
     st.caption(f"{t('cfg.source')}：{sources(spec)}" if lang() == "zh" else f"{t('cfg.source')}: {sources(spec)}")
     if spec.kind == "map":
         cols = st.columns(len(spec.fields))
-        value = {f: cols[i].number_input(f"{t('cfg.sub.' + f)} ({unit_word(spec)})", value=float(r.value.get(f, 0)),
+        value = {f: cols[i].number_input(f"{t('cfg.sub.' + f)} ({unit_word(spec)})" if spec.unit else t("cfg.sub." + f), value=float(r.value.get(f, 0)),
                                          step=1.0, format="%.0f", key=f"cs_{key}_{f}_v{version}")
                  for i, f in enumerate(spec.fields)}
     elif spec.kind == "window":

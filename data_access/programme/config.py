@@ -51,6 +51,7 @@ class SettingSpec:
     lo: float = 0
     hi: float = 1e9
     field_sources: tuple[tuple[str, str], ...] = ()
+    integer: bool = False
 
 
 # indicators.md "Time-limited work" and the seeds; lockout is this system's rule (README, security).
@@ -60,17 +61,21 @@ SETTING_SPECS: dict[str, SettingSpec] = {s.key: s for s in (
                 (("emergency", "seed-001 §5.3"), ("urgent", "seed-002 §5.2"), ("general", "seed-001, seed-002"),
                  ("hazard_general", "seed-002 §3.1, §3.3"), ("hazard_major", "seed-002 §3.1, §3.3"))),
     SettingSpec("need_sla_hours", "number", "h", "seed-000 §3.3, §5.3", (), 1, 24 * 30),
-    SettingSpec("special_intervals_days", "map", "days", "seed-000 §3.2", ("red", "yellow", "blue"), 1, 366),
+    SettingSpec("special_intervals_days", "map", "days", "seed-000 §3.2", ("red", "yellow", "blue"), 1, 366,
+                integer=True),
     SettingSpec("night_window", "window", "", "seed-000 §4.4, §5.3", ("start", "end")),
     SettingSpec("report_lock_days", "integer", "days", "indicators.md §Reported indicators", (), 0, 366),
     SettingSpec("report_timely_days", "integer", "days", "indicators.md §Reported indicators", (), 0, 366),
     SettingSpec("report_reopen_days", "integer", "days", "indicators.md §Reported indicators", (), 1, 366),
     SettingSpec("status_at_risk_points", "number", "points", "indicators.md §Status", (), 0, 100),
     SettingSpec("trend_months", "integer", "months", "indicators.md §Status", (), 1, 36),
+    SettingSpec("lockout", "map", "", "system rule (README; no plan sets one)",
+                ("threshold", "window_minutes", "lock_minutes"), 1, 24 * 60, integer=True),
 )}
 SETTING_DEFAULTS: dict[str, object] = {
     **DEFAULT_SETTINGS,
     "time_limits": {"emergency": 5, "urgent": 15, "general": 120, "hazard_general": 24 * 60, "hazard_major": 48 * 60},
+    "lockout": {"threshold": 5, "window_minutes": 15, "lock_minutes": 15},  # data_access.org.accounts defaults
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -123,7 +128,7 @@ def check_setting(key: str, value) -> object:
         unknown = set(value) - set(spec.fields)
         if unknown:
             raise ValidationError(key, "unknown", {"value": sorted(unknown)[0]})
-        return {f: num(value[f], f"{key}.{f}", spec.unit == "days") for f in spec.fields if f in value}
+        return {f: num(value[f], f"{key}.{f}", spec.integer) for f in spec.fields if f in value}
     if spec.kind == "window":
         if not isinstance(value, dict):
             raise ValidationError(key, "type", {"expected": "object"})

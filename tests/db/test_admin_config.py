@@ -263,3 +263,24 @@ def test_a_retired_form_item_keeps_its_answers_and_leaves_the_form(session):
         vf.set_item_active(session=session, user=admin, code="hz_security", active=True,
                            expected_version=session.get(FormItem, item.id).version, reason="", now=datetime(2024, 5, 3))
     assert (e.value.field, e.value.code) == ("reason", "required")
+
+
+def test_the_lockout_rule_is_a_setting_the_login_follows(session):
+    from data_access.org import accounts
+    from data_access.org.models import User
+
+    c = f.unit(session, "C")
+    session.add(User(username="u1", display_name="甲", role="officer", scope_id=c.id))
+    session.flush()
+    t0 = datetime(2026, 3, 1, 9, 0)
+    cfg.save_setting(session=session, username="admin", key="lockout", expected_version=0, reason="收紧",
+                     value={"threshold": 3, "window_minutes": 10, "lock_minutes": 30})
+    with pytest.raises(ValidationError) as e:
+        cfg.save_setting(session=session, username="admin", key="lockout", expected_version=1, reason="x",
+                         value={"threshold": 2.5, "window_minutes": 10, "lock_minutes": 30})
+    assert (e.value.field, e.value.code) == ("lockout.threshold", "type")
+    states = [accounts.record_login_attempt(session=session, username="u1", ok=False, now=t0 + timedelta(minutes=i))
+              for i in range(3)]
+    # the third failure within 10 minutes locks for 30 minutes (the defaults were 5 / 15 / 15)
+    assert [s.locked for s in states] == [False, False, True]
+    assert states[-1].until == t0 + timedelta(minutes=2 + 30)
