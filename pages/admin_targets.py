@@ -79,6 +79,8 @@ st.dataframe(pd.DataFrame({
     t("cfg.targets.col.from"): [source_text(r[2]) if r[2].unit_id is not None else "" for r in rows],
     t("cfg.targets.col.baseline"): [val(r[2].baseline) for r in rows],
 }), hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
+if ind.source_plan:
+    st.caption(t("cfg.targets.baseline_source", source=ind.source_plan))
 
 lo, hi = cfg.target_bounds(ind.unit)
 

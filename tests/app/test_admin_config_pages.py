@@ -330,3 +330,19 @@ def test_form_adds_an_item_and_refuses_a_bad_code(app_env):
     row = form_item(app_env, "hz_smoke_alarm")
     assert (row.section, row.kind, row.active, row.sort) == ("hazard", "bool", True, 60)
     assert json.loads(audit_rows(app_env, "form.item_save")[-1].detail)["reason"] == "消防要求"
+
+
+def test_each_screen_renders_in_english_without_chinese_labels(app_env):
+    import re
+
+    for script in (TARGETS, SETTINGS, ORG):
+        at = open_page(script, "admin", lang="en")
+        labels = [w.label for w in (*at.selectbox, *at.text_input, *at.button, *at.number_input)]
+        assert labels and not [x for x in labels if re.search(r"[\u3400-\u9fff]", x or "")], (script.name, labels)
+        assert at.title[0].value in ("Targets", "Settings", "Org units and grid boundaries")
+
+
+def test_a_non_admin_is_stopped_before_any_data(app_env):
+    for script in (TARGETS, SETTINGS, ORG):
+        at = open_page(script, "city")
+        assert not at.dataframe and not at.button

@@ -24,7 +24,7 @@ from data_access.org.models import GridAssignment, OrgUnit
 from data_access.programme import config as cfg
 from data_access.programme.models import Phase, Target
 from metrics.config_preview import target_preview
-from metrics.service import compute_kpis
+from metrics.service import compute_kpis, phase_targets
 
 AS_OF = date(2024, 6, 30)
 
@@ -75,6 +75,11 @@ def test_a_district_target_changes_what_leaders_see_and_is_inherited_below(sessi
     assert kpi(session, "G1", "info_accuracy").target == 70.0  # inherited from D1
     assert kpi(session, "D2", "info_accuracy").target == 88.0  # city default (100 − 88 = −12)
     assert kpi(session, "D2", "info_accuracy").gap == -12.0
+    # the trend chart's step line and the child rows of the city view use the same target
+    assert phase_targets(session, indicators=["info_accuracy"], unit_code="G1")["info_accuracy"][0]["pilot"] == 70.0
+    kids = {k.unit_code: k for k in compute_kpis(session, unit_code="C", period="pilot", as_of=AS_OF)
+            if k.indicator == "info_accuracy"}
+    assert (kids["D1"].target, kids["D2"].target, kids["C"].target) == (70.0, 88.0, 88.0)
     cells = {c.unit_code: c for c in cfg.target_rows(session=session, indicator="info_accuracy", phase="pilot")}
     assert cells["CM1"].inherited and cells["CM1"].effective == 70.0 and cells["CM1"].source_unit_id == w["d1"].id
     assert cells["D2"].inherited and cells["D2"].source_unit_id is None and cells["D2"].effective == 88.0

@@ -66,6 +66,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "cfg.targets.col.effective": {"zh": "执行目标值", "en": "Target in force"},
     "cfg.targets.col.from": {"zh": "来源", "en": "From"},
     "cfg.targets.col.baseline": {"zh": "基线", "en": "Baseline"},
+    "cfg.targets.baseline_source": {"zh": "目标值与基线依据：{source}（见“方案”页该指标的说明）。",
+                                    "en": "Targets and baseline from: {source} (see the indicator's note on Plans)."},
     "cfg.targets.from_own": {"zh": "本级", "en": "own"},
     "cfg.targets.from_unit": {"zh": "沿用 {unit}", "en": "from {unit}"},
     "cfg.targets.from_city": {"zh": "沿用全市默认值", "en": "from city default"},
