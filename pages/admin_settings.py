@@ -38,6 +38,8 @@ def unit_word(spec: cfg.SettingSpec) -> str:
 
 
 def show(value, spec: cfg.SettingSpec) -> str:
+    if spec.kind == "choices":
+        return ("、" if lang() == "zh" else ", ").join(t("cfg.sub." + v) for v in value) or t("cfg.none")
     if isinstance(value, dict):
         sep = "；" if lang() == "zh" else "; "
         if spec.kind == "window":
@@ -82,6 +84,9 @@ with tab_limits:
         value = {f: cols[i].number_input(f"{t('cfg.sub.' + f)} ({unit_word(spec)})" if spec.unit else t("cfg.sub." + f), value=float(r.value.get(f, 0)),
                                          step=1.0, format="%.0f", key=f"cs_{key}_{f}_v{version}")
                  for i, f in enumerate(spec.fields)}
+    elif spec.kind == "choices":
+        value = [f for f in spec.fields
+                 if st.checkbox(t("cfg.sub." + f), value=f in r.value, key=f"cs_{key}_{f}_v{version}")]
     elif spec.kind == "window":
         c1, c2 = st.columns(2)
         value = {"start": c1.text_input(t("cfg.sub.start"), value=r.value["start"], key=f"cs_{key}_start_v{version}",

@@ -44,7 +44,7 @@ def _number(value, field: str) -> float:
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
-    kind: str  # map (numbers per field) | number | integer | window
+    kind: str  # map (numbers per field) | number | integer | window | choices (a subset of fields)
     unit: str  # min | h | days | points | months | count
     source: str  # plan and section the value comes from
     fields: tuple[str, ...] = ()
@@ -69,6 +69,8 @@ SETTING_SPECS: dict[str, SettingSpec] = {s.key: s for s in (
     SettingSpec("report_reopen_days", "integer", "days", "indicators.md §Reported indicators", (), 1, 366),
     SettingSpec("status_at_risk_points", "number", "points", "indicators.md §Status", (), 0, 100),
     SettingSpec("trend_months", "integer", "months", "indicators.md §Status", (), 1, 36),
+    SettingSpec("veto_kinds", "choices", "", "seed-000 §9.2 (负面清单); indicators.md §Assessment score",
+                ("privacy_breach", "enforcement_conflict", "complaints")),
     SettingSpec("lockout", "map", "", "system rule (README; no plan sets one)",
                 ("threshold", "window_minutes", "lock_minutes"), 1, 24 * 60, integer=True),
 )}
@@ -76,6 +78,7 @@ SETTING_DEFAULTS: dict[str, object] = {
     **DEFAULT_SETTINGS,
     "time_limits": {"emergency": 5, "urgent": 15, "general": 120, "hazard_general": 24 * 60, "hazard_major": 48 * 60},
     "lockout": {"threshold": 5, "window_minutes": 15, "lock_minutes": 15},  # data_access.org.accounts defaults
+    "veto_kinds": ["privacy_breach", "enforcement_conflict", "complaints"],  # every confirmed event vetoes
 }
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -129,6 +132,10 @@ def check_setting(key: str, value) -> object:
         if unknown:
             raise ValidationError(key, "unknown", {"value": sorted(unknown)[0]})
         return {f: num(value[f], f"{key}.{f}", spec.integer) for f in spec.fields if f in value}
+    if spec.kind == "choices":  # a subset of the fields (e.g. the veto event kinds that veto)
+        if not isinstance(value, list | tuple) or any(v not in spec.fields for v in value):
+            raise ValidationError(key, "choice", {"options": list(spec.fields)})
+        return [f for f in spec.fields if f in value]
     if spec.kind == "window":
         if not isinstance(value, dict):
             raise ValidationError(key, "type", {"expected": "object"})

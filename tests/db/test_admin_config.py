@@ -289,3 +289,21 @@ def test_the_lockout_rule_is_a_setting_the_login_follows(session):
     # the third failure within 10 minutes locks for 30 minutes (the defaults were 5 / 15 / 15)
     assert [s.locked for s in states] == [False, False, True]
     assert states[-1].until == t0 + timedelta(minutes=2 + 30)
+
+
+def test_the_veto_rule_names_the_event_kinds_that_veto(session):
+    from data_access.programme.models import VetoEvent
+
+    w = build(session)
+    session.add(VetoEvent(org_unit_id=w["g1"].id, occurred_on=date(2024, 4, 1), kind="complaints", confirmed=True))
+    session.flush()
+    assert "vetoed" in kpi(session, "G1", "assessment_score").flags  # every kind vetoes by default
+    assert "vetoed" in kpi(session, "D1", "assessment_score").flags
+    with pytest.raises(ValidationError) as e:
+        cfg.save_setting(session=session, username="admin", key="veto_kinds", value=["privacy_breach", "speeding"],
+                         expected_version=0, reason="x")
+    assert (e.value.field, e.value.code) == ("veto_kinds", "choice")
+    cfg.save_setting(session=session, username="admin", key="veto_kinds", value=["privacy_breach"],
+                     expected_version=0, reason="投诉量不再一票否决")
+    assert "vetoed" not in kpi(session, "G1", "assessment_score").flags
+    assert kpi(session, "G1", "assessment_score").value == 60.0  # the score itself is unchanged

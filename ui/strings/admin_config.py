@@ -145,6 +145,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "cfg.sub.threshold": {"zh": "失败次数（次）", "en": "Failed sign-ins"},
     "cfg.sub.window_minutes": {"zh": "统计时段（分钟）", "en": "Within (minutes)"},
     "cfg.sub.lock_minutes": {"zh": "锁定时长（分钟）", "en": "Lock lasts (minutes)"},
+    "cfg.setting.veto_kinds": {"zh": "一票否决事件类型（负面清单）", "en": "Veto event kinds (negative list)"},
+    "cfg.sub.privacy_breach": {"zh": "隐私泄露", "en": "Privacy breach"},
+    "cfg.sub.enforcement_conflict": {"zh": "执法冲突", "en": "Enforcement conflict"},
+    "cfg.sub.complaints": {"zh": "群众投诉", "en": "Complaints"},
+    "cfg.none": {"zh": "无", "en": "none"},
     "cfg.setting.lockout": {"zh": "登录锁定规则", "en": "Sign-in lockout"},
     "cfg.sub.end": {"zh": "结束", "en": "End"},
     "cfg.phases.title": {"zh": "阶段", "en": "Phases"},
@@ -165,9 +170,9 @@ STRINGS: dict[str, dict[str, str]] = {
                                    "en": "Grid indicators (seeds 000/002, officer assessment)"},
     "cfg.weights.block.seed-004": {"zh": "治安帮扶（seed 004）", "en": "Security assistance (seed 004)"},
     "cfg.weights.saved": {"zh": "考核权重", "en": "assessment weights"},
-    "cfg.veto.note": {"zh": "一票否决：期内有已确认的否决事件（如隐私泄露）的单位标记为“否决”（indicators.md），本版本不可配置。",
-                      "en": "Veto: a unit with a confirmed veto event (e.g. a privacy breach) in the period is flagged "
-                            "“vetoed” (indicators.md); not configurable in this version."},
+    "cfg.veto.note": {"zh": "一票否决：期内有已确认的否决事件的单位标记为“否决”；哪些事件类型否决，在“时限与参数”中设置。",
+                      "en": "Veto: a unit with a confirmed veto event in the period is flagged “vetoed”; which event "
+                            "kinds veto is set under “Time limits and settings”."},
     # --- 走访表单 Visit form ---
     "cfg.settings.tab_form": {"zh": "走访表单", "en": "Visit form"},
     "cfg.form.caption": {"zh": "入户走访电子表单的题目。停用的题目不再出现在表单中，已有的回答保留。",
