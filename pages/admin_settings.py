@@ -50,7 +50,7 @@ def show(value, spec: cfg.SettingSpec) -> str:
 
 def sources(spec: cfg.SettingSpec) -> str:
     if spec.field_sources:
-        return "；".join(f"{t('cfg.sub.' + k)}: {src}" for k, src in spec.field_sources)
+        return ("；" if lang() == "zh" else "; ").join(f"{t('cfg.sub.' + k)}: {src}" for k, src in spec.field_sources)
     return spec.source
 
 

@@ -69,7 +69,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {s.key: s for s in (
     SettingSpec("report_reopen_days", "integer", "days", "indicators.md §Reported indicators", (), 1, 366),
     SettingSpec("status_at_risk_points", "number", "points", "indicators.md §Status", (), 0, 100),
     SettingSpec("trend_months", "integer", "months", "indicators.md §Status", (), 1, 36),
-    SettingSpec("veto_kinds", "choices", "", "seed-000 §9.2 (负面清单); indicators.md §Assessment score",
+    SettingSpec("veto_kinds", "choices", "", "seed-000 §9.2; indicators.md §Assessment score",
                 ("privacy_breach", "enforcement_conflict", "complaints")),
     SettingSpec("lockout", "map", "", "system rule (README; no plan sets one)",
                 ("threshold", "window_minutes", "lock_minutes"), 1, 24 * 60, integer=True),
