@@ -366,10 +366,12 @@ def resolve(session: Session, unit_code: str, period: str, as_of: date | datetim
 
 
 def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date | datetime,
-                 children: bool = True) -> list[Kpi]:
+                 children: bool = True, target_overrides: dict | None = None) -> list[Kpi]:
     """KPIs of ``unit_code`` (first) and each direct child for ``period`` at ``as_of``.
 
     One :class:`Kpi` per (unit, indicator) for every indicator in :data:`INDICATORS`.
+    ``target_overrides`` ``{(indicator, unit_id or None): target or None}`` replaces stored targets of
+    the period's phase (None: the unit has none of its own) — the admin's preview before saving.
     Raises :class:`UnknownUnit` / :class:`UnknownPeriod`.
     """
     unit, start, end, phase_code, as_of, kids = resolve(session, unit_code, period, as_of, children)
@@ -377,6 +379,11 @@ def compute_kpis(session: Session, *, unit_code: str, period: str, as_of: date |
 
     phase = _phase(session, phase_code)
     tmap = q.targets(session, phase_code) if phase_code else {}
+    for key, value in (target_overrides or {}).items():
+        if value is None:
+            tmap.pop(key, None)
+        else:
+            tmap[key] = (float(value), tmap.get(key, (None, None))[1])
     base_default = q.baselines(session)
     meta = q.indicator_meta(session)
     # monthly values for the trend: whole months of the phase ended by as_of, the last trend_n

@@ -44,9 +44,11 @@ with c_who:
         }), hide_index=True, width="stretch", height=forms.table_height(len(events), RECENT))
     else:
         st.info(t("admin.account.no_logins"))
-    st.caption(t("admin.account.lockout", threshold=accounts.LOCK_THRESHOLD,
-                 window=int(accounts.LOCK_WINDOW.total_seconds() // 60),
-                 minutes=int(accounts.LOCK_DURATION.total_seconds() // 60)))
+    with session_scope() as s:
+        policy = accounts.lockout_policy(session=s)  # admin-editable (参数设置)
+    st.caption(t("admin.account.lockout", threshold=policy.threshold,
+                 window=int(policy.window.total_seconds() // 60),
+                 minutes=int(policy.duration.total_seconds() // 60)))
 
 with c_pw:
     st.subheader(t("admin.account.change"))

@@ -87,6 +87,12 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("audit", "pages/audit.py", "nav.audit", "nav.section.system", ":material/policy:", frozenset({"admin"})),
     PageSpec("data_rights", "pages/data_rights.py", "nav.data_rights", "nav.section.system", ":material/person_remove:",
              frozenset({"admin"})),
+    PageSpec("admin_targets", "pages/admin_targets.py", "nav.admin_targets", "nav.section.system",
+             ":material/target:", frozenset({"admin"})),
+    PageSpec("admin_settings", "pages/admin_settings.py", "nav.admin_settings", "nav.section.system",
+             ":material/tune:", frozenset({"admin"})),
+    PageSpec("admin_org", "pages/admin_org.py", "nav.admin_org", "nav.section.system",
+             ":material/account_tree:", frozenset({"admin"})),
     PageSpec("account", "pages/account.py", "nav.account", "nav.section.account", ":material/account_circle:",
              ALL_ROLES),
 )

@@ -448,6 +448,9 @@ def veto_paths(session: Session, unit: Unit, d0: date, d1: date) -> list[str]:
     """Paths of the units at or under U with a confirmed veto event dated in ``[d0, d1]``."""
     stmt = (select(OU.c.path).select_from(VE.join(OU, OU.c.id == VE.c.org_unit_id))
             .where(VE.c.confirmed, _between(VE.c.occurred_on, d0, d1), OU.c.path.like(unit.path + "%")))
+    kinds = setting(session, "veto_kinds", None)  # the admin's veto rule: which kinds veto (none set: all)
+    if isinstance(kinds, list):
+        stmt = stmt.where(VE.c.kind.in_([str(k) for k in kinds]))
     return [r[0] for r in session.execute(stmt)]
 
 

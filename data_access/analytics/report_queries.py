@@ -4,7 +4,7 @@ report itself (with its KPI table from ``metrics.service``) is assembled by ``me
 Sections queried here (all aggregated in the database, nothing personal):
 - Overdue needs at the *reference time* T = min(end of the month, as_of): needs counted by the
   KPIs (not withdrawn / duplicate), created more than the response limit (app_setting
-  ``need_sla_hours``, default 48 h) before T and not responded to by T. A need belongs to the
+  ``time_limits``: 48 h, a one-button alarm 5 min) before T and not responded to by T. A need belongs to the
   unit through the grid → community assignment valid in T's month (where it is at month end).
   Counts per direct child, and a list (oldest first, capped) with need code, category, grid,
   creation and due time and hours overdue — no household, address, resident or description.

@@ -106,6 +106,10 @@ ERROR_CODES: dict[str, tuple[str, ...]] = {
     # reported values (data entry)
     "range_min": ("min",), "not_ended": (), "period_locked": ("date",), "approved_locked": (), "level_for_indicator": ("level",),
     "pilot_only": (), "no_approval": (),
+    # the admin's configuration (programme.config, org.units, org.boundaries)
+    "overlap": ("other",), "sum": ("sum", "expected"), "duplicate": ("value",),
+    "unknown_phase": ("value", "row", "col"), "unknown_unit": ("value", "row", "col"),
+    "not_number": ("value", "row", "col"), "level_for_parent": ("level",), "unit_taken": ("value",), "after_current": ("month",),
     # PermissionDenied codes
     "role": ("role",), "scope": (), "token": (),
 }

@@ -13,6 +13,7 @@ class Setting(SQLModel, table=True):
     __tablename__ = "app_setting"
     key: str = Field(primary_key=True, max_length=60)
     value: str = Field(sa_column=Column(Text))  # JSON
+    version: int = 1  # optimistic locking of the admin's edits (programme.config)
 
 
 # --- audit & rollups -----------------------------------------------------------------------

@@ -36,3 +36,11 @@ def checked_text(fieldname: str, value, max_len: int, required: bool = False) ->
     if required and not v:
         raise ValidationError(fieldname, "required")
     return v or None
+
+
+REASON_MAX = 500
+
+
+def check_reason(reason) -> str:
+    """The reason an admin gives for a configuration change: required, clean text, ≤ REASON_MAX characters."""
+    return checked_text("reason", reason, REASON_MAX, required=True)

@@ -170,6 +170,7 @@ class FormItem(SQLModel, table=True):
     required: bool = False
     active: bool = True
     sort: int = 100
+    version: int = 1  # optimistic locking of the admin's form edits (visit_form)
 
 
 # A visit being typed, saved as the officer types (resumes on another laptop).

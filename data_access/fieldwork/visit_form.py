@@ -35,7 +35,8 @@ from sqlmodel import Session, select
 from data_access.core import audit
 from data_access.core.db import write_lock
 from data_access.core.errors import FormInvalid, PermissionDenied, ValidationError
-from data_access.core.text import clean_text
+from data_access.core.text import check_reason, clean_text
+from data_access.core.versioning import check_version
 from data_access.fieldwork import records
 from data_access.fieldwork.derive import APPOINTMENT_LEAD, ENTRY_LIMIT, NIGHT_END, NIGHT_START, is_night
 from data_access.fieldwork.models import (
@@ -572,7 +573,7 @@ def discard_draft(*, session: Session, user, draft_key: str) -> bool:
 
 def save_form_item(*, session: Session, user, code: str, section: str, label_zh: str, label_en: str, kind: str,
                    now: datetime, options=None, required: bool = False, active: bool = True,
-                   sort: int = 100) -> FormItem:
+                   sort: int = 100, reason: str | None = None) -> FormItem:
     """Admin adds or changes a form item (the code of an item is its key and never changes)."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "form.edit", FORM_ADMIN_ROLES)
@@ -598,8 +599,77 @@ def save_form_item(*, session: Session, user, code: str, section: str, label_zh:
     row.section, row.label_zh, row.label_en, row.kind = section, zh, en, kind
     row.options = json.dumps(options, ensure_ascii=False) if options is not None else None
     row.required, row.active, row.sort = bool(required), bool(active), int(sort)
+    if row.id is not None:
+        row.version = (row.version or 1) + 1
     session.add(row)
     session.flush()
     audit.write(session, actor.username, "form.item_save", "form_item", code,
-                {"section": section, "kind": kind, "required": bool(required), "active": bool(active)}, at=now)
+                {"section": section, "kind": kind, "required": bool(required), "active": bool(active)}
+                | ({"reason": reason} if reason else {}), at=now)
     return row
+
+
+# --- the admin's form screen (issue 13): add, retire / reinstate, reorder; reasons, versions ----
+
+def add_form_item(*, session: Session, user, code: str, section: str, label_zh: str, label_en: str, kind: str,
+                  now: datetime, reason: str, options=None, required: bool = False) -> FormItem:
+    """A new item at the end of its section; a code already used (even by a retired item) is refused."""
+    why = check_reason(reason)
+    if isinstance(code, str) and session.exec(select(FormItem.id).where(FormItem.code == code)).first() is not None:
+        raise ValidationError("code", "unit_taken", {"value": code})
+    last = max((i.sort for i in session.exec(select(FormItem).where(FormItem.section == section)).all()), default=0)
+    return save_form_item(session=session, user=user, code=code, section=section, label_zh=label_zh,
+                          label_en=label_en, kind=kind, now=now, options=options, required=required, active=True,
+                          sort=last + 10, reason=why)
+
+
+def _item_for_edit(session: Session, user, code: str, expected_version: int):
+    actor = actor_of(session=session, user=user)
+    require_role(actor, "form.edit", FORM_ADMIN_ROLES)
+    row = session.exec(select(FormItem).where(FormItem.code == code)).first()
+    if row is None:
+        raise ValidationError("code", "unknown_item")
+    check_version(session, row, expected_version, f"form item {code}")
+    return actor, row
+
+
+def set_item_active(*, session: Session, user, code: str, active: bool, expected_version: int, reason: str,
+                    now: datetime) -> FormItem:
+    """Retire (``active=False``) or reinstate an item. A retired item leaves the form; the answers
+    already given to it stay in ``visit_answer`` untouched."""
+    why = check_reason(reason)
+    actor, row = _item_for_edit(session, user, code, expected_version)
+    if bool(row.active) == bool(active):
+        raise ValidationError("active", "unchanged")
+    row.active, row.version = bool(active), row.version + 1
+    session.add(row)
+    session.flush()
+    audit.write(session, actor.username, "form.item_retire" if not active else "form.item_reinstate", "form_item",
+                code, {"reason": why}, at=now)
+    return row
+
+
+def move_item(*, session: Session, user, code: str, step: int, expected_version: int, reason: str,
+              now: datetime) -> list[str]:
+    """Move an item ``step`` places (−1 up, +1 down) among the active items of its section; the
+    section is renumbered 10, 20, … Returns the section's codes in their new order."""
+    why = check_reason(reason)
+    if step not in (-1, 1):
+        raise ValidationError("step", "choice", {"options": [-1, 1]})
+    actor, row = _item_for_edit(session, user, code, expected_version)
+    items = [i for i in load_form(session=session) if i.section == row.section]
+    pos = next((n for n, i in enumerate(items) if i.code == code), None)
+    if pos is None or not 0 <= pos + step < len(items):
+        raise ValidationError("step", "range", {"min": 1, "max": len(items)})
+    items[pos], items[pos + step] = items[pos + step], items[pos]
+    for n, i in enumerate(items, start=1):
+        if i.sort != n * 10:
+            i.sort = n * 10
+            session.add(i)
+    row.version += 1
+    session.add(row)
+    session.flush()
+    order = [i.code for i in items]
+    audit.write(session, actor.username, "form.item_move", "form_item", code,
+                {"section": row.section, "order": order, "reason": why}, at=now)
+    return order

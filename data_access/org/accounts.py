@@ -24,7 +24,7 @@ from data_access.org import passwords, users
 from data_access.org.models import LEVELS, ROLES, LoginAttempt, OrgUnit, User
 from data_access.org.scope import Actor, actor_of, require_active, require_role, scope_clause, unit_in_scope
 
-LOCK_THRESHOLD = 5
+LOCK_THRESHOLD = 5  # defaults; app_setting ``lockout`` (admin-editable, issue 13) overrides them
 LOCK_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
 PASSWORD_MIN = 8
@@ -52,16 +52,44 @@ class AuthFailed(PermissionError):
         self.params: dict = {}
 
 
+@dataclass(frozen=True)
+class LockPolicy:
+    threshold: int  # failures within ``window`` that lock the account
+    window: timedelta
+    duration: timedelta  # how long the lock lasts
+
+
+def lockout_policy(*, session: Session) -> LockPolicy:
+    """The lockout rule in force: app_setting ``lockout`` ({threshold, window_minutes, lock_minutes})
+    over the defaults (5 failures in 15 minutes lock for 15 minutes)."""
+    import json
+
+    from data_access.core.models import Setting
+
+    row = session.get(Setting, "lockout")
+    try:
+        v = json.loads(row.value) if row is not None else {}
+        threshold = int(v.get("threshold", LOCK_THRESHOLD))
+        window = timedelta(minutes=float(v.get("window_minutes", LOCK_WINDOW.total_seconds() / 60)))
+        duration = timedelta(minutes=float(v.get("lock_minutes", LOCK_DURATION.total_seconds() / 60)))
+        if threshold >= 1 and window.total_seconds() > 0 and duration.total_seconds() > 0:
+            return LockPolicy(threshold, window, duration)
+    except (TypeError, ValueError, AttributeError):
+        pass
+    return LockPolicy(LOCK_THRESHOLD, LOCK_WINDOW, LOCK_DURATION)
+
+
 class AccountLocked(PermissionError):
     """Too many failed logins: locked until ``until`` (code "locked", params until/minutes)."""
 
-    def __init__(self, until: datetime, now: datetime):
+    def __init__(self, until: datetime, now: datetime, policy: LockPolicy | None = None):
+        policy = policy or LockPolicy(LOCK_THRESHOLD, LOCK_WINDOW, LOCK_DURATION)
         minutes = max(1, -(-int((until - now).total_seconds()) // 60))
         super().__init__(f"locked until {until.isoformat(timespec='minutes')}")
         self.until = until
         self.code = "locked"
         self.params = {"until": until.isoformat(timespec="minutes"), "minutes": minutes,
-                       "threshold": LOCK_THRESHOLD, "window_minutes": int(LOCK_WINDOW.total_seconds() // 60)}
+                       "threshold": policy.threshold, "window_minutes": int(policy.window.total_seconds() // 60)}
 
 
 # --- login and lockout -----------------------------------------------------------------------
@@ -80,7 +108,7 @@ def _find_user(session: Session, username: str) -> User | None:
 
 
 def _window_failures(session: Session, user: User, now: datetime) -> int:
-    start = now - LOCK_WINDOW
+    start = now - lockout_policy(session=session).window
     last_reset = session.exec(select(func.max(LoginAttempt.at)).where(
         LoginAttempt.user_id == user.id, LoginAttempt.kind.in_(("ok", "unlock")), LoginAttempt.at <= now)).first()
     if last_reset is not None and last_reset > start:
@@ -95,50 +123,52 @@ def _window_failures(session: Session, user: User, now: datetime) -> int:
 def lock_state(*, session: Session, username: str, now: datetime) -> LockState:
     """Whether ``username`` may try to log in at ``now`` (unknown names are never locked)."""
     user = _find_user(session, username)
+    threshold = lockout_policy(session=session).threshold
     if user is None:
-        return LockState(False, None, 0, LOCK_THRESHOLD)
+        return LockState(False, None, 0, threshold)
     if user.locked_until is not None and user.locked_until > now:
-        return LockState(True, user.locked_until, LOCK_THRESHOLD, 0)
+        return LockState(True, user.locked_until, threshold, 0)
     n = _window_failures(session, user, now)
-    return LockState(False, None, n, max(0, LOCK_THRESHOLD - n))
+    return LockState(False, None, n, max(0, threshold - n))
 
 
 def check_login_allowed(*, session: Session, username: str, now: datetime) -> None:
     """Raise AccountLocked while the account is locked (call before checking the password)."""
     st = lock_state(session=session, username=username, now=now)
     if st.locked:
-        raise AccountLocked(st.until, now)
+        raise AccountLocked(st.until, now, lockout_policy(session=session))
 
 
 def record_login_attempt(*, session: Session, username: str, ok: bool, now: datetime) -> LockState:
     """Record a login result (for a login whose password was checked elsewhere, e.g. by
     streamlit-authenticator); the 5th failure within 15 minutes locks the account."""
     user = _find_user(session, username)
+    policy = lockout_policy(session=session)
     if user is None:
         # an unknown name is not stored: people sometimes type their password into the name field
         audit.write(session, "?", "login_failed", "app_user", None, at=now)
-        return LockState(False, None, 0, LOCK_THRESHOLD)
+        return LockState(False, None, 0, policy.threshold)
     if user.locked_until is not None and user.locked_until > now:
         audit.write(session, user.username, "login_locked", "app_user", user.id, at=now)
-        return LockState(True, user.locked_until, LOCK_THRESHOLD, 0)
+        return LockState(True, user.locked_until, policy.threshold, 0)
     session.add(LoginAttempt(user_id=user.id, at=now, kind="ok" if ok else "fail"))
     session.flush()
     if ok:
         user.failed_logins = 0
         session.add(user)
         audit.write(session, user.username, "login", "app_user", user.id, at=now)
-        return LockState(False, None, 0, LOCK_THRESHOLD)
+        return LockState(False, None, 0, policy.threshold)
     n = _window_failures(session, user, now)
     user.failed_logins = n
     audit.write(session, user.username, "login_failed", "app_user", user.id, {"failures": n}, at=now)
-    if n >= LOCK_THRESHOLD:
-        user.locked_until = now + LOCK_DURATION
+    if n >= policy.threshold:
+        user.locked_until = now + policy.duration
         session.add(user)
         audit.write(session, user.username, "account.lock", "app_user", user.id,
                     {"failures": n, "until": user.locked_until.isoformat(timespec="seconds")}, at=now)
         return LockState(True, user.locked_until, n, 0)
     session.add(user)
-    return LockState(False, None, n, LOCK_THRESHOLD - n)
+    return LockState(False, None, n, policy.threshold - n)
 
 
 def authenticate(*, session: Session, username: str, password: str, now: datetime) -> User:
@@ -153,7 +183,7 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
     st = record_login_attempt(session=session, username=username, ok=ok, now=now)
     if not ok:
         if st.locked:
-            raise AccountLocked(st.until, now)
+            raise AccountLocked(st.until, now, lockout_policy(session=session))
         raise AuthFailed("bad_credentials")
     return user
 

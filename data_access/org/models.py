@@ -33,6 +33,7 @@ class OrgUnit(SQLModel, table=True):
     district_id: int | None = Field(default=None, index=True)
     station_id: int | None = Field(default=None, index=True)
     community_id: int | None = Field(default=None, index=True)
+    version: int = 1  # optimistic locking of renames, pilot flags and boundaries (org.units, org.boundaries)
 
 
 # Dated grid → community assignment. Changes take effect on the first day of a month

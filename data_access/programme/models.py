@@ -51,6 +51,7 @@ class Phase(SQLModel, table=True):
     name_en: str = Field(max_length=40)
     start: date
     end: date
+    version: int = 1  # optimistic locking of the admin's edits (programme.config)
 
 
 class Target(SQLModel, table=True):
@@ -63,6 +64,7 @@ class Target(SQLModel, table=True):
     target: float
     baseline: float | None = None
     pilot_only: bool = False  # the target applies to units of pilot districts only
+    version: int = 1  # optimistic locking of the admin's edits (programme.config)
 
 
 class Milestone(SQLModel, table=True):

@@ -629,7 +629,6 @@ SETTINGS = {
     "score_weights": {"info_accuracy": 40, "need_resolution": 30, "satisfaction": 30},
     "special_intervals_days": {"red": 7, "yellow": 30, "blue": 30},
     "night_window": {"start": "20:00", "end": "07:00"},
-    "need_sla_hours": 48,
     "status_at_risk_points": 2.0,
     "trend_months": 6,
     "report_lock_days": 15,  # a reported period locks N days after it ends
