@@ -105,8 +105,11 @@ def compute_reported(session: Session, *, unit_code: str, period: str, as_of, ch
 
 
 def compute_all(session: Session, *, unit_code: str, period: str, as_of, children: bool = True) -> list[Kpi]:
-    """Every registry indicator: the computed ones (``service.compute_kpis``) then the reported ones."""
+    """Every registry indicator: the computed ones (``service.compute_kpis``, ``staffing.compute_staffing``)
+    then the reported ones."""
     from .service import compute_kpis
+    from .staffing import compute_staffing
 
     return (compute_kpis(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
+            + compute_staffing(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
             + compute_reported(session, unit_code=unit_code, period=period, as_of=as_of, children=children))

@@ -34,7 +34,7 @@ Indicators (all ``up``: higher is better; targets from the registry):
   post on R / communities in U. n = communities.
 
 A denominator of 0 gives no value ("no data"). Status: met when the target is reached, off track
-when P has ended short of it, otherwise "too early" (no monthly trend for these measures).
+when the phase has ended short of it, otherwise "too early" (no monthly trend for these measures).
 """
 from __future__ import annotations
 
@@ -151,7 +151,7 @@ def compute_staffing(session: Session, *, unit_code: str, period: str, as_of, ch
     tmap = q.targets(session, phase_code) if phase_code else {}
     x_end = d.month_index(phase[1].year * 100 + phase[1].month) if phase else None
     left = months_left(phase[1], as_of) if phase else None
-    ended = datetime.combine(end, time.max) <= as_of
+    ended = bool(phase) and datetime.combine(phase[1], time.max) <= as_of
     vals = staffing_values(session, unit, kids, start, end, as_of)
     out: list[Kpi] = []
     for key, u in [(None, unit)] + [(c.id, c) for c in kids]:
