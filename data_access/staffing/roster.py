@@ -215,6 +215,22 @@ def save_grid_profile(*, session: Session, user, now: datetime, grid_id: int, ar
 
 # --- reading ---------------------------------------------------------------------------------
 
+def now() -> datetime:
+    """Local 'now' (the clock the pages use for writes)."""
+    from data_access.core.clock import now_local
+
+    return now_local()
+
+
+def user_id_of(*, session: Session, username: str) -> int | None:
+    return session.execute(select(User.id).where(User.username == username)).scalar()
+
+
+def profile_version(*, session: Session, grid_id: int) -> int | None:
+    """The version of a grid's profile (None: no profile yet)."""
+    return session.execute(select(GridProfile.version).where(GridProfile.grid_id == grid_id)).scalar()
+
+
 @dataclass(frozen=True)
 class RosterRow:
     id: int
