@@ -85,18 +85,19 @@ with c_day:
     day = st.date_input(t("staff.day"), value=today, max_value=today, key="staff_day", format="YYYY-MM-DD")
 show_flash()
 
-# --- indicator cards --------------------------------------------------------------------------
+# --- indicator cards: the latest month that has ended by the reference day ---------------------
+kpi_month = day if (day + timedelta(days=1)).month != day.month else day.replace(day=1) - timedelta(days=1)
 with session_scope() as s:
-    kpis = compute_staffing(s, unit_code=unit.code, period=f"{day:%Y-%m}", as_of=day, children=False)
-st.subheader(t("staff.kpis", month=f"{day:%Y-%m}", unit=name_of(unit)))
+    kpis = compute_staffing(s, unit_code=unit.code, period=f"{kpi_month:%Y-%m}", as_of=day, children=False)
+st.subheader(t("staff.kpis", month=f"{kpi_month:%Y-%m}", unit=name_of(unit)))
 UNITS = {"og_officer_daily_visit_h": "h", "og_grid_daily_police_h": "h", "og_rural_onsite_week": "count"}
 cols = st.columns(4)
 for i, k in enumerate(kpis):
     u = UNITS.get(k.indicator, "%")
     cols[i % 4].metric(t(f"staff.kpi.{k.indicator}"), fmt_value(k.value, u),
                        help=None if k.target is None else t("staff.target", target=fmt_value(k.target, u)),
-                       delta=None if k.gap is None else fmt_value(-k.gap, u),
-                       delta_color="normal" if k.value is not None else "off")
+                       delta=None if k.gap is None or k.gap <= 0 else t("staff.gap", gap=fmt_value(k.gap, u)),
+                       delta_color="inverse")
 
 tabs = st.tabs([t("staff.tab.roster"), t("staff.tab.rules"), t("staff.tab.presence"), t("staff.tab.meetings")])
 
@@ -238,7 +239,7 @@ with tabs[1]:
 with tabs[2]:
     st.caption(t("staff.presence.note"))
     n_weeks = st.slider(t("staff.presence.weeks"), 1, 8, 4, key="pr_weeks")
-    last = day
+    last = min(day, today - timedelta(days=1))  # days that are over
     first = last - timedelta(days=last.weekday()) - timedelta(weeks=n_weeks - 1)
     with session_scope() as s:
         weeks = presence.officer_weeks(session=s, user=user.username, day0=first, day1=last, unit_id=unit.id)
@@ -270,6 +271,7 @@ with tabs[3]:
     with session_scope() as s:
         comms = meetings.meetings_by_community(session=s, user=user.username, months=months, ended=ended,
                                                unit_id=unit.id)
+    comms = sorted(comms, key=lambda c: (-len(c.missing), c.code))  # communities with missing months first
     if comms:
         def cell(c, m):
             n = c.held.get(m, 0)

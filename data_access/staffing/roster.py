@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, distinct, func, or_, select, update
+from sqlalchemy import and_, case, distinct, func, or_, select, update
 from sqlmodel import Session
 
 from data_access.core import audit
@@ -265,7 +265,8 @@ def roster(*, session: Session, user, day: date, unit_id: int | None = None, sta
         stmt = stmt.where(Staff.certified.is_(certified))
     if search:
         stmt = stmt.where(or_(Staff.name.contains(search.strip()), Staff.code.contains(search.strip())))
-    rows = session.execute(stmt.order_by(Staff.staff_type, Staff.code).limit(limit)).all()
+    order = case({k: i for i, k in enumerate(STAFF_TYPES)}, value=Staff.staff_type, else_=len(STAFF_TYPES))
+    rows = session.execute(stmt.order_by(order, Staff.code).limit(limit)).all()
     ids = [r[0].id for r in rows]
     grids: dict[int, list[str]] = {}
     if ids:

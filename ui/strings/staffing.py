@@ -13,6 +13,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "staff.tab.meetings": {"zh": "联席会议", "en": "Joint meetings"},
     "staff.kpis": {"zh": "{month} 月指标（{unit}）", "en": "Indicators for {month} ({unit})"},
     "staff.no_value": {"zh": "无数据", "en": "no data"},
+    "staff.gap": {"zh": "距目标 {gap}", "en": "{gap} short of target"},
     "staff.target": {"zh": "目标 {target}", "en": "target {target}"},
     # indicators (short labels for the metric cards)
     "staff.kpi.og_grid_police_coverage": {"zh": "网格警力覆盖", "en": "Grids with police"},
