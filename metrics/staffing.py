@@ -169,5 +169,5 @@ def compute_staffing(session: Session, *, unit_code: str, period: str, as_of, ch
                 unit_code=u.code, unit_name_zh=u.name_zh, unit_name_en=u.name_en, unit_level=u.level,
                 is_self=key is None, indicator=ind, value=value, n=n, ci_low=None, ci_high=None, target=target,
                 baseline=baseline, gap=g, status=st, required_gain=d.required_monthly_gain(g, left), flags=(),
-                direction=direction, kind="computed", period=period))
+                direction=direction, kind="computed"))
     return out
