@@ -305,8 +305,8 @@ sat_labels = {v: t(f"logv.sat.{v}") for v in range(1, 6)}  # bound labels: forma
 st.radio(t("logv.satisfaction"), list(sat_labels), key=P("sat"), horizontal=True, on_change=changed,
          format_func=sat_labels.get)
 err(errors, "satisfaction")
-st.number_input(t("logv.duration"), key=P("dur"), min_value=1, max_value=480, step=5, on_change=changed,
-                help=t("logv.duration_help"))
+st.columns([1, 3])[0].number_input(t("logv.duration"), key=P("dur"), min_value=1, max_value=480, step=5,
+                                   on_change=changed, help=t("logv.duration_help"))
 err(errors, "duration_min")
 
 data_now = gather()
