@@ -61,6 +61,10 @@ def show_flash() -> None:
         getattr(st, kind)(text)
 
 
+def uname(zh: str, en: str | None) -> str:
+    return en or zh if lang() == "en" else zh
+
+
 def fmt_value(v, unit: str) -> str:
     if v is None:
         return t("staff.no_value")
@@ -115,7 +119,7 @@ with tabs[0]:
     if rows:
         st.dataframe(pd.DataFrame([{
             t("staff.col.code"): r.code, t("staff.col.name"): r.name, t("staff.col.type"): t(f"staff.type.{r.staff_type}"),
-            t("staff.col.full_time"): r.full_time, t("staff.col.unit"): r.unit_name,
+            t("staff.col.full_time"): r.full_time, t("staff.col.unit"): uname(r.unit_name, r.unit_name_en),
             t("staff.col.certified"): t("staff.cert.yes") if r.certified else t("staff.cert.no"),
             t("staff.col.certified_on"): fmt.day(r.certified_on) if r.certified_on else "",
             t("staff.col.grids"): r.grids, t("staff.col.login"): r.username or ""} for r in rows]),
@@ -131,7 +135,7 @@ with tabs[0]:
         grids = {u.id: f"{u.code} · {name_of(u)}" for u in scope_units(user.scope_code, "grid") if u.level == "grid"}
         by_id = {r.id: r for r in everyone}
         with st.expander(t("staff.edit"), icon=":material/badge:"):
-            pick = st.selectbox(t("staff.pick"), [0] + list(by_id), key="sf_pick",
+            pick = st.selectbox(t("staff.pick"), [0] + list(by_id), key=f"sf_pick_{lang()}",
                                 format_func=lambda i: t("staff.new") if not i else f"{by_id[i].code} · {by_id[i].name}")
             r = by_id.get(pick)
             if r is not None:
@@ -144,9 +148,9 @@ with tabs[0]:
                                      index=STAFF_TYPES.index(r.staff_type) if r else 0,
                                      format_func=lambda x: t(f"staff.type.{x}"))
                 home_ids = list(homes)
-                home_default = next((i for i in home_ids if r and homes[i].startswith(r.unit_name)), home_ids[0])
+                home_default = r.unit_id if r and r.unit_id in homes else home_ids[0]
                 home = st.selectbox(t("staff.f.unit"), home_ids, index=home_ids.index(home_default),
-                                    format_func=homes.get, key=f"sf_home_{pick}")
+                                    format_func=homes.get, key=f"sf_home_{pick}_{lang()}")
                 c4, c5, c6, c7 = st.columns(4)
                 full = c4.checkbox(t("staff.f.full_time"), value=r.full_time if r else True, key=f"sf_full_{pick}")
                 active = c5.checkbox(t("staff.f.active"), value=r.active if r else True, key=f"sf_active_{pick}")
@@ -179,7 +183,7 @@ with tabs[0]:
                     a1, a2 = st.columns(2)
                     who = a1.selectbox(t("staff.pick"), list(by_id), key="as_staff",
                                        format_func=lambda i: f"{by_id[i].code} · {by_id[i].name}")
-                    gid = a2.selectbox(t("staff.f.grid"), list(grids), format_func=grids.get, key="as_grid")
+                    gid = a2.selectbox(t("staff.f.grid"), list(grids), format_func=grids.get, key=f"as_grid_{lang()}")
                     a3, a4, a5 = st.columns(3)
                     start = a3.date_input(t("staff.f.start"), value=day, key="as_start", format="YYYY-MM-DD")
                     end = a4.date_input(t("staff.f.end"), value=None, key="as_end", format="YYYY-MM-DD")
@@ -198,7 +202,7 @@ with tabs[0]:
             with st.expander(t("staff.profile"), icon=":material/holiday_village:"):
                 with st.form("profile_form"):
                     p1, p2, p3 = st.columns(3)
-                    gid = p1.selectbox(t("staff.f.grid"), list(grids), format_func=grids.get, key="gp_grid")
+                    gid = p1.selectbox(t("staff.f.grid"), list(grids), format_func=grids.get, key=f"gp_grid_{lang()}")
                     area = p2.selectbox(t("staff.f.area"), AREA_TYPES, format_func=lambda x: t(f"staff.area.{x}"),
                                         key=f"gp_area_{lang()}")
                     key_area = p3.checkbox(t("staff.f.key_area"), key="gp_key")
@@ -229,7 +233,7 @@ with tabs[1]:
     if breaches:
         st.caption(t("staff.rules.count", n=len(breaches), units=len({b.unit_id for b in breaches})))
         st.dataframe(pd.DataFrame([{
-            t("staff.col.unit_code"): f"{b.unit_code} · {b.unit_name}", t("staff.col.level"): t(f"level.{b.level}"),
+            t("staff.col.unit_code"): f"{b.unit_code} · {uname(b.unit_name, b.unit_name_en)}", t("staff.col.level"): t(f"level.{b.level}"),
             t("staff.col.rule"): t(f"staff.rule.{b.rule}"), t("staff.col.detail"): detail(b)} for b in breaches]),
             hide_index=True, width="stretch", height=min(36 + 35 * len(breaches), 422))
     else:
@@ -277,7 +281,7 @@ with tabs[3]:
             n = c.held.get(m, 0)
             return f"✓ {n}" if n else (f"✗ {t('staff.meet.missing')}" if m in ended else "")
 
-        table = pd.DataFrame([{t("staff.col.unit_code"): f"{c.code} · {c.name}",
+        table = pd.DataFrame([{t("staff.col.unit_code"): f"{c.code} · {uname(c.name, c.name_en)}",
                                **{f"{m // 100}-{m % 100:02d}": cell(c, m) for m in months}} for c in comms])
         st.dataframe(table.style.map(lambda v: "background-color: #fde2e1; color: #9b1c1c"
                                      if isinstance(v, str) and v.startswith("✗") else ""),
@@ -286,11 +290,11 @@ with tabs[3]:
     else:
         st.info(t("staff.meet.none"))
     if CAN_EDIT and comms:
-        names = {c.community_id: f"{c.code} · {c.name}" for c in comms}
+        names = {c.community_id: f"{c.code} · {uname(c.name, c.name_en)}" for c in comms}
         with st.expander(t("staff.meet.new"), icon=":material/groups:"):
             with st.form("meeting_form"):
                 m1, m2 = st.columns(2)
-                cid = m1.selectbox(t("staff.f.community"), list(names), format_func=names.get, key="mt_comm")
+                cid = m1.selectbox(t("staff.f.community"), list(names), format_func=names.get, key=f"mt_comm_{lang()}")
                 held = m2.date_input(t("staff.f.held_on"), value=day, max_value=today, key="mt_day",
                                      format="YYYY-MM-DD")
                 attendees = st.text_input(t("staff.f.attendees"), max_chars=1000, key="mt_att")

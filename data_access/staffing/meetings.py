@@ -81,6 +81,7 @@ class CommunityMeetings:
     name: str
     held: dict  # month (YYYYMM) → number of meetings
     missing: list[int]  # ended months without a meeting
+    name_en: str | None = None
 
 
 def meetings_by_community(*, session: Session, user, months: list[int], ended: set[int],
@@ -94,7 +95,7 @@ def meetings_by_community(*, session: Session, user, months: list[int], ended: s
         u = session.get(OrgUnit, unit_id)
         if u is not None:
             conds.append(OrgUnit.path.startswith(u.path))
-    comms = session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name_zh).where(*conds)
+    comms = session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name_zh, OrgUnit.name_en).where(*conds)
                             .order_by(OrgUnit.code)).all()
     if not comms or not months:
         return []
@@ -107,8 +108,8 @@ def meetings_by_community(*, session: Session, user, months: list[int], ended: s
                    JointMeeting.month <= max(months)).group_by(JointMeeting.community_id, JointMeeting.month)):
         held.setdefault(cid, {})[month] = int(n)
     return [CommunityMeetings(cid, code, name, held.get(cid, {}),
-                              [m for m in months if m in ended and not held.get(cid, {}).get(m)])
-            for cid, code, name in comms]
+                              [m for m in months if m in ended and not held.get(cid, {}).get(m)], name_en)
+            for cid, code, name, name_en in comms]
 
 
 def meetings_of(*, session: Session, user, community_id: int, limit: int = 24) -> list[JointMeeting]:

@@ -246,6 +246,8 @@ class RosterRow:
     username: str | None
     grids: str  # grid codes on post on the day, a lead marked "*"
     version: int
+    unit_name_en: str | None = None
+    unit_id: int | None = None
 
 
 def roster(*, session: Session, user, day: date, unit_id: int | None = None, staff_type: str | None = None,
@@ -253,7 +255,7 @@ def roster(*, session: Session, user, day: date, unit_id: int | None = None, sta
     """Roster people of the actor's scope (home unit under ``unit_id`` when given) with their grids on ``day``."""
     actor = actor_of(session=session, user=user)
     require_role(actor, "staff.read", READ_ROLES)
-    stmt = (select(Staff, OrgUnit.code, OrgUnit.name_zh, User.username).join(OrgUnit, OrgUnit.id == Staff.unit_id)
+    stmt = (select(Staff, OrgUnit.code, OrgUnit.name_zh, User.username, OrgUnit.name_en).join(OrgUnit, OrgUnit.id == Staff.unit_id)
             .outerjoin(User, User.id == Staff.user_id).where(scope_clause(actor)))
     if unit_id is not None:
         u = session.get(OrgUnit, unit_id)
@@ -279,7 +281,7 @@ def roster(*, session: Session, user, day: date, unit_id: int | None = None, sta
                 .order_by(g.c.code)):
             grids.setdefault(sid, []).append(code + ("*" if lead else ""))
     return [RosterRow(s.id, s.code, s.name, s.staff_type, s.full_time, uc, un, s.certified, s.certified_on, s.active,
-                      uname, ", ".join(grids.get(s.id, [])), s.version) for s, uc, un, uname in rows]
+                      uname, ", ".join(grids.get(s.id, [])), s.version, en, s.unit_id) for s, uc, un, uname, en in rows]
 
 
 def assignments_of(*, session: Session, user, staff_id: int) -> list[StaffAssignment]:
@@ -297,6 +299,7 @@ class Breach:
     level: str  # grid | community
     rule: str
     detail: dict
+    unit_name_en: str | None = None
 
 
 def _people(day: date, *conds):
@@ -315,7 +318,7 @@ def grid_breaches(*, session: Session, user, day: date, unit_id: int | None = No
         if u is not None:
             base.append(OrgUnit.path.startswith(u.path))
     cert = certified_on(day)
-    stmt = (select(OrgUnit.id, OrgUnit.code, OrgUnit.name_zh, func.coalesce(GridProfile.area_type, "urban"),
+    stmt = (select(OrgUnit.id, OrgUnit.code, OrgUnit.name_zh, OrgUnit.name_en, func.coalesce(GridProfile.area_type, "urban"),
                    func.coalesce(GridProfile.key_area, False),
                    _people(day, Staff.staff_type == "officer", Staff.full_time.is_(True), cert),
                    _people(day, Staff.staff_type == "officer", cert),
@@ -326,7 +329,7 @@ def grid_breaches(*, session: Session, user, day: date, unit_id: int | None = No
             .outerjoin(GridProfile, GridProfile.grid_id == OrgUnit.id)
             .where(OrgUnit.level == "grid", *base).order_by(OrgUnit.code))
     out: list[Breach] = []
-    for gid, code, name, area, key, ft_off, off, aux, leads, uncert in session.execute(stmt):
+    for gid, code, name, name_en, area, key, ft_off, off, aux, leads, uncert in session.execute(stmt):
         found: list[tuple[str, dict]] = []
         if off + aux == 0:
             found.append(("no_police", {}))
@@ -341,7 +344,7 @@ def grid_breaches(*, session: Session, user, day: date, unit_id: int | None = No
             found.append(("no_lead", {}))
         if uncert:
             found.append(("uncertified_on_post", {"people": uncert}))
-        out += [Breach(gid, code, name, "grid", rule, dict(detail, area=area, key_area=bool(key)))
+        out += [Breach(gid, code, name, "grid", rule, dict(detail, area=area, key_area=bool(key)), name_en)
                 for rule, detail in found]
     g = OrgUnit.__table__.alias("g")
     workers = (select(func.count(distinct(Staff.id))).select_from(StaffAssignment)
@@ -350,15 +353,15 @@ def grid_breaches(*, session: Session, user, day: date, unit_id: int | None = No
     residents = (select(func.count(Resident.id)).select_from(Resident)
                  .join(Household, Household.id == Resident.household_id).join(g, g.c.id == Household.grid_id)
                  .where(g.c.community_id == OrgUnit.id).scalar_subquery())
-    stmt = (select(OrgUnit.id, OrgUnit.code, OrgUnit.name_zh,
+    stmt = (select(OrgUnit.id, OrgUnit.code, OrgUnit.name_zh, OrgUnit.name_en,
                    workers.where(Staff.staff_type == "grid_worker").scalar_subquery(),
                    workers.where(Staff.staff_type == "officer").scalar_subquery(), residents)
             .where(OrgUnit.level == "community", *base).order_by(OrgUnit.code))
-    for cid, code, name, gw, officers, res in session.execute(stmt):
+    for cid, code, name, name_en, gw, officers, res in session.execute(stmt):
         if gw < 2:
-            out.append(Breach(cid, code, name, "community", "grid_workers_lt2", {"grid_workers": gw}))
+            out.append(Breach(cid, code, name, "community", "grid_workers_lt2", {"grid_workers": gw}, name_en))
         if res and (officers == 0 or res / officers > RESIDENTS_PER_OFFICER):
             out.append(Breach(cid, code, name, "community", "residents_per_officer",
                               {"residents": res, "officers": officers,
-                               "per_officer": None if not officers else round(res / officers)}))
+                               "per_officer": None if not officers else round(res / officers)}, name_en))
     return out

@@ -74,7 +74,7 @@ def test_the_district_leader_sees_roster_and_rule_breaches(staff_env):
 def test_an_admin_edit_is_saved_and_audited(staff_env):
     zs = staff(staff_env, "ZS")
     at = open_page(SCRIPT, "admin")
-    at.selectbox(key="sf_pick").set_value(zs.id).run()
+    at.selectbox(key="sf_pick_zh").set_value(zs.id).run()
     at.text_input(key=f"sf_name_{zs.id}").input("张伟明")
     at.button(key=f"sf_save_{zs.id}").click().run()
     assert not at.exception
@@ -88,7 +88,7 @@ def test_an_admin_edit_is_saved_and_audited(staff_env):
 def test_a_concurrent_edit_is_refused(staff_env):
     zs = staff(staff_env, "ZS")
     at = open_page(SCRIPT, "admin")
-    at.selectbox(key="sf_pick").set_value(zs.id).run()  # the form now shows version 1
+    at.selectbox(key="sf_pick_zh").set_value(zs.id).run()  # the form now shows version 1
     with Session(staff_env) as s:  # someone else saves first
         roster.save_staff(session=s, user="admin", now=NOW, staff_id=zs.id, expected_version=zs.version, code="ZS",
                           name="张伟（他人改）", staff_type="officer", unit_id=zs.unit_id, certified=True,
@@ -150,3 +150,12 @@ def test_the_officer_logs_office_hours_on_my_work(staff_env):
     with Session(staff_env) as s:
         o = s.exec(select(OfficeSession)).one()
         assert (o.minutes, o.day) == (90, date(2026, 3, 15))
+
+
+def test_the_page_in_english(staff_env):
+    at = open_page(SCRIPT, "admin", lang="en")
+    assert at.title[0].value == "Staffing & presence"
+    df = at.dataframe[0].value
+    assert list(df.columns)[:3] == ["Code", "Name", "Type"]
+    assert set(df["Home unit"]) == {"Donghu Station", "Donghu Community"}
+    assert set(df["Type"]) == {"Officer", "Auxiliary police"}
