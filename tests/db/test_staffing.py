@@ -306,3 +306,25 @@ def test_meetings_validation_and_missing_months(session):
         session=session, user=w["admin"], months=[202502, 202503, 202504], ended={202502, 202503})}
     assert rows["CM1"].held == {202503: 1} and rows["CM1"].missing == [202502]
     assert rows["CM2"].missing == [202502, 202503]
+
+
+def test_grid_profile_edit_is_version_checked_and_audited(session):
+    w = world(session)
+    adm = w["admin"]
+    p = roster.save_grid_profile(session=session, user=adm, now=NOW, grid_id=w["g2"].id, area_type="urban",
+                                 key_area=True, expected_version=1)
+    assert (p.area_type, p.key_area, p.version) == ("urban", True, 2)
+    with pytest.raises(ConcurrentEdit):
+        roster.save_grid_profile(session=session, user=adm, now=NOW, grid_id=w["g2"].id, area_type="rural",
+                                 key_area=False, expected_version=1)
+    with pytest.raises(ValidationError) as e:
+        roster.save_grid_profile(session=session, user=adm, now=NOW, grid_id=w["g2"].id, area_type="suburb",
+                                 key_area=False, expected_version=2)
+    assert e.value.field == "area_type"
+    with pytest.raises(ValidationError):  # a community is not a grid
+        roster.save_grid_profile(session=session, user=adm, now=NOW, grid_id=w["cm1"].id, area_type="urban",
+                                 key_area=False)
+    assert roster.profile_version(session=session, grid_id=w["g2"].id) == 2
+    n = session.exec(select(AuditLog).where(AuditLog.action == "grid_profile.update",
+                                            AuditLog.entity_id == "G2")).all()
+    assert len(n) == 2  # created by the world, edited once
