@@ -5,3 +5,4 @@ from data_access.core.models import *  # noqa: F401,F403
 from data_access.fieldwork.models import *  # noqa: F401,F403
 from data_access.org.models import *  # noqa: F401,F403
 from data_access.programme.models import *  # noqa: F401,F403
+from data_access.staffing.models import *  # noqa: F401,F403

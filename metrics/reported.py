@@ -106,12 +106,14 @@ def compute_reported(session: Session, *, unit_code: str, period: str, as_of, ch
 
 def compute_all(session: Session, *, unit_code: str, period: str, as_of, children: bool = True) -> list[Kpi]:
     """Every registry indicator: the computed ones (``service.compute_kpis``, the time limits of
-    ``casework.compute_casework``) then the reported ones."""
+    ``casework.compute_casework``, ``staffing.compute_staffing``) then the reported ones."""
     from .casework import compute_casework
     from .service import compute_kpis
+    from .staffing import compute_staffing
 
     return (compute_kpis(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
             + compute_casework(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
+            + compute_staffing(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
             + compute_reported(session, unit_code=unit_code, period=period, as_of=as_of, children=children))
 
 

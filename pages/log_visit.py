@@ -29,6 +29,7 @@ user = require(roles=roles_for("log_visit"))  # officers only; stops here otherw
 
 ss = st.session_state
 NEED_CATS = list(needs_mod.CATEGORIES)
+DEFAULT_DURATION = 30  # minutes, the form's default visit duration
 
 
 def draft_key(hid: int) -> str:
@@ -60,6 +61,10 @@ def start_form(hit, draft: dict | None, items: list[form.Item], now: datetime) -
     except (TypeError, ValueError):
         ss[P("sat")] = None
     ss[P("appt")] = d.appointment_id
+    try:  # seed 002: time in the grid; a usual household visit takes about half an hour
+        ss[P("dur")] = int(d.duration_min) if d.duration_min not in (None, "") else DEFAULT_DURATION
+    except (TypeError, ValueError):
+        ss[P("dur")] = DEFAULT_DURATION
     ss[P("just")] = d.justification or ""
     ss[P("late")] = d.late_entry_reason or ""
     changes = d.household_changes if isinstance(d.household_changes, dict) else {}
@@ -97,7 +102,7 @@ def gather() -> vf.VisitInput:
         changes["category"] = ss.get(P("cat"))
     return vf.VisitInput(
         household_id=lv["hid"], visited_at=visited, id_shown=yn("id_shown"), bodycam_on=yn("bodycam"),
-        satisfaction=ss.get(P("sat")), appointment_id=booking.id if booking else None,
+        satisfaction=ss.get(P("sat")), duration_min=ss.get(P("dur")), appointment_id=booking.id if booking else None,
         appointment_made_at=booking.made_at if booking else None,
         justification=(ss.get(P("just")) or "").strip() or None,
         late_entry_reason=(ss.get(P("late")) or "").strip() or None,
@@ -300,6 +305,9 @@ sat_labels = {v: t(f"logv.sat.{v}") for v in range(1, 6)}  # bound labels: forma
 st.radio(t("logv.satisfaction"), list(sat_labels), key=P("sat"), horizontal=True, on_change=changed,
          format_func=sat_labels.get)
 err(errors, "satisfaction")
+st.columns([1, 3])[0].number_input(t("logv.duration"), key=P("dur"), min_value=1, max_value=480, step=5,
+                                   on_change=changed, help=t("logv.duration_help"))
+err(errors, "duration_min")
 
 data_now = gather()
 visited = data_now.visited_at if isinstance(data_now.visited_at, datetime) else None

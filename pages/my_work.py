@@ -12,6 +12,7 @@ from ui import cases
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.i18n import lang, need_category_label, risk_label, t
+from ui.staffing import office_hours_form
 from ui.visit_form import load_work
 
 user = require(roles=roles_for("my_work"))  # officers only; stops here otherwise
@@ -34,6 +35,7 @@ for col, bucket in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
     col.metric(t(f"mywork.bucket.{bucket}"), fmt.count(counts[bucket]))
 st.caption(t("mywork.counts_note", pending=counts["phase_pending"], later=counts["appointment"],
              time=now.strftime("%Y-%m-%d %H:%M")))
+office_hours_form(user.username)  # seed 002: on-site office hours (坐班/驻点) count as time in the grid
 
 # grid events and hazards on their clocks, in the same place (most urgent first)
 open_cases = cases.load_open_cases(user.scope_code, user.username, None, ("event", "hazard"), (), False,

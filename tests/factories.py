@@ -88,3 +88,19 @@ def veto(s: Session, unit_: OrgUnit, on: date, confirmed: bool = True) -> VetoEv
     s.add(e)
     s.flush()
     return e
+
+
+def reported_indicator(s: Session, code: str, *, unit: str = "h", direction: str = "up",
+                       targets: dict[str, float] | None = None, source: str = "seed-002 §3.2") -> None:
+    """A test-only reported indicator (district entry, monthly, mean, no approval) with city targets —
+    for tests that need a reported indicator of a given unit and direction whatever the registry
+    turns into computed ones (issue 14 made og_officer_daily_visit_h and og_rural_onsite_week computed)."""
+    from data_access.programme.models import Indicator
+
+    s.add(Indicator(code=code, name_zh=f"测试{code}", name_en=f"Test {code}", unit=unit, direction=direction,
+                    kind="reported", sort=999, source_plan=source, entry_level="district", period_type="month",
+                    aggregation="mean"))
+    s.flush()
+    for phase, value in (targets or {}).items():
+        s.add(Target(indicator_code=code, phase_code=phase, org_unit_id=None, target=value))
+    s.flush()

@@ -74,6 +74,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin", "coordinator"})),
     PageSpec("events", "pages/events.py", "nav.events", "nav.section.casework", ":material/notification_important:",
              frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin", "coordinator"})),
+    PageSpec("staffing", "pages/staffing.py", "nav.staffing", "nav.section.casework", ":material/badge:",
+             frozenset({"admin", "city_leader", "district_leader", "station_leader", "coordinator"})),
     PageSpec("special_groups", "pages/special_groups.py", "nav.special_groups", "nav.section.casework",
              ":material/group:", frozenset({"officer", "station_leader", "district_leader", "city_leader", "admin"})),
     PageSpec("assistance", "pages/assistance.py", "nav.assistance", "nav.section.casework", ":material/diversity_3:",

@@ -99,6 +99,9 @@ ERROR_CODES: dict[str, tuple[str, ...]] = {
     "out_of_scope": (), "not_planned": ("status",), "unchanged": (),
     # grid events and hazards
     "no_hazard": (),
+    # staff roster, office hours (issue 14, staffing)
+    "officer_only": (), "not_certified": (), "lead_taken": (), "lead_needs_certified_officer": (),
+    "before_start": (), "same_day": (),
     # accounts
     "wrong": (), "same_as_old": (), "taken": (), "self": (), "last_admin": (), "level_for_role": ("role", "levels"),
     "needs_letter": (), "needs_digit": (), "bad_credentials": (), "inactive": (),

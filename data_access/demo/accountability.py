@@ -44,11 +44,11 @@ def _month_add(month: int, k: int) -> int:
 
 # the story of the lag list: (which district by weakness rank, indicator, months back → value); the
 # city's targets in 2026 (deepening): og_dispute_local_resolution 95 %, cp_emergency_dispatch_min 8 min,
-# og_rural_onsite_week 2 days, cp_station_coverage 80 % — each value below is > 15 % behind
+# sa_police_ratio 3,000 residents per officer, cp_station_coverage 80 % — each value below is > 15 % behind
 LAG_STORY = [
     (0, "og_dispute_local_resolution", {3: 79.4, 2: 80.1, 1: 80.6}),  # 16.4 %, 15.7 %, 15.2 % behind
     (0, "cp_emergency_dispatch_min", {2: 9.6, 1: 9.9}),  # 20 %, 23.75 % (lower is better)
-    (1, "og_rural_onsite_week", {2: 1.6, 1: 1.65}),  # 20 %, 17.5 %
+    (1, "sa_police_ratio", {2: 3600.0, 1: 3525.0}),  # 20 %, 17.5 % (residents per officer, lower is better)
     (2, "cp_station_coverage", {1: 66.5}),  # 16.9 %, first month
 ]
 

@@ -46,6 +46,7 @@ from data_access.analytics import rollups
 from data_access.core import audit, crypto
 from data_access.demo import accountability as accountability_demo
 from data_access.demo import assistance as demo_assistance
+from data_access.demo import staffing as staffing_demo
 from data_access.demo.logins import DEMO_LOGINS
 from data_access.demo.names import (
     CITY,
@@ -1388,6 +1389,7 @@ def generate(engine: Engine, scale: str = "S", seed: int = 7, as_of: date | None
                 g.grid_events()
                 reported = g.reported_values()
                 g.w.drain()
+                staffing_demo.generate(conn, g)  # roster, office hours, joint meetings, visit durations
             finally:
                 g.w.close()
             hashes = {u: f.result() for u, f in futures.items()}

@@ -86,6 +86,7 @@ class Visit(SQLModel, table=True):
     satisfaction: int | None = None  # 1..5
     justification: str | None = Field(default=None, max_length=500)
     late_entry_reason: str | None = Field(default=None, max_length=500)
+    duration_min: int | None = None  # minutes spent (seed 002: ≥ 3 h per day in the grid); None = not recorded
     # derived
     month: int = 0
     week: int = 0  # ISO year*100 + ISO week

@@ -75,6 +75,8 @@ class FormSettings:
     need_description_max: int = 1000
     max_needs: int = 20
     address_max: int = 200
+    duration_min: int = 1  # visit duration bounds in minutes (None = not recorded is allowed)
+    duration_max: int = 480
 
 
 def load_settings(*, session: Session) -> FormSettings:
@@ -108,6 +110,7 @@ class VisitInput:
     client_token: str | None = None
     household_changes: dict = field(default_factory=dict)  # {"address", "category"} corrections
     household_version: int | None = None
+    duration_min: int | str | None = None  # minutes spent (seed 002 §3.2: ≥ 3 h per day in the grid)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -150,6 +153,7 @@ class CleanVisit:
     is_night: bool
     night_ok: bool
     household_changes: dict
+    duration_min: int | None = None
 
 
 # --- text ------------------------------------------------------------------------------------
@@ -334,6 +338,21 @@ def clean_visit(data: VisitInput | dict, *, now: datetime, items: list[FormItem]
     else:
         sat = None
 
+    dur = d.duration_min
+    if dur is not None and dur != "":
+        if isinstance(dur, str):
+            try:
+                dur = int(dur.strip())
+            except ValueError:
+                pass
+        if isinstance(dur, float) and dur.is_integer():
+            dur = int(dur)
+        if isinstance(dur, bool) or not isinstance(dur, int) or not s.duration_min <= dur <= s.duration_max:
+            errors.append(ValidationError("duration_min", "range", {"min": s.duration_min, "max": s.duration_max}))
+            dur = None
+    else:
+        dur = None
+
     answers: dict[str, str] = {}
     raw = d.answers if isinstance(d.answers, dict) else {}
     if not isinstance(d.answers, dict):
@@ -391,7 +410,7 @@ def clean_visit(data: VisitInput | dict, *, now: datetime, items: list[FormItem]
     if errors:
         return None, errors
     return CleanVisit(hid, visited, id_shown, bodycam, sat, appt, justification, late_reason, answers, needs,
-                      token, night, night_ok, changes), []
+                      token, night, night_ok, changes, dur), []
 
 
 def validate_visit(data: VisitInput | dict, *, now: datetime, items: list[FormItem],
@@ -468,7 +487,7 @@ def submit_visit(*, session: Session, user, data: VisitInput | dict, now: dateti
                   grid_id=h.grid_id, officer_id=actor.id, visited_at=clean.visited_at, id_shown=clean.id_shown,
                   bodycam_on=clean.bodycam_on, entered_at=now, appointment_made_at=clean.appointment_made_at,
                   satisfaction=clean.satisfaction, justification=clean.justification,
-                  late_entry_reason=clean.late_entry_reason)
+                  late_entry_reason=clean.late_entry_reason, duration_min=clean.duration_min)
     visit, created = records.add_visit(session=session, visit=visit, answers=clean.answers)
     if not created:  # SQLite: a concurrent submit won the race
         return _existing(session, clean.client_token)

@@ -167,6 +167,8 @@ def test_valid_submission_writes_one_visit_and_its_needs(app_env):
     at.selectbox(key=key(at, "n1_cat")).set_value("lighting").run()
     at.text_input(key=key(at, "n1_desc")).input("楼道灯坏了").run()
     at.selectbox(key=key(at, "n2_cat")).set_value("anti_fraud").run()
+    assert at.number_input(key=key(at, "dur")).value == 30  # the visit duration's default
+    at.number_input(key=key(at, "dur")).set_value(45).run()
     token = at.session_state["lv"]["token"]
     at.button(key="lv_submit").click().run()
     assert not at.exception and not red_notes(at), red_notes(at)
@@ -179,7 +181,7 @@ def test_valid_submission_writes_one_visit_and_its_needs(app_env):
         ns = list(s.exec(select(Need).order_by(Need.id)).all())
         drafts = list(s.exec(select(VisitDraft)).all())
     assert (v.household_id, v.client_token, v.visited_at, v.entered_at) == (h.id, token, NOW, NOW)
-    assert (v.id_shown, v.bodycam_on, v.satisfaction) == (True, True, 5)
+    assert (v.id_shown, v.bodycam_on, v.satisfaction, v.duration_min) == (True, True, 5, 45)
     assert [(n.category, n.description, n.visit_id, n.created_at) for n in ns] == [
         ("lighting", "楼道灯坏了", v.id, NOW), ("anti_fraud", None, v.id, NOW)]
     assert drafts == []  # the draft is gone once the visit is in

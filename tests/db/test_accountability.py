@@ -56,10 +56,10 @@ def test_reported_lag_in_both_directions_in_sql(session):
     # D2 4.0 on the up side of a down indicator → gap −1 → not
     reported(session, w["d1"], "cp_disabled_response_min", "2025-03", 5.8)
     reported(session, w["d2"], "cp_disabled_response_min", "2025-03", 5.7)
-    # a returned value does not count (D2 60 on og_certified_on_post, target 100, would lag)
-    reported(session, w["d2"], "og_certified_on_post", "2025-03", 60.0, status="returned")
-    # a value entered after as_of does not exist yet
-    reported(session, w["d2"], "og_officer_daily_visit_h", "2025-03", 1.0, entered=NOW + timedelta(days=1))
+    # a returned value does not count (D2 50 on sa_released_employment, target 70, would lag)
+    reported(session, w["d2"], "sa_released_employment", "2025-03", 50.0, status="returned")
+    # a value entered after as_of does not exist yet (D2 5000 residents per officer, target 3500, would lag)
+    reported(session, w["d2"], "sa_police_ratio", "2025-03", 5000.0, entered=NOW + timedelta(days=1))
     rows = lag.reported_candidates(session=session, month=202503, as_of=NOW)
     got = {(r.unit_id, r.indicator): (round(r.gap, 4), round(r.share, 4)) for r in rows}
     assert got == {(w["d1"].id, "og_dispute_resolution"): (14.0, round(14 / 90, 4)),

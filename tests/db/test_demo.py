@@ -551,3 +551,23 @@ def test_accountability_story(city):
             assert str(one(eng, "SELECT MAX(at) FROM audit_log WHERE action <> 'demo.generate'")) < AS_OF.isoformat()
         else:
             assert str(one(eng, f"SELECT MAX({col}) FROM {table}")) < AS_OF.isoformat(), table
+def test_staffing_story(city):
+    """issue 14 (staffing): some uncertified staff (never a lead), some understaffed grids and
+    communities, visit durations, office hours, joint meetings with some months missing."""
+    eng, _res = city
+    assert one(eng, "SELECT COUNT(*) FROM staff WHERE NOT certified") > 0
+    assert one(eng, "SELECT COUNT(*) FROM staff_assignment a JOIN staff s ON s.id = a.staff_id "
+                    "WHERE a.lead AND NOT s.certified") == 0
+    assert one(eng, "SELECT COUNT(*) FROM staff WHERE staff_type = 'officer' AND user_id IS NULL") == 0
+    assert one(eng, "SELECT COUNT(*) FROM grid_profile WHERE area_type = 'rural'") > 0
+    from data_access.staffing import roster
+
+    with Session(eng) as s:
+        rules = {b.rule for b in roster.grid_breaches(session=s, user="admin", day=AS_OF - timedelta(days=1))}
+    assert {"no_lead", "uncertified_on_post", "grid_workers_lt2"} <= rules
+    assert one(eng, "SELECT COUNT(*) FROM visit WHERE duration_min IS NULL") == 0
+    assert one(eng, "SELECT MIN(duration_min) FROM visit") >= 15
+    assert one(eng, "SELECT COUNT(*) FROM office_session") > 0
+    n_comm = one(eng, "SELECT COUNT(*) FROM org_unit WHERE level = 'community'")
+    held = one(eng, "SELECT COUNT(*) FROM (SELECT DISTINCT community_id, month FROM joint_meeting) x")
+    assert 0.6 * 12 * n_comm < held < 13 * n_comm  # most months, not all

@@ -521,8 +521,8 @@ def test_cli_import_then_export(use_db, tmp_path, capsys):
 
 
 REPORTED = [COLUMNS["reported_values.csv"],
-            ["og_officer_daily_visit_h", "D01", "2025-01", "3.25", "考勤系统", "2025-02-06T09:30:00"],
-            ["og_officer_daily_visit_h", "D02", "2025-01", "2", "", ""],
+            ["og_dispute_resolution", "D01", "2025-01", "3.25", "考勤系统", "2025-02-06T09:30:00"],
+            ["og_dispute_resolution", "D02", "2025-01", "2", "", ""],
             ["cp_budget_share", "C01", "2024", "5.5", "年度决算", "2025-01-10T16:00:00"]]
 
 
@@ -535,9 +535,9 @@ def test_reported_values_import_and_round_trip(session, second_engine, tmp_path)
     stored = {(v.indicator_code, v.period, v.value): (v.note, v.origin, v.entered_at, v.period_end)
               for v in session.execute(select(ReportedValue)).scalars()}
     assert len(stored) == 3
-    assert stored[("og_officer_daily_visit_h", "2025-01", 3.25)] == (
+    assert stored[("og_dispute_resolution", "2025-01", 3.25)] == (
         "考勤系统", "import", datetime(2025, 2, 6, 9, 30), date(2025, 1, 31))
-    assert stored[("og_officer_daily_visit_h", "2025-01", 2.0)][:2] == (None, "import")  # entered_at: the import
+    assert stored[("og_dispute_resolution", "2025-01", 2.0)][:2] == (None, "import")  # entered_at: the import
     assert stored[("cp_budget_share", "2024", 5.5)] == ("年度决算", "import", datetime(2025, 1, 10, 16),
                                                          date(2024, 12, 31))
     (detail,) = session.execute(select(AuditLog.detail).where(AuditLog.action == "reported.import")).scalars()
@@ -555,12 +555,12 @@ def test_reported_values_import_and_round_trip(session, second_engine, tmp_path)
 
 @pytest.mark.parametrize("row,column,reason", [
     (["nope", "D01", "2025-01", "3", "", ""], "indicator_code", "unknown reported indicator 'nope'"),
-    (["og_officer_daily_visit_h", "S01", "2025-01", "3", "", ""], "unit_code",
-     "og_officer_daily_visit_h is entered by district units, 'S01' is a station"),
-    (["og_officer_daily_visit_h", "D01", "2025Q1", "3", "", ""], "period",
-     "og_officer_daily_visit_h is reported per month: '2025Q1'"),
+    (["og_dispute_resolution", "S01", "2025-01", "3", "", ""], "unit_code",
+     "og_dispute_resolution is entered by district units, 'S01' is a station"),
+    (["og_dispute_resolution", "D01", "2025Q1", "3", "", ""], "period",
+     "og_dispute_resolution is reported per month: '2025Q1'"),
     (["og_dispute_resolution", "D01", "2025-01", "101", "", ""], "value", None),
-    (["og_officer_daily_visit_h", "D01", "2025-01", "x", "", ""], "value", "not a number: 'x'"),
+    (["og_dispute_resolution", "D01", "2025-01", "x", "", ""], "value", "not a number: 'x'"),
 ])
 def test_bad_reported_value_aborts_whole_import(session, tmp_path, row, column, reason):
     d = copy_small(tmp_path)

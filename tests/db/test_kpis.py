@@ -377,8 +377,9 @@ def test_cli_json(use_db, capsys):
     with Session(get_engine()) as s:  # every registry indicator: computed and reported
         n_reported = s.execute(text("SELECT COUNT(*) FROM indicator WHERE kind = 'reported'")).scalar_one()
     from metrics.casework import CASEWORK
+    from metrics.staffing import INDICATORS as STAFFING  # computed from the roster (issue 14)
 
-    assert len(rows) == 3 * (len(INDICATORS) + len(CASEWORK) + n_reported) and n_reported > 70
+    assert len(rows) == 3 * (len(INDICATORS) + len(CASEWORK) + len(STAFFING) + n_reported) and n_reported > 70
     base = {"unit", "indicator", "value", "n", "ci_low", "ci_high", "target", "gap", "status"}
     assert all(set(r) == base for r in rows if "kind" not in r and r["indicator"] not in CASEWORK)
     # the time-limit rows: the unit itself carries its median and p90 response (none here: no events)
@@ -387,7 +388,7 @@ def test_cli_json(use_db, capsys):
     reported = [r for r in rows if r.get("kind") == "reported"]
     assert len(reported) == 3 * n_reported
     assert all(set(r) == base | {"kind", "period", "k", "m", "completeness", "timeliness"} for r in reported)
-    r = next(r for r in reported if r["unit"] == "C" and r["indicator"] == "og_officer_daily_visit_h")
+    r = next(r for r in reported if r["unit"] == "C" and r["indicator"] == "og_dispute_resolution")
     # nothing entered: no value; 2 districts × 4 months ended by 2024-05-15 expected, none in
     assert (r["value"], r["period"], r["k"], r["m"], r["completeness"], r["timeliness"]) == (
         None, "2024-04", 0, 2, 0.0, 0.0)

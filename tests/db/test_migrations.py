@@ -61,3 +61,51 @@ def test_the_migrated_schema_matches_the_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
+
+
+def test_migration_0014_turns_staffing_indicators_computed_keeping_targets(engine):
+    """0014 (issue 14, staffing): the roster-computed indicators become kind "computed"; their
+    targets (city and unit) stay, their reported values and change history go; og_monthly_meeting
+    is added with its targets. Its downgrade makes them reported again and drops the new tables."""
+    from datetime import date, datetime
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    import factories as f
+    from data_access.core import db as dbmod
+
+    with Session(engine, expire_on_commit=False) as s:
+        d1 = f.unit(s, "D1", f.unit(s, "C"))
+        s.commit()
+    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
+    code = "og_certified_on_post"
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+        assert "staff" not in inspect(conn).get_table_names()
+        assert conn.execute(text("SELECT kind FROM indicator WHERE code = :c"), {"c": code}).scalar() == "reported"
+        assert conn.execute(text("SELECT COUNT(*) FROM indicator WHERE code = 'og_monthly_meeting'")).scalar() == 0
+        conn.execute(text("INSERT INTO target (indicator_code, phase_code, org_unit_id, target, pilot_only) "
+                          "VALUES (:c, 'rollout', :u, 95.0, :f)"), {"c": code, "u": d1.id, "f": False})
+        conn.execute(text("INSERT INTO reported_value (indicator_code, org_unit_id, period, period_end, value, status, "
+                          "origin, entered_at, version) VALUES (:c, :u, '2025-03', :e, 88.0, 'entered', 'entry', :t, 1)"),
+                     {"c": code, "u": d1.id, "e": date(2025, 3, 31), "t": datetime(2025, 4, 2, 9)})
+        rv = conn.execute(text("SELECT id FROM reported_value WHERE indicator_code = :c"), {"c": code}).scalar()
+        conn.execute(text("INSERT INTO reported_value_change (reported_value_id, at, username, action, new_value) "
+                          "VALUES (:r, :t, 'lead', 'enter', 88.0)"), {"r": rv, "t": datetime(2025, 4, 2, 9)})
+        kept = conn.execute(text("SELECT phase_code, org_unit_id, target FROM target WHERE indicator_code = :c "
+                                        "ORDER BY phase_code, org_unit_id"), {"c": code}).all()
+        command.upgrade(cfg, "head")
+        assert conn.execute(text("SELECT kind, entry_level FROM indicator WHERE code = :c"), {"c": code}).one() == (
+            "computed", None)
+        rows = conn.execute(text("SELECT phase_code, org_unit_id, target FROM target WHERE indicator_code = :c "
+                                 "ORDER BY phase_code, org_unit_id"), {"c": code}).all()
+        assert rows == kept and len(rows) == 4  # pilot, rollout, deepening (city) + D1's rollout
+        assert conn.execute(text("SELECT COUNT(*) FROM reported_value WHERE indicator_code = :c"), {"c": code}).scalar() == 0
+        assert conn.execute(text("SELECT COUNT(*) FROM reported_value_change")).scalar() == 0
+        assert sorted(conn.execute(text("SELECT phase_code, target FROM target WHERE indicator_code = "
+                                        "'og_monthly_meeting'")).all()) == [
+            ("deepening", 100.0), ("pilot", 100.0), ("rollout", 100.0)]
+        assert "staff_assignment" in inspect(conn).get_table_names()

@@ -12,9 +12,9 @@ import factories as f
 from data_access.programme import reporting as rp
 from metrics.reported import compute_reported
 
-UP = "og_officer_daily_visit_h"  # h, up, mean, rollout target 3
+UP = "t_hours_up"  # h, up, mean, rollout target 3 (test-only, see the fixture)
 DOWN = "cp_emergency_dispatch_min"  # min, down, mean, target 8
-SUM = "og_rural_onsite_week"  # switched to sum below
+SUM = "t_count_sum"  # count, switched to sum below (test-only)
 PILOT = "og_pilot_crime_drop"  # pilot districts only, rollout target 20 (pilot-only)
 
 
@@ -28,6 +28,8 @@ def city(session):
     d1, _d2, _d3 = (f.unit(session, x, c) for x in ("D1", "D2", "D3"))
     d1.pilot = True
     session.add(d1)
+    f.reported_indicator(session, UP, targets={"pilot": 3.0, "rollout": 3.0, "deepening": 3.0})
+    f.reported_indicator(session, SUM, unit="count", targets={"pilot": 2.0, "rollout": 2.0, "deepening": 2.0})
     session.execute(text("UPDATE indicator SET aggregation = 'sum' WHERE code = :c"), {"c": SUM})
     rows = [
         _imp(UP, "D1", "2025-01", 2.0, datetime(2025, 2, 3, 9)),

@@ -15,7 +15,7 @@ from data_access.core.models import AuditLog
 from data_access.programme import reporting as rp
 from data_access.programme.models import Indicator, ReportedValue
 
-MONTHLY = "og_officer_daily_visit_h"  # seed 002: district, month, mean, no approval, unit h
+MONTHLY = "t_hours_up"  # test-only: seed 002, district, month, mean, no approval, unit h (see world)
 APPROVED = "cp_emergency_dispatch_min"  # seed 001: district, month, needs approval, unit min
 PERCENT = "og_dispute_resolution"  # seed 002, %
 
@@ -34,6 +34,7 @@ def world(session):
         "lead2": f.officer(session, d2, "lead2", role="district_leader"),
         "off": f.officer(session, g, "off", role="officer"),
     }
+    f.reported_indicator(session, MONTHLY, targets={"pilot": 3.0, "rollout": 3.0, "deepening": 3.0})
     session.commit()
     return {"C": c, "D1": d1, "D2": d2, **users}
 

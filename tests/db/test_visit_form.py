@@ -74,6 +74,9 @@ NIGHT = datetime(2025, 6, 9, 21, 30)  # 21:30 the evening before NOW
     ({"satisfaction": 6}, ("satisfaction", "range")),
     ({"satisfaction": True}, ("satisfaction", "range")),
     ({"satisfaction": "²"}, ("satisfaction", "range")),  # superscript two is a "digit" but not a rating
+    ({"duration_min": 0}, ("duration_min", "range")),
+    ({"duration_min": 481}, ("duration_min", "range")),
+    ({"duration_min": "half an hour"}, ("duration_min", "range")),
     ({"answers": {"addr_ok": True, "fraud": "none", "people": 10**400}}, ("answers.people", "range")),
     ({"answers": {"addr_ok": True, "fraud": "none", "people": "3 people"}}, ("answers.people", "type")),
     ({"answers": {"people": 3, "fraud": "none"}}, ("answers.addr_ok", "required")),
@@ -104,6 +107,7 @@ def test_each_rule_gives_its_error(over, expected):
     {"visited_at": datetime(2025, 6, 9, 19, 59)},
     {"visited_at": NOW - 25 * H, "late_entry_reason": "当日系统故障，次日补录"},
     {"satisfaction": None},
+    {"duration_min": None}, {"duration_min": 480}, {"duration_min": "45"},
     {"answers": {"addr_ok": False, "fraud": "high"}},  # False is an answer; retired item not required
 ])
 def test_acceptable_edge_cases(over):
@@ -183,9 +187,10 @@ def test_default_form_is_seeded_in_three_parts(session):
 
 def test_submit_writes_visit_answers_needs_in_one_go_and_resubmit_is_a_no_op(session, world):
     off = world.users["off1"]
-    r = vf.submit_visit(session=session, user=off, data=_db_input(world), now=NOW)
+    r = vf.submit_visit(session=session, user=off, data=_db_input(world, duration_min=40), now=NOW)
     assert r.created and len(r.needs) == 2
     v = r.visit
+    assert v.duration_min == 40  # seed 002's time in the grid
     assert (v.officer_id, v.entered_at, v.visited_at, v.compliant, v.grid_id) == (
         off.id, NOW, NOW - H, True, world.units["G1"].id)
     answers = dict(session.exec(select(VisitAnswer.item_code, VisitAnswer.value)

@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERED = ("app.py", "pages", "ui", "metrics", "data_access")
-DOMAIN_PACKAGES = {"core", "org", "fieldwork", "programme", "assistance", "analytics", "interchange", "demo"}
+DOMAIN_PACKAGES = {"core", "org", "fieldwork", "programme", "assistance", "analytics", "interchange", "demo",
+                   "staffing"}
 TOP_LEVEL_MODULES = {"__init__.py", "__main__.py", "schema.py"}
 UI_LIBS = ("streamlit", "altair", "pydeck", "streamlit_authenticator")
 

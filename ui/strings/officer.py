@@ -62,6 +62,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "logv.yes": {"zh": "是", "en": "Yes"},
     "logv.no": {"zh": "否", "en": "No"},
     "logv.satisfaction": {"zh": "群众满意度", "en": "Resident's satisfaction"},
+    "logv.duration": {"zh": "走访时长（分钟）", "en": "Visit duration (minutes)"},
+    "logv.duration_help": {"zh": "在户内和网格内的时间，计入民警每日网格时间（不少于3小时）。", "en": "Time at the household and in the grid; counts towards the officer's daily grid time (at least 3 h)."},
     "logv.sat.1": {"zh": "1 很不满意", "en": "1 very unhappy"},
     "logv.sat.2": {"zh": "2 不满意", "en": "2 unhappy"},
     "logv.sat.3": {"zh": "3 一般", "en": "3 neutral"},
