@@ -96,6 +96,12 @@ def lag_tab(indicators: dict) -> None:
         st.button(t("acc.derive", month=lag.month_label(last)), on_click=do_derive, args=(last,), key="acc_derive",
                   help=t("acc.derive_help"), icon=":material/refresh:")
     months, month, rows, counts = load_lag(user.scope_code, user.username, st.session_state.get("acc_month"))
+    if CAN_DERIVE and last not in months:
+        # month end: the first leader to open the list after a month ended derives it (once; the
+        # button above re-derives on demand, and `python -m metrics derive-lag` does it from cron)
+        with st.spinner(t("acc.auto_deriving", month=lag.month_label(last))):
+            do_derive(last)
+        months, month, rows, counts = load_lag(user.scope_code, user.username, st.session_state.get("acc_month"))
     if month is None:
         st.info(t("acc.no_months"))
         return

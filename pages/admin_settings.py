@@ -9,7 +9,6 @@ import streamlit as st
 
 from data_access.core.clock import now_local
 from data_access.core.db import session_scope
-from data_access.fieldwork import needs as needs_mod
 from data_access.fieldwork import visit_form
 from data_access.programme import catalog
 from data_access.programme import config as cfg
@@ -216,4 +215,44 @@ with tab_form:
                 kind=kind, now=now_local(), reason=reason_n, options=options, required=req),
                 "cs", t("cfg.form.saved", code=new_code.strip())):
             st.rerun()
-    st.caption(t("cfg.form.need_categories", n=len(needs_mod.CATEGORIES)))
+
+    # --- need categories: the list the officer's form offers (a retired one stays on its needs)
+    st.markdown(f"**{t('cfg.cat.title')}**")
+    st.caption(t("cfg.cat.caption"))
+    with session_scope() as s:
+        cats = visit_form.need_categories(session=s, include_inactive=True)
+    name_of_cat = {c.code: (c.name_zh if lang() == "zh" else c.name_en) for c in cats}
+    st.dataframe(pd.DataFrame({
+        t("cfg.form.col.code"): [c.code for c in cats],
+        t("cfg.cat.col.name_zh"): [c.name_zh for c in cats],
+        t("cfg.cat.col.name_en"): [c.name_en for c in cats],
+        t("cfg.form.col.status"): [t("cfg.form.active" if c.active else "cfg.form.retired") for c in cats],
+    }), hide_index=True, width="stretch", height=38 + 35 * min(len(cats), 12))
+    if cats:
+        ccode = st.selectbox(t("cfg.cat.pick"), [c.code for c in cats], key=f"cc_pick_{lang()}",
+                             format_func=lambda c: f"{name_of_cat[c]} · {c}")
+        cat = next(c for c in cats if c.code == ccode)
+        cv = ac.shown_version(f"nc_{ccode}", cat.version)
+        reason_c = ac.reason_input(f"cc_reason_{ccode}")
+        d1, d2, d3 = st.columns([1, 1, 4])
+        for col, step, label in ((d1, -1, "cfg.form.up"), (d2, 1, "cfg.form.down")):
+            if cat.active and col.button(t(label), key=f"cc_move_{step}_{ccode}"):
+                if ac.run_write(lambda s, step=step: visit_form.move_need_category(
+                        session=s, user=user.username, code=ccode, step=step, expected_version=cv, reason=reason_c,
+                        now=now_local()), "cs", t("cfg.cat.saved", code=ccode)):
+                    st.rerun()
+        if d3.button(t("cfg.form.retire" if cat.active else "cfg.form.reinstate"), key=f"cc_active_{ccode}"):
+            if ac.run_write(lambda s: visit_form.set_need_category_active(
+                    session=s, user=user.username, code=ccode, active=not cat.active, expected_version=cv,
+                    reason=reason_c, now=now_local()), "cs", t("cfg.cat.saved", code=ccode)):
+                st.rerun()
+    e1, e2, e3 = st.columns(3)
+    cat_code = e1.text_input(t("cfg.form.code"), key="cc_new_code", max_chars=40, help=t("cfg.cat.code_help"))
+    cat_zh = e2.text_input(t("cfg.cat.col.name_zh"), key="cc_new_zh", max_chars=80)
+    cat_en = e3.text_input(t("cfg.cat.col.name_en"), key="cc_new_en", max_chars=120)
+    reason_nc = ac.reason_input("cc_new_reason")
+    if st.button(t("cfg.cat.add"), key="cc_add"):
+        if ac.run_write(lambda s: visit_form.add_need_category(
+                session=s, user=user.username, code=cat_code, name_zh=cat_zh, name_en=cat_en, reason=reason_nc,
+                now=now_local()), "cs", t("cfg.cat.saved", code=cat_code.strip())):
+            st.rerun()

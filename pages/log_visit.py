@@ -23,12 +23,12 @@ from ui import format as fmt
 from ui import visit_form as form
 from ui.auth import require, roles_for
 from ui.errors import by_field, db_problem, message
-from ui.i18n import need_category_label, risk_label, t
+from ui.i18n import need_categories, need_category_label, risk_label, t
 
 user = require(roles=roles_for("log_visit"))  # officers only; stops here otherwise
 
 ss = st.session_state
-NEED_CATS = list(needs_mod.CATEGORIES)
+NEED_CATS = [c for c, _zh, _en, active in need_categories() if active]  # the admin's list, in its order
 DEFAULT_DURATION = 30  # minutes, the form's default visit duration
 
 

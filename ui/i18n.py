@@ -212,12 +212,32 @@ def risk_label(level: str | None) -> str:
     return t("risk.alone", level=t(f"risk.{level}")) if f"risk.{level}" in CATALOGUE else str(level)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def need_categories() -> list[tuple[str, str, str, bool]]:
+    """``[(code, name_zh, name_en, active)]``: the admin's need categories in their order (every
+    replica reads them from the database; an admin's change clears this cache in its process,
+    the others within a minute)."""
+    from data_access.core.db import session_scope
+    from data_access.fieldwork.visit_form import need_categories as load
+
+    try:
+        with session_scope() as s:
+            return [(c.code, c.name_zh, c.name_en, bool(c.active)) for c in load(session=s, include_inactive=True)]
+    except Exception:  # noqa: BLE001 — a label never fails a page: the code is shown instead
+        return []
+
+
 def need_category_label(code: str | None) -> str:
-    """Tracker category code → its name; free-text categories are shown as typed."""
+    """Tracker category code → its name (the catalogue's, else the admin's); free text as typed."""
     if not code:
         return "—"
     key = f"need_cat.{code}"
-    return t(key) if key in CATALOGUE else code
+    if key in CATALOGUE:
+        return t(key)
+    for c, zh, en, _active in need_categories():
+        if c == code:
+            return zh if lang() == "zh" else en
+    return code
 
 
 def language_switch(container=None) -> None:

@@ -144,7 +144,7 @@ def register(*, session: Session, user, resident_id: int, group: str, risk_level
         raise ValidationError("resident", "already_registered")
     code = checked_text("code", code, 40) or new_code(registered_on)
     if session.exec(select(AssistedPerson.id).where(AssistedPerson.code == code)).first() is not None:
-        raise ValidationError("code", "duplicate")
+        raise ValidationError("code", "duplicate_record")
     why = checked_text("reason", reason, NOTE_MAX)
     p = AssistedPerson(code=code, resident_id=r.id, household_id=h.id, grid_id=h.grid_id, group=group,
                        risk_level=risk_level, helper_id=helper.id if helper else None, employment=employment,
@@ -339,7 +339,7 @@ def schedule_session(*, session: Session, user, person_id: int, scheduled_at: da
         raise ValidationError("scheduled_at", "before_registration")
     if session.exec(select(CounsellingSession.id).where(CounsellingSession.person_id == p.id,
                                                         CounsellingSession.scheduled_at == scheduled_at)).first():
-        raise ValidationError("scheduled_at", "duplicate")
+        raise ValidationError("scheduled_at", "duplicate_record")
     c = CounsellingSession(person_id=p.id, scheduled_at=scheduled_at)
     session.add(c)
     session.flush()

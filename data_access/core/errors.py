@@ -111,6 +111,8 @@ ERROR_CODES: dict[str, tuple[str, ...]] = {
     "pilot_only": (), "no_approval": (),
     # the admin's configuration (programme.config, org.units, org.boundaries)
     "overlap": ("other",), "sum": ("sum", "expected"), "duplicate": ("value",),
+    # assisted persons (assistance.services)
+    "not_officer": (), "already_registered": (), "duplicate_record": (), "not_yet": (), "before_registration": (),
     "unknown_phase": ("value", "row", "col"), "unknown_unit": ("value", "row", "col"),
     "not_number": ("value", "row", "col"), "level_for_parent": ("level",), "unit_taken": ("value",), "after_current": ("month",),
     # PermissionDenied codes

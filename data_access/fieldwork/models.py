@@ -344,3 +344,16 @@ class DataRightsRequest(SQLModel, table=True):
     created_by: str = Field(max_length=60)
     created_at: datetime
     version: int = 1
+
+
+# The need categories the officer's form offers (seed 000 §6.4 examples + common ones), edited by
+# admins like the e-form's items: added, retired (a retired category stays on the needs that have
+# it and keeps its name) and reordered. A need's category is stored as its code.
+class NeedCategory(SQLModel, table=True):
+    __tablename__ = "need_category"
+    code: str = Field(primary_key=True, max_length=40)
+    name_zh: str = Field(max_length=80)
+    name_en: str = Field(max_length=120)
+    sort: int = 100
+    active: bool = True
+    version: int = 1

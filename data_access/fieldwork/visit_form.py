@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 from data_access.core import audit
 from data_access.core.db import write_lock
 from data_access.core.errors import FormInvalid, PermissionDenied, ValidationError
-from data_access.core.text import check_reason, clean_text
+from data_access.core.text import check_reason, checked_text, clean_text
 from data_access.core.versioning import check_version
 from data_access.fieldwork import records
 from data_access.fieldwork.derive import APPOINTMENT_LEAD, ENTRY_LIMIT, NIGHT_END, NIGHT_START, is_night
@@ -46,6 +46,7 @@ from data_access.fieldwork.models import (
     Appointment,
     FormItem,
     Need,
+    NeedCategory,
     Visit,
     VisitDraft,
 )
@@ -691,4 +692,89 @@ def move_item(*, session: Session, user, code: str, step: int, expected_version:
     order = [i.code for i in items]
     audit.write(session, actor.username, "form.item_move", "form_item", code,
                 {"section": row.section, "order": order, "reason": why}, at=now)
+    return order
+
+
+# --- need categories (the admin's list; a need's category is stored as its code) ---------------------
+
+NEED_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def need_categories(*, session: Session, include_inactive: bool = False) -> list[NeedCategory]:
+    """The categories the form offers, in the admin's order (with the retired ones if asked)."""
+    q = select(NeedCategory)
+    if not include_inactive:
+        q = q.where(NeedCategory.active.is_(True))
+    return list(session.exec(q.order_by(NeedCategory.sort, NeedCategory.code)).all())
+
+
+def add_need_category(*, session: Session, user, code: str, name_zh: str, name_en: str, reason: str,
+                      now: datetime) -> NeedCategory:
+    """A new category at the end of the list; a code already used (even by a retired one) is refused."""
+    why = check_reason(reason)
+    actor = actor_of(session=session, user=user)
+    require_role(actor, "form.edit", FORM_ADMIN_ROLES)
+    code = code.strip() if isinstance(code, str) else code
+    if not isinstance(code, str) or not NEED_CODE_RE.match(code):
+        raise ValidationError("code", "format")
+    if session.get(NeedCategory, code) is not None:
+        raise ValidationError("code", "unit_taken", {"value": code})
+    zh = checked_text("name_zh", name_zh, 80, required=True)
+    en = checked_text("name_en", name_en, 120, required=True)
+    last = max((c.sort for c in need_categories(session=session, include_inactive=True)), default=0)
+    row = NeedCategory(code=code, name_zh=zh, name_en=en, sort=last + 10, active=True, version=1)
+    session.add(row)
+    session.flush()
+    audit.write(session, actor.username, "need_category.add", "need_category", code,
+                {"name_zh": zh, "name_en": en, "reason": why}, at=now)
+    return row
+
+
+def _category_for_edit(session: Session, user, code: str, expected_version: int):
+    actor = actor_of(session=session, user=user)
+    require_role(actor, "form.edit", FORM_ADMIN_ROLES)
+    row = session.get(NeedCategory, code)
+    if row is None:
+        raise ValidationError("code", "unknown_item")
+    check_version(session, row, expected_version, f"need category {code}")
+    return actor, row
+
+
+def set_need_category_active(*, session: Session, user, code: str, active: bool, expected_version: int,
+                             reason: str, now: datetime) -> NeedCategory:
+    """Retire or reinstate a category: a retired one leaves the form; needs that have it keep it."""
+    why = check_reason(reason)
+    actor, row = _category_for_edit(session, user, code, expected_version)
+    if bool(row.active) == bool(active):
+        raise ValidationError("active", "unchanged")
+    row.active, row.version = bool(active), row.version + 1
+    session.add(row)
+    session.flush()
+    audit.write(session, actor.username, "need_category.retire" if not active else "need_category.reinstate",
+                "need_category", code, {"reason": why}, at=now)
+    return row
+
+
+def move_need_category(*, session: Session, user, code: str, step: int, expected_version: int, reason: str,
+                       now: datetime) -> list[str]:
+    """Move a category ``step`` places (−1 up, +1 down) among the active ones (renumbered 10, 20, …)."""
+    why = check_reason(reason)
+    if step not in (-1, 1):
+        raise ValidationError("step", "choice", {"options": [-1, 1]})
+    actor, row = _category_for_edit(session, user, code, expected_version)
+    cats = need_categories(session=session)
+    pos = next((n for n, c in enumerate(cats) if c.code == code), None)
+    if pos is None or not 0 <= pos + step < len(cats):
+        raise ValidationError("step", "range", {"min": 1, "max": len(cats)})
+    cats[pos], cats[pos + step] = cats[pos + step], cats[pos]
+    for n, c in enumerate(cats, start=1):
+        if c.sort != n * 10:
+            c.sort = n * 10
+            session.add(c)
+    row.version += 1
+    session.add(row)
+    session.flush()
+    order = [c.code for c in cats]
+    audit.write(session, actor.username, "need_category.move", "need_category", code,
+                {"order": order, "reason": why}, at=now)
     return order

@@ -37,8 +37,8 @@ from data_access.org.scope import Actor, actor_of, require_role, scope_clause, u
 from data_access.staffing.models import AREA_TYPES, STAFF_TYPES, GridProfile, Staff, StaffAssignment
 from data_access.staffing.queries import certified_on, on_post
 
-READ_ROLES = ("admin", "city_leader", "district_leader", "coordinator")
-EDIT_ROLES = ("admin", "city_leader", "district_leader")
+READ_ROLES = ("admin", "city_leader", "district_leader", "station_leader", "coordinator")
+EDIT_ROLES = ("admin", "city_leader", "district_leader", "station_leader")
 RESIDENTS_PER_OFFICER = 3000
 GRID_RULES = ("no_police", "urban_no_officer", "rural_one_plus_two", "key_area_aux", "no_lead", "uncertified_on_post")
 COMMUNITY_RULES = ("grid_workers_lt2", "residents_per_officer")

@@ -346,3 +346,64 @@ def test_a_non_admin_is_stopped_before_any_data(app_env):
     for script in (TARGETS, SETTINGS, ORG):
         at = open_page(script, "city")
         assert not at.dataframe and not at.button
+
+
+# --- 需求类别 Need categories (on 参数设置 → 走访表单) ------------------------------------------------
+
+def need_category(url: str, code: str):
+    from data_access.fieldwork.models import NeedCategory
+    with db(url) as s:
+        return s.get(NeedCategory, code)
+
+
+def test_need_categories_are_added_retired_and_reordered_with_audit_rows(app_env):
+    import streamlit as st
+
+    from ui.i18n import need_categories
+
+    at = open_page(SETTINGS, "admin")
+    at.text_input(key="cc_new_code").input("Pet Lost")
+    at.text_input(key="cc_new_zh").input("宠物走失")
+    at.text_input(key="cc_new_en").input("Lost pet")
+    at.text_input(key="cc_new_reason").input("seed 001 §2.1.3 列出宠物走失")
+    at.button(key="cc_add").click().run()
+    assert errors(at) == [zh("cfg.field_error", field=zh("cfg.field.code"), message=zh("error.format"))]
+    assert need_category(app_env, "Pet Lost") is None
+    at.text_input(key="cc_new_code").input("pet_lost")
+    at.button(key="cc_add").click().run()
+    assert not errors(at), errors(at)
+    row = need_category(app_env, "pet_lost")
+    assert (row.name_zh, row.name_en, row.active, row.sort) == ("宠物走失", "Lost pet", True, 110)  # after the 10
+    assert json.loads(audit_rows(app_env, "need_category.add")[-1].detail)["reason"] == "seed 001 §2.1.3 列出宠物走失"
+    # the officer's form offers it, named (the label comes from the database: not in the catalogue)
+    st.cache_data.clear()
+    assert ("pet_lost", "宠物走失", "Lost pet", True) in need_categories()
+    # it moves up one place; "other" is retired (needs that have it keep it)
+    at.selectbox(key="cc_pick_zh").set_value("pet_lost").run()
+    at.text_input(key="cc_reason_pet_lost").input("常见")
+    at.button(key="cc_move_-1_pet_lost").click().run()
+    assert not errors(at), errors(at)
+    assert (need_category(app_env, "pet_lost").sort, need_category(app_env, "other").sort) == (100, 110)
+    at.selectbox(key="cc_pick_zh").set_value("other").run()
+    at.text_input(key="cc_reason_other").input("请选具体类别")
+    at.button(key="cc_active_other").click().run()
+    assert not errors(at), errors(at)
+    assert need_category(app_env, "other").active is False
+    assert [a.entity_id for a in audit_rows(app_env, "need_category.retire")] == ["other"]
+    st.cache_data.clear()
+    assert [c for c, *_r, active in need_categories() if active][-1] == "pet_lost"
+
+
+def test_a_need_category_edit_is_refused_when_someone_else_changed_it(app_env):
+    at = open_page(SETTINGS, "admin")
+    at.selectbox(key="cc_pick_zh").set_value("lighting").run()
+    with db(app_env) as s:
+        from data_access.fieldwork.models import NeedCategory
+        r = s.get(NeedCategory, "lighting")
+        r.version += 1
+        s.add(r)
+    at.text_input(key="cc_reason_lighting").input("停用")
+    at.button(key="cc_active_lighting").click().run()
+    assert errors(at) == [zh("cfg.concurrent")]
+    assert need_category(app_env, "lighting").active is True
+    assert audit_rows(app_env, "need_category.retire") == []

@@ -415,3 +415,39 @@ def test_every_error_code_raised_by_the_workflow_services_is_listed():
         raised |= set(re.findall(r'AuthFailed\("([a-z_]+)"\)', src))
     assert len(raised) > 20
     assert raised - set(ERROR_CODES) == set()
+
+
+# --- need categories (issue 13): data an admin edits ------------------------------------------------
+
+def test_need_categories_come_from_the_database_in_order_and_a_retired_one_stays_on_its_needs(session):
+    from data_access.core.errors import PermissionDenied, ValidationError
+    from data_access.fieldwork import needs
+
+    w = build(session)
+    # the ten categories the code offered before, in their order, from migration 0015
+    assert [c.code for c in vf.need_categories(session=session)] == [
+        "lighting", "anti_fraud", "elderly_care", "emergency_alarm", "disability", "employment", "dispute",
+        "security", "environment", "other"]
+    with pytest.raises(PermissionDenied):
+        vf.add_need_category(session=session, user=w.users["dl1"], code="pet_lost", name_zh="宠物走失",
+                             name_en="Lost pet", reason="x", now=NOW)
+    with pytest.raises(ValidationError) as e:
+        vf.add_need_category(session=session, user=w.users["admin"], code="lighting", name_zh="照明",
+                             name_en="Lighting", reason="重复", now=NOW)
+    assert e.value.code == "unit_taken"
+    with pytest.raises(ValidationError) as e:  # a reason is required
+        vf.add_need_category(session=session, user=w.users["admin"], code="pet_lost", name_zh="宠物走失",
+                             name_en="Lost pet", reason=" ", now=NOW)
+    vf.add_need_category(session=session, user=w.users["admin"], code="pet_lost", name_zh="宠物走失",
+                         name_en="Lost pet", reason="seed 001 §2.1.3", now=NOW)
+    n = needs.create_need(session=session, user=w.users["off1"], household_id=w.hh["h1"].id, category="lighting",
+                          description="路灯坏了", now=NOW)
+    lighting = session.get(vf.NeedCategory, "lighting")
+    vf.set_need_category_active(session=session, user=w.users["admin"], code="lighting", active=False,
+                                expected_version=lighting.version, reason="并入 security", now=NOW)
+    offered = [c.code for c in vf.need_categories(session=session)]
+    assert "lighting" not in offered and offered[-1] == "pet_lost"
+    assert session.get(Need, n.id).category == "lighting"  # the need keeps its category
+    assert [c.code for c in vf.need_categories(session=session, include_inactive=True)][0] == "lighting"
+    acts = session.exec(select(AuditLog.action).where(AuditLog.entity == "need_category")).all()
+    assert acts == ["need_category.add", "need_category.retire"]

@@ -19,6 +19,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "acc.month": {"zh": "月份", "en": "Month"},
     "acc.no_months": {"zh": "尚未生成任何月份的滞后名单。", "en": "No month's lag list has been derived yet."},
     "acc.derive": {"zh": "生成 {month} 滞后名单", "en": "Derive the {month} lag list"},
+    "acc.auto_deriving": {"zh": "{month} 已结束，正在生成该月滞后名单…", "en": "{month} has ended: deriving its lag list…"},
     "acc.derive_help": {"zh": "按月末数据重新计算该月名单；已记录约谈/督导的条目保留。",
                         "en": "Recomputes the month's list from the month-end figures; entries with a recorded "
                               "interview or supervision stay."},

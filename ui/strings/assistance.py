@@ -143,9 +143,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "assist.mywork_link": {"zh": "打开帮扶对象", "en": "Open assisted persons"},
     "error.not_officer": {"zh": "帮扶责任人须为在岗民警。", "en": "The helper must be an active officer."},
     "error.already_registered": {"zh": "此人已有帮扶档案。", "en": "This person already has a file."},
-    "error.duplicate": {"zh": "已存在相同记录。", "en": "The same record exists already."},
+    "error.duplicate_record": {"zh": "已存在相同记录。", "en": "The same record exists already."},
     "error.before_registration": {"zh": "早于登记日期。", "en": "Before the registration date."},
     "error.not_yet": {"zh": "时间未到，不能标记。", "en": "Not yet due; cannot be marked."},
-    "error.before_start": {"zh": "结束日期早于开始日期。", "en": "Ends before it starts."},
     "empty.sa_cc_highrisk_weekly_visit": {"zh": "辖区内没有高风险帮扶对象。", "en": "No high-risk assisted persons."},
 }
