@@ -20,12 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 from data_access.core import audit, crypto
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, ValidationError
 from data_access.core.text import checked_text
+from data_access.core.versioning import bump
 from data_access.fieldwork import residents as res
 from data_access.fieldwork.models import (
     RIGHTS_KINDS,
@@ -138,13 +139,7 @@ def _load(session: Session, user, request_id: int, action: str):
 
 
 def _bump(session: Session, req: DataRightsRequest, expected_version: int, **changes) -> DataRightsRequest:
-    res_ = session.execute(update(DataRightsRequest)
-                           .where(DataRightsRequest.id == req.id, DataRightsRequest.version == expected_version)
-                           .values(version=expected_version + 1, **changes))
-    if res_.rowcount != 1:
-        raise ConcurrentEdit("data rights request changed by someone else")
-    session.refresh(req)
-    return req
+    return bump(session, req, expected_version, "data rights request", **changes)
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -23,11 +23,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, update
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from data_access.core import audit, versioning
-from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from data_access.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
 from data_access.fieldwork.derive import month_of
 from data_access.fieldwork.limits import DEFAULT_LIMITS_MIN, LIMIT_SOURCES, limits  # noqa: F401 (re-exported)
@@ -151,13 +151,7 @@ def _when(at: datetime | None, now: datetime, field: str) -> datetime:
 
 
 def _bump(session: Session, model, obj, expected_version: int, what: str, **changes):
-    """UPDATE … WHERE version = seen; ConcurrentEdit when someone else changed it first."""
-    res = session.execute(update(model).where(model.id == obj.id, model.version == expected_version)
-                          .values(version=expected_version + 1, **changes))
-    if res.rowcount != 1:
-        raise ConcurrentEdit(f"{what} changed by someone else")
-    session.refresh(obj)
-    return obj
+    return versioning.bump(session, obj, expected_version, what, **changes)
 
 
 # --- grid events -----------------------------------------------------------------------------

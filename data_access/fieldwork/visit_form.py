@@ -669,6 +669,23 @@ def set_item_active(*, session: Session, user, code: str, active: bool, expected
     return row
 
 
+def _move(session: Session, rows: list, row, step: int) -> list[str]:
+    """Move ``row`` ``step`` places among ``rows`` (an ordered list it is in), renumber them 10, 20, …
+    and bump its version; returns the codes in their new order."""
+    pos = next((n for n, r in enumerate(rows) if r.code == row.code), None)
+    if pos is None or not 0 <= pos + step < len(rows):
+        raise ValidationError("step", "range", {"min": 1, "max": len(rows)})
+    rows[pos], rows[pos + step] = rows[pos + step], rows[pos]
+    for n, r in enumerate(rows, start=1):
+        if r.sort != n * 10:
+            r.sort = n * 10
+            session.add(r)
+    row.version += 1
+    session.add(row)
+    session.flush()
+    return [r.code for r in rows]
+
+
 def move_item(*, session: Session, user, code: str, step: int, expected_version: int, reason: str,
               now: datetime) -> list[str]:
     """Move an item ``step`` places (−1 up, +1 down) among the active items of its section; the
@@ -677,19 +694,7 @@ def move_item(*, session: Session, user, code: str, step: int, expected_version:
     if step not in (-1, 1):
         raise ValidationError("step", "choice", {"options": [-1, 1]})
     actor, row = _item_for_edit(session, user, code, expected_version)
-    items = [i for i in load_form(session=session) if i.section == row.section]
-    pos = next((n for n, i in enumerate(items) if i.code == code), None)
-    if pos is None or not 0 <= pos + step < len(items):
-        raise ValidationError("step", "range", {"min": 1, "max": len(items)})
-    items[pos], items[pos + step] = items[pos + step], items[pos]
-    for n, i in enumerate(items, start=1):
-        if i.sort != n * 10:
-            i.sort = n * 10
-            session.add(i)
-    row.version += 1
-    session.add(row)
-    session.flush()
-    order = [i.code for i in items]
+    order = _move(session, [i for i in load_form(session=session) if i.section == row.section], row, step)
     audit.write(session, actor.username, "form.item_move", "form_item", code,
                 {"section": row.section, "order": order, "reason": why}, at=now)
     return order
@@ -762,19 +767,7 @@ def move_need_category(*, session: Session, user, code: str, step: int, expected
     if step not in (-1, 1):
         raise ValidationError("step", "choice", {"options": [-1, 1]})
     actor, row = _category_for_edit(session, user, code, expected_version)
-    cats = need_categories(session=session)
-    pos = next((n for n, c in enumerate(cats) if c.code == code), None)
-    if pos is None or not 0 <= pos + step < len(cats):
-        raise ValidationError("step", "range", {"min": 1, "max": len(cats)})
-    cats[pos], cats[pos + step] = cats[pos + step], cats[pos]
-    for n, c in enumerate(cats, start=1):
-        if c.sort != n * 10:
-            c.sort = n * 10
-            session.add(c)
-    row.version += 1
-    session.add(row)
-    session.flush()
-    order = [c.code for c in cats]
+    order = _move(session, need_categories(session=session), row, step)
     audit.write(session, actor.username, "need_category.move", "need_category", code,
                 {"order": order, "reason": why}, at=now)
     return order

@@ -20,12 +20,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
 from data_access.core import audit
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
+from data_access.core.versioning import bump
 from data_access.org.models import OrgUnit
 from data_access.org.scope import Actor, actor_of, require_role, scope_clause, unit_in_scope
 from data_access.programme.models import INCIDENT_KINDS, SecurityIncident, VetoEvent
@@ -131,13 +132,7 @@ def _load(session: Session, actor: Actor, incident_id: int, action: str) -> Secu
 
 
 def _bump(session: Session, i: SecurityIncident, expected_version: int, **changes) -> SecurityIncident:
-    res = session.execute(update(SecurityIncident)
-                          .where(SecurityIncident.id == i.id, SecurityIncident.version == expected_version)
-                          .values(version=expected_version + 1, **changes))
-    if res.rowcount != 1:
-        raise ConcurrentEdit("security incident changed by someone else")
-    session.refresh(i)
-    return i
+    return bump(session, i, expected_version, "security incident", **changes)
 
 
 def record_step(*, session: Session, user, incident_id: int, step: str, at: datetime, expected_version: int,

@@ -15,12 +15,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from data_access.core import audit
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
+from data_access.core.versioning import bump
 from data_access.org.models import OrgUnit
 from data_access.org.scope import Actor, actor_of, require_role, scope_clause, unit_in_scope
 from data_access.programme.models import RECT_SOURCES, RECT_STATUSES, RectificationItem
@@ -83,13 +84,7 @@ def _load(session: Session, actor: Actor, item_id: int, action: str) -> Rectific
 
 
 def _bump(session: Session, item: RectificationItem, expected_version: int, **changes) -> RectificationItem:
-    res = session.execute(update(RectificationItem)
-                          .where(RectificationItem.id == item.id, RectificationItem.version == expected_version)
-                          .values(version=expected_version + 1, **changes))
-    if res.rowcount != 1:
-        raise ConcurrentEdit("rectification item changed by someone else")
-    session.refresh(item)
-    return item
+    return bump(session, item, expected_version, "rectification item", **changes)
 
 
 def start(*, session: Session, user, item_id: int, expected_version: int, now: datetime) -> RectificationItem:

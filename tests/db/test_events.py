@@ -135,6 +135,22 @@ def test_a_response_stops_the_clock():
     assert c.done and c.late and c.escalation is None and c.remaining == timedelta(minutes=-2)
 
 
+def march_events(session, w) -> None:
+    """The events a–g of test_event_response_in_time_by_hand (its docstring has them by hand)."""
+    a = report(session, w, w["g1"], "urgent", T0)
+    step(session, w["off1"], a, "accept", T0 + timedelta(minutes=10))
+    b = report(session, w, w["g1"], "urgent", T0)
+    step(session, w["off1"], b, "accept", T0 + timedelta(minutes=20))
+    report(session, w, w["g1"], "general", T0)
+    report(session, w, w["g1"], "general", datetime(2025, 3, 10, 11, 0))
+    e = report(session, w, w["g1"], "emergency", T0)
+    step(session, w["off1"], e, "withdraw", T0 + timedelta(minutes=1), note="误报")
+    fe = report(session, w, w["g1"], "emergency", datetime(2025, 3, 10, 11, 58))
+    step(session, w["off1"], fe, "accept", datetime(2025, 3, 10, 12, 1))
+    g = report(session, w, w["g2"], "general", datetime(2025, 3, 5, 8, 0))
+    step(session, w["off2"], g, "accept", datetime(2025, 3, 5, 9, 0))
+
+
 def test_event_response_in_time_by_hand(session):
     """Events in March 2025; as_of = 2025-03-10 12:00.
 
@@ -152,18 +168,7 @@ def test_event_response_in_time_by_hand(session):
     """
     w = city(session)
     as_of = datetime(2025, 3, 10, 12, 0)
-    a = report(session, w, w["g1"], "urgent", T0)
-    step(session, w["off1"], a, "accept", T0 + timedelta(minutes=10))
-    b = report(session, w, w["g1"], "urgent", T0)
-    step(session, w["off1"], b, "accept", T0 + timedelta(minutes=20))
-    report(session, w, w["g1"], "general", T0)
-    report(session, w, w["g1"], "general", datetime(2025, 3, 10, 11, 0))
-    e = report(session, w, w["g1"], "emergency", T0)
-    step(session, w["off1"], e, "withdraw", T0 + timedelta(minutes=1), note="误报")
-    fe = report(session, w, w["g1"], "emergency", datetime(2025, 3, 10, 11, 58))
-    step(session, w["off1"], fe, "accept", datetime(2025, 3, 10, 12, 1))
-    g = report(session, w, w["g2"], "general", datetime(2025, 3, 5, 8, 0))
-    step(session, w["off2"], g, "accept", datetime(2025, 3, 5, 9, 0))
+    march_events(session, w)
     session.flush()
     start, end = datetime(2025, 3, 1), datetime(2025, 3, 31, 23, 59, 59)
     got = ev.in_time_counts(session, kind="event", unit_col="district_id", unit_ids=[w["d1"].id, w["d2"].id],
@@ -302,18 +307,7 @@ def test_the_time_limit_indicators_by_hand(session):
 
     w = city(session)
     as_of = datetime(2025, 3, 10, 12, 0)
-    a = report(session, w, w["g1"], "urgent", T0)
-    step(session, w["off1"], a, "accept", T0 + timedelta(minutes=10))
-    b = report(session, w, w["g1"], "urgent", T0)
-    step(session, w["off1"], b, "accept", T0 + timedelta(minutes=20))
-    report(session, w, w["g1"], "general", T0)
-    report(session, w, w["g1"], "general", datetime(2025, 3, 10, 11, 0))
-    e = report(session, w, w["g1"], "emergency", T0)
-    step(session, w["off1"], e, "withdraw", T0 + timedelta(minutes=1), note="误报")
-    fe = report(session, w, w["g1"], "emergency", datetime(2025, 3, 10, 11, 58))
-    step(session, w["off1"], fe, "accept", datetime(2025, 3, 10, 12, 1))
-    g = report(session, w, w["g2"], "general", datetime(2025, 3, 5, 8, 0))
-    step(session, w["off2"], g, "accept", datetime(2025, 3, 5, 9, 0))
+    march_events(session, w)
     hz = ev.record_hazard(session=session, user=w["off1"], grid_id=w["g1"].id, level="general", now=T0)
     ev.rectify_hazard(session=session, user=w["off1"], hazard_id=hz.id, expected_version=hz.version,
                       now=datetime(2025, 3, 4, 8, 0), evidence="已清理楼道杂物，照片存档")
