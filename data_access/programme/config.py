@@ -73,7 +73,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {s.key: s for s in (
     SettingSpec("trend_months", "integer", "months", "indicators.md §Status", (), 1, 36),
     SettingSpec("veto_kinds", "choices", "", "seed-000 §9.2; indicators.md §Assessment score",
                 ("privacy_breach", "enforcement_conflict", "complaints")),
-    SettingSpec("lockout", "map", "", "system rule (README; no plan sets one)",
+    SettingSpec("lockout", "map", "", "README §Demo logins",
                 ("threshold", "window_minutes", "lock_minutes"), 1, 24 * 60, integer=True),
 )}
 SETTING_DEFAULTS: dict[str, object] = {
