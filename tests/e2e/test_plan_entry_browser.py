@@ -1,8 +1,8 @@
 """Browser (issue 12): a district leader corrects a returned value on 数据填报 (data entry) and
 then sees it on 方案 (Plans) and on the overview's plan block; no request leaves the machine.
 
-The demo city (seed 7, today 2026-03-15) has the district's February value of 紧急警情响应时间
-(cp_emergency_response_min, seed 001, approval by the city) *returned* by the level above: it does
+The demo city (seed 7, today 2026-03-15) has the district's February value of 紧急警情出警时间
+(cp_emergency_dispatch_min, seed 001, approval by the city) *returned* by the level above: it does
 not count, so the district's card shows no value until the leader enters a corrected one."""
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from data_access.demo.logins import DEMO_LOGINS
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 PASSWORDS = {u: pw for u, pw, _role, _scope in DEMO_LOGINS}
-CODE = "cp_emergency_response_min"
-NAME = "紧急警情响应时间"
+CODE = "cp_emergency_dispatch_min"
+NAME = "紧急警情出警时间"
 VALUE = "4.7"
 
 
