@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from data_access.core.errors import NotFound, PermissionDenied
+from data_access.core.errors import NotFound, PermissionDenied, ValidationError
 from data_access.org.models import OrgUnit, User
 
 _LEVEL_COL = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id"}
@@ -49,6 +49,17 @@ def actor_of(*, session: Session, user) -> Actor:
 def unit_in_scope(actor: Actor, unit: OrgUnit) -> bool:
     """True when ``unit`` is the actor's scope unit or lies below it."""
     return unit.path.startswith(actor.scope_path)
+
+
+def scoped_unit(session: Session, actor: Actor, unit_id: int | None, action: str) -> OrgUnit:
+    """The org unit ``unit_id`` if it exists (else ValidationError on org_unit_id) and lies inside
+    ``actor``'s scope (else PermissionDenied for ``action``)."""
+    unit = session.get(OrgUnit, unit_id) if unit_id else None
+    if unit is None:
+        raise ValidationError("org_unit_id", "invalid")
+    if not unit_in_scope(actor, unit):
+        raise PermissionDenied(action, "scope")
+    return unit
 
 
 def scope_clause(actor: Actor):

@@ -24,11 +24,11 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from data_access.core import audit
-from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, ValidationError
 from data_access.core.text import checked_text
 from data_access.core.versioning import bump
 from data_access.org.models import OrgUnit
-from data_access.org.scope import Actor, actor_of, require_role, scope_clause, unit_in_scope
+from data_access.org.scope import Actor, actor_of, require_role, scope_clause, scoped_unit
 from data_access.programme.models import INCIDENT_KINDS, SecurityIncident, VetoEvent
 
 PLAN_LIMIT = timedelta(hours=1)
@@ -86,15 +86,6 @@ def in_time(i: SecurityIncident, as_of: datetime) -> bool | None:
                and getattr(i, STEP_COLUMN[s]) <= getattr(i, DUE_COLUMN[s]) for s in STEPS)
 
 
-def _unit_in_scope(session: Session, actor: Actor, unit_id: int, action: str) -> OrgUnit:
-    unit = session.get(OrgUnit, unit_id) if unit_id else None
-    if unit is None:
-        raise ValidationError("org_unit_id", "invalid")
-    if not unit_in_scope(actor, unit):
-        raise PermissionDenied(action, "scope")
-    return unit
-
-
 def register(*, session: Session, user, org_unit_id: int, kind: str, title: str, detected_at: datetime,
              now: datetime, client_token: str | None = None, code: str | None = None) -> SecurityIncident:
     """Register an incident detected at ``detected_at`` (not in the future) with its three due times."""
@@ -106,7 +97,7 @@ def register(*, session: Session, user, org_unit_id: int, kind: str, title: str,
             return got
     if kind not in INCIDENT_KINDS:
         raise ValidationError("kind", "choice", {"options": list(INCIDENT_KINDS)})
-    unit = _unit_in_scope(session, actor, org_unit_id, "incident.create")
+    unit = scoped_unit(session, actor, org_unit_id, "incident.create")
     name = checked_text("title", title, TITLE_MAX, required=True)
     if not isinstance(detected_at, datetime):
         raise ValidationError("detected_at", "required")
@@ -127,7 +118,7 @@ def _load(session: Session, actor: Actor, incident_id: int, action: str) -> Secu
     i = session.get(SecurityIncident, incident_id)
     if i is None:
         raise NotFound(f"security incident {incident_id}")
-    _unit_in_scope(session, actor, i.org_unit_id, action)
+    scoped_unit(session, actor, i.org_unit_id, action)
     return i
 
 

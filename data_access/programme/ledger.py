@@ -19,11 +19,11 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from data_access.core import audit
-from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, ValidationError
 from data_access.core.text import checked_text
 from data_access.core.versioning import bump
 from data_access.org.models import OrgUnit
-from data_access.org.scope import Actor, actor_of, require_role, scope_clause, unit_in_scope
+from data_access.org.scope import Actor, actor_of, require_role, scope_clause, scoped_unit
 from data_access.programme.models import RECT_SOURCES, RECT_STATUSES, RectificationItem
 
 WRITE_ROLES = ("admin", "city_leader", "district_leader", "coordinator")
@@ -38,15 +38,6 @@ def new_code(at: datetime) -> str:
     return f"R{at:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def _unit_in_scope(session: Session, actor: Actor, unit_id: int, action: str) -> OrgUnit:
-    unit = session.get(OrgUnit, unit_id) if unit_id else None
-    if unit is None:
-        raise ValidationError("org_unit_id", "invalid")
-    if not unit_in_scope(actor, unit):
-        raise PermissionDenied(action, "scope")
-    return unit
-
-
 def create_item(*, session: Session, user, source: str, org_unit_id: int, title: str, due: date, now: datetime,
                 detail: str | None = None, source_ref: str | None = None,
                 client_token: str | None = None, code: str | None = None) -> RectificationItem:
@@ -59,7 +50,7 @@ def create_item(*, session: Session, user, source: str, org_unit_id: int, title:
             return got
     if source not in RECT_SOURCES:
         raise ValidationError("source", "choice", {"options": list(RECT_SOURCES)})
-    unit = _unit_in_scope(session, actor, org_unit_id, "rect.create")
+    unit = scoped_unit(session, actor, org_unit_id, "rect.create")
     name = checked_text("title", title, TITLE_MAX, required=True)
     text = checked_text("detail", detail, TEXT_MAX)
     ref = checked_text("source_ref", source_ref, REF_MAX)
@@ -79,7 +70,7 @@ def _load(session: Session, actor: Actor, item_id: int, action: str) -> Rectific
     item = session.get(RectificationItem, item_id)
     if item is None:
         raise NotFound(f"rectification item {item_id}")
-    _unit_in_scope(session, actor, item.org_unit_id, action)
+    scoped_unit(session, actor, item.org_unit_id, action)
     return item
 
 
