@@ -49,6 +49,15 @@ def flash(kind: str, text: str) -> None:
     st.session_state[FLASH] = (kind, text)
 
 
+def saved(text: str) -> None:
+    """After a report: the confirmation as a flash above the forms, drawn by a fresh run (so the
+    list's timed redraws cannot take it away) with the list re-read. The typed text stays: a second
+    click with the same content is the same record (the idempotency token), not a new empty one."""
+    flash("success", text)
+    cases.load_open_cases.clear()
+    st.rerun()
+
+
 # --- report ----------------------------------------------------------------------------------
 
 def report_forms() -> None:
@@ -74,10 +83,10 @@ def report_forms() -> None:
                         e = ev.report_event(session=s, user=user.username, grid_id=g, tier=tier, category=cat,
                                             channel=channel, description=desc or None, now=now_local(),
                                             client_token=token("ev", g, tier, cat, channel, desc))
-                    st.success(t("events.saved", code=fmt.md(e.code), due=cases.ts(e.due_at)))
                 except SERVICE_ERRORS as err:
                     st.error(message(err))
-                cases.load_open_cases.clear()
+                else:
+                    saved(t("events.saved", code=fmt.md(e.code), due=cases.ts(e.due_at)))
     with right.expander(t("events.report_hazard"), icon=":material/warning:"):
         with st.form("hazard_form"):
             g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key="hz_grid")
@@ -94,10 +103,10 @@ def report_forms() -> None:
                         h = ev.record_hazard(session=s, user=user.username, grid_id=g, level=level, handler=handler,
                                              department=dept or None, description=desc or None, now=now_local(),
                                              client_token=token("hz", g, level, handler, dept, desc))
-                    st.success(t("events.hazard_saved", code=fmt.md(h.code), due=cases.ts(h.due_at)))
                 except SERVICE_ERRORS as err:
                     st.error(message(err))
-                cases.load_open_cases.clear()
+                else:
+                    saved(t("events.hazard_saved", code=fmt.md(h.code), due=cases.ts(h.due_at)))
 
 
 # --- the open cases --------------------------------------------------------------------------

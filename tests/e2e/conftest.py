@@ -24,10 +24,27 @@ def external():
     return ExternalRequests()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def page(browser, external):
-    """A page in a fresh browser context (no cookies), 1366×768, non-local hosts blocked."""
+def page(request, browser, external, tmp_path):
+    """A page in a fresh browser context (no cookies), 1366×768, non-local hosts blocked. When the
+    test fails, the page's URL and visible text are printed (the report's teardown section) and a
+    screenshot is kept next to the test's tmp_path: what the browser showed, not only the timeout."""
     ctx = new_context(browser, external)
     pg = ctx.new_page()
     yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        try:
+            pg.screenshot(path=tmp_path / "failure.png", full_page=True)
+            print(f"page at failure: {pg.url}\nscreenshot: {tmp_path / 'failure.png'}\n"
+                  + pg.locator("body").inner_text(timeout=5_000)[:4000])
+        except Exception as exc:  # noqa: BLE001 - the diagnosis must not hide the failure
+            print(f"no page diagnosis: {exc}")
     ctx.close()

@@ -24,6 +24,10 @@ def test_map_renders_polygons_offline(e2e_app, page, external):
     wait_idle(page)
     canvas = chart.locator("canvas").first
     canvas.wait_for(timeout=30_000)
+    # deck.gl creates its canvas at the browser's default 300 x 150 and sizes it to the chart a moment later
+    page.wait_for_function("""sel => { const c = document.querySelector(sel + ' canvas');
+                                       return c && c.clientWidth > 200 && c.clientHeight > 200; }""",
+                           arg=DECK, timeout=30_000)
     box = canvas.bounding_box()
     assert box is not None and box["width"] > 200 and box["height"] > 200
     # deck.gl draws asynchronously: wait until the canvas shows more than one colour (polygons
