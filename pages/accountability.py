@@ -4,8 +4,6 @@ gap / target exceeds 15 % (direction-aware) with how many months running and the
 Every write carries the version the user saw (ledger) or an idempotency token (new items)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 import pandas as pd
@@ -21,6 +19,7 @@ from ui import kpi
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
 from ui.i18n import lang, name_of, t
+from ui.idempotency import token
 from ui.kpi import STATUS_BG
 
 user = require(roles=roles_for("accountability"))  # stops here unless signed in with an allowed role
@@ -35,11 +34,6 @@ RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
 
 def flash(kind: str, text: str) -> None:
     st.session_state[FLASH] = (kind, text)
-
-
-def token(*parts) -> str:
-    sid = st.session_state.setdefault("acc_session_token", secrets.token_hex(8))
-    return f"rect:{sid}:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 def unit_label(code: str, zh: str, en: str | None) -> str:
@@ -173,7 +167,7 @@ def lag_tab(indicators: dict) -> None:
                                            if lang() == "zh" else f"{ind_name(e.indicator)} behind by "
                                                                    f"{e.share * 100:.1f}%",
                                            due=held + timedelta(days=60), now=now_local(),
-                                           client_token=token("lag", e.id, kind, held))
+                                           client_token=token("rect", "lag", e.id, kind, held))
             except SERVICE_ERRORS as err:
                 st.error(message(err))
             else:
@@ -208,7 +202,7 @@ def new_item_form() -> None:
                 with session_scope() as s:
                     item = ledger.create_item(session=s, user=user.username, source=source, org_unit_id=unit_id,
                                               title=title, due=due, detail=detail or None, source_ref=ref or None,
-                                              now=now_local(), client_token=token(source, unit_id, title, due, ref))
+                                              now=now_local(), client_token=token("rect", source, unit_id, title, due, ref))
                     code = item.code
             except SERVICE_ERRORS as err:
                 st.error(message(err))

@@ -3,8 +3,6 @@ helper, the grid's officer, coordinators and admins also the register with names
 counselling alerts, the overdue weekly visits and each person's file (every opening audited)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, time
 
 import pandas as pd
@@ -22,6 +20,7 @@ from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
 from ui.i18n import lang, name_of, t
+from ui.idempotency import token
 from ui.pickers import unit_picker
 
 user = require(roles=roles_for("assistance"))  # stops here unless signed in with an allowed role
@@ -34,11 +33,6 @@ DETAILS = user.role in sv.DETAIL_ROLES
 
 def flash(kind: str, text: str) -> None:
     st.session_state[FLASH] = (kind, text)
-
-
-def token(*parts) -> str:
-    sid = st.session_state.setdefault("assist_session_token", secrets.token_hex(8))
-    return f"pv:{sid}:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 def write(done: str, fn) -> bool:
@@ -153,7 +147,7 @@ if wanted and wanted in by_code:
                 at = datetime.combine(d, tm)
                 if write(t("assist.visit_saved"), lambda s: sv.record_visit(
                         session=s, user=user.username, person_id=p.id, visited_at=at, now=now_local(), note=note or None,
-                        client_token=token(p.id, at, note))):
+                        client_token=token("pv", p.id, at, note))):
                     ua.clear()
                 st.rerun()
     with tabs[1]:

@@ -4,9 +4,6 @@ open ones overdue first with a live countdown (station and district escalation l
 next step on one (optimistic locking: a step carries the version the user saw)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +17,7 @@ from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
 from ui.i18n import lang, name_of, t, t_opt
+from ui.idempotency import token
 from ui.pickers import unit_picker
 
 user = require(roles=roles_for("events"))  # stops here unless signed in with an allowed role
@@ -31,13 +29,6 @@ CAN_ACT = user.role in ev.EVENT_ROLES
 # reporting picks a grid: officers and district leaders (a city-wide list of every grid is no form)
 CAN_REPORT = user.role in ("officer", "station_leader", "district_leader")
 TIERS = EVENT_TIERS + tuple(ev.hazard_tier(level) for level in HAZARD_LEVELS)
-
-
-def token(kind: str, *parts) -> str:
-    """Idempotency key of a report: the same content sent twice in this session (a double click,
-    a rerun) is one record."""
-    sid = st.session_state.setdefault("events_session_token", secrets.token_hex(8))
-    return f"{kind}:{sid}:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 def grids_of(scope_code: str) -> list[tuple[int, str]]:

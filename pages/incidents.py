@@ -4,8 +4,6 @@ leak (the unit's one-vote veto) and read security_incident_in_time for this year
 the version the user saw; registering carries an idempotency token."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -21,6 +19,7 @@ from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
 from ui.i18n import lang, name_of, t
+from ui.idempotency import token
 from ui.kpi import STATUS_BG
 
 user = require(roles=roles_for("incidents"))  # stops here unless signed in with an allowed role
@@ -38,11 +37,6 @@ def ts(v: datetime | None) -> str:
 
 def flash(kind: str, text: str) -> None:
     st.session_state[FLASH] = (kind, text)
-
-
-def token(*parts) -> str:
-    sid = st.session_state.setdefault("inc_session_token", secrets.token_hex(8))
-    return f"inc:{sid}:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -91,7 +85,7 @@ def register_form() -> None:
                 with session_scope() as s:
                     i = inc.register(session=s, user=user.username, org_unit_id=unit_id, kind=kind, title=title,
                                      detected_at=detected, now=now_local(),
-                                     client_token=token(unit_id, kind, title, detected))
+                                     client_token=token("inc", unit_id, kind, title, detected))
                     msg = t("inc.created", code=fmt.md(i.code), plan=ts(i.plan_due_at), trace=ts(i.trace_due_at),
                             rectify=ts(i.rectify_due_at))
             except SERVICE_ERRORS as err:

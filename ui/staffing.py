@@ -1,8 +1,6 @@
 """Widgets of 人员与驻点 (pages/staffing.py) and the officers' office-hours form (pages/my_work.py)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime, time
 
 import streamlit as st
@@ -14,12 +12,7 @@ from data_access.staffing import presence
 from ui import format as fmt
 from ui.errors import message
 from ui.i18n import t
-
-
-def token(kind: str, *parts) -> str:
-    """Idempotency key: the same content sent twice in this browser session is one record."""
-    sid = st.session_state.setdefault("staff_session_token", secrets.token_hex(8))
-    return f"{kind}:{sid}:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+from ui.idempotency import token
 
 
 def office_hours_form(username: str) -> None:
