@@ -165,3 +165,19 @@ def full_page_screenshot(page, path: Path, width: int = 1366, min_height: int = 
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size({"width": width, "height": min_height})
+
+
+def click_until(page, button, expect, attempts: int = 3, timeout: float = 20_000) -> None:
+    """Click ``button`` until ``expect`` shows, for clicks that are safe to repeat (a check, or a
+    write with an idempotency token). Under load a click that lands while a script run is ending
+    can be dropped by Streamlit (the button's trigger is reset with that run); a user clicks again,
+    and so does this."""
+    for attempt in range(attempts):
+        wait_idle(page)
+        button.click()
+        try:
+            expect.first.wait_for(timeout=timeout)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last attempt re-raises
+            if attempt == attempts - 1:
+                raise

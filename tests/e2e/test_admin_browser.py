@@ -3,7 +3,7 @@ password at once; the audit screen's chain check passes and names the new user's
 from __future__ import annotations
 
 import pytest
-from e2e_server import AUDIT_KEY, new_context, settle, wait_idle
+from e2e_server import AUDIT_KEY, click_until, new_context, settle, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
@@ -61,8 +61,7 @@ def test_admin_creates_a_user_who_can_sign_in(e2e_app, page, browser, external, 
     # the audit screen: chain check
     page.goto(e2e_app.url + "/audit")
     settle(page, page.get_by_role("button", name="校验哈希链"))
-    page.get_by_role("button", name="校验哈希链").click()
-    page.get_by_text("哈希链完整").wait_for(timeout=30_000)
+    click_until(page, page.get_by_role("button", name="校验哈希链"), page.get_by_text("哈希链完整"))
 
     # the new user signs in straight away (no waiting for a cache to expire)
     ctx = new_context(browser, external)

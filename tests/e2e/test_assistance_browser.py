@@ -4,7 +4,7 @@ No external requests."""
 from __future__ import annotations
 
 import pytest
-from e2e_server import login, new_context, settle, wait_idle
+from e2e_server import click_until, login, new_context, settle, wait_idle
 
 from data_access.demo.logins import DEMO_LOGINS
 
@@ -20,8 +20,7 @@ def test_officer_sees_alerts_and_files_the_leader_counts_only(e2e_app, page, bro
     wait_idle(page)
     main = page.get_by_test_id("stMain").inner_text()
     assert "按单位统计" in main and "心理疏导预警" in main and "高风险对象每周一访" in main  # table cells are drawn on a canvas
-    page.get_by_role("button", name="打开档案").click()
-    page.get_by_text("打开档案已记入审计日志").wait_for(timeout=30_000)
+    click_until(page, page.get_by_role("button", name="打开档案"), page.get_by_text("打开档案已记入审计日志"))
     assert "身份证号" in page.get_by_test_id("stMain").inner_text()
 
     ctx = new_context(browser, external)

@@ -10,7 +10,7 @@ import re
 import time
 
 import pytest
-from e2e_server import login, settle, wait_idle
+from e2e_server import click_until, login, settle, wait_idle
 from playwright.sync_api import expect
 
 from data_access.demo.logins import DEMO_LOGINS
@@ -55,8 +55,7 @@ def test_officer_logs_a_visit_and_the_leader_sees_it(e2e_app, browser, page, ext
     # the officer lands on 我的任务 and starts the most urgent visit
     login(page, e2e_app.url, "officer", PASSWORDS["officer"])
     settle(page, page.get_by_role("heading", name="我的任务"))
-    page.get_by_role("button", name="开始走访").first.click()
-    page.get_by_role("heading", name="走访登记").wait_for(timeout=30_000)
+    click_until(page, page.get_by_role("button", name="开始走访").first, page.get_by_role("heading", name="走访登记"))
     settle(page, page.get_by_text("一、信息核查"))
     assert "household=" in page.url
     if page.get_by_text("已恢复您上次未提交的草稿").count():  # left over on the shared server: start clean
