@@ -130,7 +130,7 @@ def settle(page, locator, timeout: float = 60_000) -> None:
     triggers one more script run right after the page loads, and input typed during a run can be lost."""
     locator.first.wait_for(timeout=timeout)
     wait_idle(page, timeout)
-    page.wait_for_timeout(700)
+    page.wait_for_timeout(1500)
     wait_idle(page, timeout)
 
 
