@@ -34,7 +34,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(request, browser, external, tmp_path):
     """A page in a fresh browser context (no cookies), 1366×768, non-local hosts blocked. When the
-    test fails, the page's URL and visible text are printed (the report's teardown section) and a
+    test fails, the page's URL and the text of its main area are printed (the report's teardown section) and a
     screenshot is kept next to the test's tmp_path: what the browser showed, not only the timeout."""
     ctx = new_context(browser, external)
     pg = ctx.new_page()
@@ -44,7 +44,7 @@ def page(request, browser, external, tmp_path):
         try:
             pg.screenshot(path=tmp_path / "failure.png", full_page=True)
             print(f"page at failure: {pg.url}\nscreenshot: {tmp_path / 'failure.png'}\n"
-                  + pg.locator("body").inner_text(timeout=5_000)[:4000])
+                  + pg.get_by_test_id("stMain").or_(pg.locator("body")).first.inner_text(timeout=5_000)[:4000])
         except Exception as exc:  # noqa: BLE001 - the diagnosis must not hide the failure
             print(f"no page diagnosis: {exc}")
     ctx.close()

@@ -167,17 +167,22 @@ def full_page_screenshot(page, path: Path, width: int = 1366, min_height: int = 
     page.set_viewport_size({"width": width, "height": min_height})
 
 
-def click_until(page, button, expect, attempts: int = 3, timeout: float = 20_000) -> None:
-    """Click ``button`` until ``expect`` shows, for clicks that are safe to repeat (a check, or a
-    write with an idempotency token). Under load a click that lands while a script run is ending
-    can be dropped by Streamlit (the button's trigger is reset with that run); a user clicks again,
-    and so does this."""
+def repeat_until(page, action, expect, attempts: int = 3, timeout: float = 20_000) -> None:
+    """Run ``action`` (a click, a file choice) until ``expect`` shows, for actions that are safe to
+    repeat (a check, a write with an idempotency token, a navigation, choosing the same file). Under
+    load an input that lands while a script run is ending can be dropped by Streamlit (the trigger
+    is reset with that run); a user does it again, and so does this."""
     for attempt in range(attempts):
         wait_idle(page)
-        button.click()
+        action()
         try:
             expect.first.wait_for(timeout=timeout)
             return
         except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last attempt re-raises
             if attempt == attempts - 1:
                 raise
+
+
+def click_until(page, button, expect, attempts: int = 3, timeout: float = 20_000) -> None:
+    """Click ``button`` until ``expect`` shows (``repeat_until`` with a click)."""
+    repeat_until(page, button.click, expect, attempts, timeout)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2e_server import login, settle, wait_idle
+from e2e_server import login, repeat_until, settle, wait_idle
 from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
@@ -39,17 +39,10 @@ def ring_of(geom: dict) -> list:
 
 
 def upload(page, path) -> None:
-    """Choose the file and wait until the page has read it (its caption names the file); a second
-    choice that Streamlit dropped under load (the first file still shown) is made again."""
-    for attempt in range(3):
-        wait_idle(page)
-        page.locator('input[type="file"]').set_input_files(str(path))
-        try:
-            page.get_by_text(f"文件 {path.name}").first.wait_for(timeout=20_000)
-            break
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError; the last attempt re-raises
-            if attempt == 2:
-                raise
+    """Choose the file and wait until the page has read it (its caption names the file); a choice
+    that Streamlit dropped under load (the first file still shown) is made again."""
+    repeat_until(page, lambda: page.locator('input[type="file"]').set_input_files(str(path)),
+                 page.get_by_text(f"文件 {path.name}"))
     wait_idle(page)
 
 
