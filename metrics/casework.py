@@ -9,8 +9,9 @@ grid events and hazards — not reported:
 - ``hazard_rectified_in_time``: hazards found in P in U whose limit (general 24 h, major 48 h)
   has passed by as_of or that were rectified by as_of; in time when rectified within the limit.
 
-Counts come from one GROUP BY per kind and level (``fieldwork.events.in_time_by_month``: unit ×
-month × tier); periods, tiers and the monthly trend are sums of those. Targets, gap and status as
+Counts come from the rollups (``kpi_queries.case_counts``: child × month × tier, the raw records of
+as_of's month added); periods, tiers and the monthly trend are sums of those. The median and p90 come
+from one ``kpi_queries.response_quantiles`` call per unit and period. Targets, gap and status as
 for every indicator (direction-aware; the status's trend runs through the phase's months)."""
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from datetime import datetime, time
 from sqlmodel import Session
 
 from data_access.analytics import kpi_queries as q
-from data_access.fieldwork import events as ev
 from data_access.fieldwork.derive import month_end_time, month_of
 
 from . import definitions as d
@@ -35,12 +35,23 @@ CASEWORK: dict[str, tuple[str, tuple[str, ...] | None]] = {
 SMALL_SAMPLE = 30
 
 
-def _sum(counts: dict, uid: int, months, tiers) -> tuple[int, int]:
+def _by_unit(counts: dict) -> dict:
+    """``{(key, kind): {(month, tier): (in time, counted)}}``, with key None holding U's totals."""
+    out: dict = {}
+    for (u, m, kind, t), (ok, due) in counts.items():
+        for key in {u, None}:
+            cell = out.setdefault((key, kind), {})
+            k0, n0 = cell.get((m, t), (0, 0))
+            cell[(m, t)] = (k0 + ok, n0 + due)
+    return out
+
+
+def _sum(cells: dict, months, tiers) -> tuple[int, int]:
     k = n = 0
-    for (u, m, t), c in counts.items():
-        if u == uid and m in months and (tiers is None or t in tiers):
-            k += c.k
-            n += c.n
+    for (m, t), (ok, due) in cells.items():
+        if m in months and (tiers is None or t in tiers):
+            k += ok
+            n += due
     return k, n
 
 
@@ -59,31 +70,25 @@ def compute_casework(session: Session, *, unit_code: str, period: str, as_of, ch
     if phase is not None:
         done = [m for m in _months(month_of(phase[0]), month_of(phase[1])) if month_end_time(m) <= as_of][-trend_n:]
     span = sorted(p_months | set(done))
-    counts: dict = {}
-    if span:
-        lo = datetime.combine(q.month_start(span[0]), time.min)
-        hi = datetime.combine(q.month_end(span[-1]), time.max)
-        kinds = {CASEWORK[i][0] for i in inds}
-        for kind in kinds:
-            counts[kind] = ev.in_time_by_month(session, kind=kind, unit_col=ev.LEVEL_COLUMN[unit.level],
-                                               unit_ids=[unit.id], start=lo, end=hi, as_of=as_of)
-            if kids:
-                counts[kind].update(ev.in_time_by_month(
-                    session, kind=kind, unit_col=ev.LEVEL_COLUMN[kids[0].level], unit_ids=[c.id for c in kids],
-                    start=lo, end=hi, as_of=as_of))
+    kinds = sorted({CASEWORK[i][0] for i in inds})
+    counts = _by_unit(q.case_counts(session, unit, span[0], span[-1], as_of, kinds) if span else {})
+    p_lo = datetime.combine(start, time.min)
+    p_hi = datetime.combine(end, time.max)
+    quantiles = (q.response_quantiles(session, unit, p_lo, p_hi, as_of)
+                 if "event" in kinds and p_months else {})
     tmap = q.targets(session, phase_code) if phase_code else {}
     meta = q.indicator_meta(session)
     x_end = d.month_index(month_of(phase[1])) if phase else None
     left = months_left(phase[1], as_of) if phase else None
     ended = bool(phase) and datetime.combine(phase[1], time.max) <= as_of
-    p_lo = datetime.combine(start, time.min)
-    p_hi = datetime.combine(end, time.max)
 
     out: list[Kpi] = []
     for u in [unit, *kids]:
         for ind in inds:
             kind, tiers = CASEWORK[ind]
-            k, n = _sum(counts.get(kind, {}), u.id, p_months, tiers)
+            key = None if u is unit else u.id
+            cells = counts.get((key, kind), {})
+            k, n = _sum(cells, p_months, tiers)
             value = d.rate(k, n)
             ci = d.wilson(k, n) if n else (None, None)
             target, baseline = _target_for(tmap, ind, u)
@@ -91,7 +96,7 @@ def compute_casework(session: Session, *, unit_code: str, period: str, as_of, ch
             g = d.gap(target, value, direction)
             points = []
             for m in done:
-                km, nm = _sum(counts.get(kind, {}), u.id, {m}, tiers)
+                km, nm = _sum(cells, {m}, tiers)
                 if nm:
                     points.append((float(d.month_index(m)), d.rate(km, nm)))
             if x_end is None:
@@ -100,9 +105,8 @@ def compute_casework(session: Session, *, unit_code: str, period: str, as_of, ch
                 st = d.status(value, target, points, x_end, at_risk, ended=ended, direction=direction, unit=ind_unit)
             median = p90 = None
             if kind == "event" and u is unit and n:
-                qs = ev.response_quantiles(session, unit_col=ev.LEVEL_COLUMN[unit.level], unit_id=unit.id,
-                                           start=p_lo, end=p_hi, as_of=as_of, tier=tiers[0] if tiers else None)
-                median, p90 = qs[0.5], qs[0.9]
+                qs = quantiles.get(tiers[0] if tiers else None, {})
+                median, p90 = qs.get(0.5), qs.get(0.9)
             out.append(Kpi(
                 unit_code=u.code, unit_name_zh=u.name_zh, unit_name_en=u.name_en, unit_level=u.level,
                 is_self=u is unit, indicator=ind, value=value, n=n, ci_low=ci[0], ci_high=ci[1],

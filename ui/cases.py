@@ -81,12 +81,11 @@ def load_time_limits(scope_code: str, unit_code: str, as_of: datetime):
         phase = phase_containing(phases(session=s), as_of.date())
         if unit is None or phase is None:
             return None
-        kids = users.children(session=s, parent=unit) if unit.level != "grid" else []
+        kids = {k.id: k for k in users.children(session=s, parent=unit)} if unit.level != "grid" else {}
         own, rows = ev.time_limit_summary(
-            session=s, unit_id=unit.id, unit_level=unit.level, child_ids=[k.id for k in kids],
-            child_level=kids[0].level if kids else "grid", start=datetime.combine(phase.start, datetime.min.time()),
+            session=s, unit_id=unit.id, start=datetime.combine(phase.start, datetime.min.time()),
             end=datetime.combine(phase.end, datetime.max.time()), as_of=as_of)
-        return phase, unit, own, list(zip(kids, rows, strict=True))
+        return phase, unit, own, [(kids[r.unit_id], r) for r in rows if r.unit_id in kids]
 
 
 def _share(x: ev.InTime) -> str:

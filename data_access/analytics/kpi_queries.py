@@ -19,6 +19,7 @@ year/month for hh_year_first/hh_month_first, registration date for households).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -39,7 +40,16 @@ from data_access.fieldwork.derive import (
     month_of,
     month_start,
 )
-from data_access.fieldwork.models import Household, Need, SpotCheck, Visit
+from data_access.fieldwork.models import (
+    EVENT_TIERS,
+    HAZARD_LEVELS,
+    GridEvent,
+    Hazard,
+    Household,
+    Need,
+    SpotCheck,
+    Visit,
+)
 from data_access.org.models import GridAssignment, OrgUnit, User
 from data_access.programme.models import VetoEvent
 
@@ -69,6 +79,17 @@ RATE_METRICS = (
     "needs", "needs_resolved", "needs_sla_due", "needs_sla_ok",
     "hh_year_first", "hh_month_first",
 )
+
+
+# time-limited cases (rollups.CASE_METRICS): table, metric prefix, tiers/levels, their column, done, alive
+GE = GridEvent.__table__
+HZ = Hazard.__table__
+_CASE_SOURCES = (
+    (GE, "ev", EVENT_TIERS, GE.c.tier, GE.c.responded_at, GE.c.status.not_in(("withdrawn", "duplicate"))),
+    (HZ, "hz", HAZARD_LEVELS, HZ.c.level, HZ.c.rectified_at, HZ.c.status != "withdrawn"),
+)
+_CASE_PERIOD = {"ev": "created_month", "hz": "found_month"}
+CASE_KINDS = {"event": ("ev", EVENT_TIERS), "hazard": ("hz", HAZARD_LEVELS)}
 
 
 @dataclass(frozen=True)
@@ -253,6 +274,18 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
     in_r = and_(N.c.resolved_month.is_not(None), _between(N.c.resolved_at, a0, as_of))
     add({"needs_resolved": in_r}, N, N.c.created_month, N.c.grid_id, and_(N.c.counted, in_r))
 
+    # time-limited cases: both event times lie at or before due_at, so due_at ≥ a0 (indexed)
+    for table, prefix, kinds, kind_col, done, alive in _CASE_SOURCES:
+        due = table.c.due_at
+        first = case((and_(done.is_not(None), done < due), done), else_=due)
+        in_d = _between(first, a0, as_of)
+        in_o = and_(done.is_not(None), done <= due, _between(done, a0, as_of))
+        cols: dict[str, ColumnElement] = {}
+        for k in kinds:
+            cols[f"{prefix}_{k}_due"] = and_(kind_col == k, in_d)
+            cols[f"{prefix}_{k}_ok"] = and_(kind_col == k, in_o)
+        add(cols, table, table.c[_CASE_PERIOD[prefix]], table.c.grid_id, and_(alive, due >= a0, or_(in_d, in_o)))
+
     for metric, same in (("hh_year_first", lambda v2: (v2.c.month - v2.c.month % 100) == (V.c.month - V.c.month % 100)),
                          ("hh_month_first", lambda v2: v2.c.month == V.c.month)):
         if metric not in metrics:
@@ -267,6 +300,64 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
                 .where(cond, _between(V.c.month, m0, m1), in_v, ~earlier)
                 .group_by(key, V.c.month))
         out.extend((k, int(p), metric, int(n)) for k, p, n in session.execute(stmt) if n)
+    return out
+
+
+# --- time-limited cases (indicators.md "Time-limited work") --------------------------------
+
+def case_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
+                kinds: Iterable[str] = ("event", "hazard")) -> dict[tuple[int | None, int, str, str], tuple[int, int]]:
+    """``{(key, period_month, kind, tier): (in time, counted)}`` of grid events (tiers) and hazards
+    (levels) started in months ``[m0, m1]``, as at ``as_of``: counted once the limit passed or the
+    case was answered, in time when answered within the limit — from the rollups and the raw month
+    of as_of (``rate_counts``). ``kinds``: "event", "hazard"."""
+    names: dict[str, tuple[str, str, str]] = {}
+    for kind in kinds:
+        prefix, tiers = CASE_KINDS[kind]
+        for t in tiers:
+            for x in ("due", "ok"):
+                names[f"{prefix}_{t}_{x}"] = (kind, t, x)
+    acc: dict[tuple[int | None, int, str, str], list[int]] = {}
+    for key, month, metric, n in rate_counts(session, unit, m0, m1, as_of, tuple(names)):
+        kind, tier, x = names[metric]
+        cell = acc.setdefault((key, month, kind, tier), [0, 0])
+        cell[0 if x == "ok" else 1] += n
+    return {k: (v[0], v[1]) for k, v in acc.items()}
+
+
+def response_quantiles(session: Session, unit: Unit, start: datetime, end: datetime, as_of: datetime,
+                       qs: tuple[float, ...] = (0.5, 0.9)) -> dict[str | None, dict[float, float | None]]:
+    """``{tier: {q: minutes}}`` and ``{None: …}`` for all tiers: the nearest-rank quantiles (the
+    ⌈q·n⌉-th smallest) of the response times of U's grid events started in [start, end] and
+    answered by as_of (not withdrawn or duplicates). On PostgreSQL one ``percentile_disc`` scan
+    (the same nearest rank); elsewhere a count and one ordered lookup per quantile and tier."""
+    joins, cond, _key = scope_joins(unit, GE.c.grid_id, GE.c.created_month)
+    where = and_(cond, _between(GE.c.created_at, start, min(end, as_of)), GE.c.responded_at.is_not(None),
+                 GE.c.responded_at <= as_of, GE.c.status.not_in(("withdrawn", "duplicate")),
+                 _between(GE.c.created_month, month_of(start), month_of(min(end, as_of))))
+    out: dict[str | None, dict[float, float | None]] = {t: dict.fromkeys(qs) for t in (None, *EVENT_TIERS)}
+    src = join_all(GE, joins)
+    if session.get_bind().dialect.name == "postgresql":
+        cols = [func.percentile_disc(q).within_group(GE.c.response_seconds) for q in qs]
+        stmt = select(GE.c.tier, func.grouping(GE.c.tier), *cols).select_from(src).where(where).group_by(
+            func.rollup(GE.c.tier))
+        for tier, total, *vals in session.execute(stmt):
+            if vals[0] is not None:  # the grand total of no rows is a row of NULLs
+                out[None if total else tier] = {q: v / 60.0 for q, v in zip(qs, vals, strict=True)}
+        return out
+    counts = dict(session.execute(select(GE.c.tier, func.count()).select_from(src).where(where)
+                                  .group_by(GE.c.tier)).all())
+    for tier in out:
+        n = sum(counts.values()) if tier is None else counts.get(tier, 0)
+        if n == 0:
+            continue
+        base = select(GE.c.response_seconds).select_from(src).where(where)
+        if tier is not None:
+            base = base.where(GE.c.tier == tier)
+        for q in qs:
+            rank = max(1, math.ceil(q * n - 1e-9))  # nearest rank: ceil(q × n)
+            v = session.execute(base.order_by(GE.c.response_seconds).offset(rank - 1).limit(1)).scalar_one()
+            out[tier][q] = v / 60.0
     return out
 
 

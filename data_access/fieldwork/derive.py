@@ -151,6 +151,31 @@ def need_contributions(n) -> list[Contribution]:
     return out
 
 
+def _case_contributions(grid_id: int, period: int, prefix: str, due: datetime, done: datetime | None) -> list[Contribution]:
+    """A time-limited case (indicators.md "Time-limited work"): it counts in the set from
+    ``min(due, done)`` on (its limit passed or it was answered), in time from ``done`` when
+    ``done ≤ due``."""
+    first = done if done is not None and done < due else due
+    out: list[Contribution] = [(grid_id, period, month_of(first), f"{prefix}_due")]
+    if done is not None and done <= due:
+        out.append((grid_id, period, month_of(done), f"{prefix}_ok"))
+    return out
+
+
+def event_contributions(e) -> list[Contribution]:
+    """``ev_<tier>_due`` / ``ev_<tier>_ok`` of a grid event (none when withdrawn or a duplicate)."""
+    if e.status in ("withdrawn", "duplicate"):
+        return []
+    return _case_contributions(e.grid_id, e.created_month, f"ev_{e.tier}", e.due_at, e.responded_at)
+
+
+def hazard_contributions(h) -> list[Contribution]:
+    """``hz_<level>_due`` / ``hz_<level>_ok`` of a hazard (none when withdrawn)."""
+    if h.status == "withdrawn":
+        return []
+    return _case_contributions(h.grid_id, h.found_month, f"hz_{h.level}", h.due_at, h.rectified_at)
+
+
 def check_contributions(c) -> list[Contribution]:
     out: list[Contribution] = [(c.grid_id, c.month, c.month, "checks")]
     if c.accurate:

@@ -18,7 +18,6 @@ and optimistic-locked (``version``). Functions take a keyword-only ``session`` a
 """
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,10 +25,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
+from data_access.analytics import rollups
 from data_access.core import audit, versioning
 from data_access.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.core.text import checked_text
-from data_access.fieldwork.derive import month_of
+from data_access.fieldwork.derive import event_contributions, hazard_contributions, month_of
 from data_access.fieldwork.limits import DEFAULT_LIMITS_MIN, LIMIT_SOURCES, limits  # noqa: F401 (re-exported)
 from data_access.fieldwork.models import (
     EVENT_CHANNELS,
@@ -182,6 +182,7 @@ def report_event(*, session: Session, user, grid_id: int, tier: str, category: s
                   created_month=month_of(created))
     session.add(e)
     session.flush()
+    rollups.apply(session, add=event_contributions(e))
     _step(session, actor, e, "create", now, None, "open", None)
     audit.write(session, actor.username, "event.create", "grid_event", e.code,
                 {"grid": grid.code, "tier": tier, "channel": channel}, at=now)
@@ -239,7 +240,9 @@ def event_step(*, session: Session, user, event_id: int, action: str, expected_v
     if action == "confirm":
         changes["confirmed_at"] = now
     frm = e.status
+    before = event_contributions(e)
     e = _bump(session, GridEvent, e, expected_version, "event", **changes)
+    rollups.apply(session, add=event_contributions(e), remove=before)
     _step(session, actor, e, action, now, frm, target, text)
     audit.write(session, actor.username, f"event.{action}", "grid_event", e.code,
                 {"from": frm, "to": target}, at=now)
@@ -393,6 +396,7 @@ def _new_hazard(session: Session, actor: Actor, grid: OrgUnit, level: str, now: 
                found_month=month_of(found_at))
     session.add(h)
     session.flush()
+    rollups.apply(session, add=hazard_contributions(h))
     audit.write(session, actor.username, "hazard.create", "hazard", h.code,
                 {"grid": grid.code, "level": level, "visit_id": visit_id, "item": item_code}, at=now)
     return h
@@ -434,8 +438,10 @@ def rectify_hazard(*, session: Session, user, hazard_id: int, expected_version: 
     at = _when(rectified_at, now, "rectified_at")
     if at < h.found_at:
         raise ValidationError("rectified_at", "before_created")
+    before = hazard_contributions(h)
     h = _bump(session, Hazard, h, expected_version, "hazard", status="rectified", rectified_at=at, evidence=ev,
               rectify_seconds=int((at - h.found_at).total_seconds()))
+    rollups.apply(session, add=hazard_contributions(h), remove=before)
     audit.write(session, actor.username, "hazard.rectify", "hazard", h.code, {"late": at > h.due_at}, at=now)
     return h
 
@@ -456,7 +462,10 @@ def in_time_counts(session: Session, *, kind: str, unit_col: str, unit_ids: list
 
     The set: cases started in [start, end] (and by as_of), events not withdrawn / duplicate
     (hazards not withdrawn), whose limit has passed by as_of or that were answered by as_of;
-    in time: answered by as_of and no later than ``due_at``."""
+    in time: answered by as_of and no later than ``due_at``.
+
+    The definition counted from the raw records: the dashboards read the same counts from the
+    rollups (``kpi_queries.case_counts``), and a test checks both agree."""
     if kind == "event":
         m, started, done = GridEvent, GridEvent.created_at, GridEvent.responded_at
         alive = GridEvent.status.not_in(("withdrawn", "duplicate"))
@@ -475,52 +484,6 @@ def in_time_counts(session: Session, *, kind: str, unit_col: str, unit_ids: list
     return {uid: InTime(int(k or 0), int(n)) for uid, n, k in session.execute(stmt)}
 
 
-def in_time_by_month(session: Session, *, kind: str, unit_col: str, unit_ids: list[int], start: datetime,
-                     end: datetime, as_of: datetime) -> dict[tuple[int, int, str], InTime]:
-    """The counts of :func:`in_time_counts` per ``(unit, month started, tier)`` (a hazard's tier is
-    ``hazard_<level>``) in one GROUP BY: the KPI service sums them into periods, tiers and the
-    monthly trend."""
-    if kind == "event":
-        m, started, done, month = GridEvent, GridEvent.created_at, GridEvent.responded_at, GridEvent.created_month
-        alive, tier = GridEvent.status.not_in(("withdrawn", "duplicate")), GridEvent.tier
-    else:
-        m, started, done, month = Hazard, Hazard.found_at, Hazard.rectified_at, Hazard.found_month
-        alive, tier = Hazard.status != "withdrawn", Hazard.level
-    if not unit_ids:
-        return {}
-    group = getattr(OrgUnit, unit_col)
-    ok = (done.is_not(None)) & (done <= as_of) & (done <= m.due_at)
-    stmt = (select(group, month, tier, func.count(), func.sum(case((ok, 1), else_=0)))
-            .join(OrgUnit, OrgUnit.id == m.grid_id)
-            .where(group.in_(unit_ids), started >= start, started <= min(end, as_of), alive,
-                   or_(m.due_at <= as_of, (done.is_not(None)) & (done <= as_of)))
-            .group_by(group, month, tier))
-    prefix = "" if kind == "event" else "hazard_"
-    return {(uid, int(mm), prefix + t): InTime(int(k or 0), int(n)) for uid, mm, t, n, k in session.execute(stmt)}
-
-
-def response_quantiles(session: Session, *, unit_col: str, unit_id: int, start: datetime, end: datetime,
-                       as_of: datetime, tier: str | None = None, qs=(0.5, 0.9)) -> dict[float, float | None]:
-    """Median and 90th percentile (nearest rank) of the response time in minutes of the events
-    started in [start, end] and responded to by as_of, in the unit — read in the database."""
-    base = (select(GridEvent.response_seconds).join(OrgUnit, OrgUnit.id == GridEvent.grid_id)
-            .where(getattr(OrgUnit, unit_col) == unit_id, GridEvent.created_at >= start,
-                   GridEvent.created_at <= min(end, as_of), GridEvent.responded_at.is_not(None),
-                   GridEvent.responded_at <= as_of, GridEvent.status.not_in(("withdrawn", "duplicate"))))
-    if tier is not None:
-        base = base.where(GridEvent.tier == tier)
-    n = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    out: dict[float, float | None] = {}
-    for q in qs:
-        if n == 0:
-            out[q] = None
-            continue
-        rank = max(1, math.ceil(q * n - 1e-9))  # nearest rank: ceil(q × n)
-        v = session.execute(base.order_by(GridEvent.response_seconds).offset(rank - 1).limit(1)).scalar_one()
-        out[q] = v / 60.0
-    return out
-
-
 @dataclass(frozen=True)
 class TimeLimitRow:
     """One unit's time-limit figures for a period: events answered in time and hazards rectified in
@@ -532,23 +495,31 @@ class TimeLimitRow:
     p90_min: float | None = None
 
 
-LEVEL_COLUMN = {"city": "city_id", "district": "district_id", "station": "station_id", "community": "community_id",
-                "grid": "id"}
-
-
-def time_limit_summary(session: Session, *, unit_id: int, unit_level: str, child_ids: list[int], child_level: str,
-                       start: datetime, end: datetime, as_of: datetime) -> tuple[TimeLimitRow, list[TimeLimitRow]]:
+def time_limit_summary(session: Session, *, unit_id: int, start: datetime, end: datetime,
+                       as_of: datetime) -> tuple[TimeLimitRow, list[TimeLimitRow]]:
     """``event_response_in_time`` and ``hazard_rectified_in_time`` (indicators.md "Time-limited
-    work") for a unit and each of its children, with the unit's median and p90 response time —
-    all counted in the database."""
-    def rows(col: str, ids: list[int]) -> dict[int, TimeLimitRow]:
-        ev_ = in_time_counts(session, kind="event", unit_col=col, unit_ids=ids, start=start, end=end, as_of=as_of)
-        hz = in_time_counts(session, kind="hazard", unit_col=col, unit_ids=ids, start=start, end=end, as_of=as_of)
-        return {i: TimeLimitRow(i, ev_.get(i, InTime(0, 0)), hz.get(i, InTime(0, 0))) for i in ids}
+    work") of the cases started in the months of [start, end], for a unit and each of its direct
+    children (by code), with the unit's median and p90 response time — from the rollups
+    (``kpi_queries.case_counts``) and one quantile query."""
+    from data_access.analytics import kpi_queries as kq
 
-    own = rows(LEVEL_COLUMN[unit_level], [unit_id])[unit_id]
-    q = response_quantiles(session, unit_col=LEVEL_COLUMN[unit_level], unit_id=unit_id, start=start, end=end,
-                           as_of=as_of)
-    own = TimeLimitRow(unit_id, own.events, own.hazards, q[0.5], q[0.9])
-    kids = rows(LEVEL_COLUMN[child_level], child_ids) if child_ids else {}
-    return own, [kids[i] for i in child_ids]
+    unit = kq.get_unit_by_id(session, unit_id)
+    if unit is None:
+        raise NotFound(f"org unit {unit_id}")
+    kids = kq.children(session, unit) if unit.level != "grid" else []
+    m1 = month_of(min(end, as_of))
+    counts = kq.case_counts(session, unit, month_of(start), m1, as_of) if month_of(start) <= m1 else {}
+    acc: dict[tuple[int | None, str], list[int]] = {}
+    for (key, _m, kind, _t), (k, n) in counts.items():
+        for who in {key, None}:
+            cell = acc.setdefault((who, kind), [0, 0])
+            cell[0] += k
+            cell[1] += n
+
+    def row(key: int | None, uid: int) -> TimeLimitRow:
+        return TimeLimitRow(uid, InTime(*acc.get((key, "event"), (0, 0))), InTime(*acc.get((key, "hazard"), (0, 0))))
+
+    qs = kq.response_quantiles(session, unit, start, end, as_of)[None]
+    own = row(None, unit_id)
+    own = TimeLimitRow(unit_id, own.events, own.hazards, qs[0.5], qs[0.9])
+    return own, [row(k.id, k.id) for k in kids]

@@ -250,7 +250,8 @@ HAZARD_STATUSES = ("open", "rectified", "withdrawn")
 class GridEvent(SQLModel, table=True):
     __tablename__ = "grid_event"
     __table_args__ = (Index("ix_grid_event_grid_month", "grid_id", "created_month"),
-                      Index("ix_grid_event_open_due", "status", "due_at"))
+                      Index("ix_grid_event_open_due", "status", "due_at"),
+                      Index("ix_grid_event_due", "due_at"))  # the raw month of as_of (kpi_queries.rate_counts)
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)
     client_token: str | None = Field(default=None, max_length=64, unique=True)  # a double submit writes once
@@ -296,6 +297,7 @@ class Hazard(SQLModel, table=True):
     __tablename__ = "hazard"
     __table_args__ = (Index("ix_hazard_grid_month", "grid_id", "found_month"),
                       Index("ix_hazard_open_due", "status", "due_at"),
+                      Index("ix_hazard_due", "due_at"),
                       UniqueConstraint("visit_id", "item_code"))
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)

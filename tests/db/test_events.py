@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 import factories as f
+from data_access.analytics import kpi_queries as kq
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, PermissionDenied, ValidationError
 from data_access.core.models import AuditLog, Setting
 from data_access.fieldwork import events as ev
@@ -190,18 +191,25 @@ def test_event_response_in_time_by_hand(session):
 
 def test_response_median_and_p90_by_hand(session):
     """Response times 10, 20, 30, 40 and 100 minutes in D1: median (nearest rank, ceil(0.5 × 5) = 3rd)
-    30 min, p90 (ceil(0.9 × 5) = 5th) 100 min; an unanswered event does not count."""
+    30 min, p90 (ceil(0.9 × 5) = 5th) 100 min; an unanswered event does not count. An urgent event
+    answered in 7 min: the urgent tier alone 7 / 7, all tiers together six times."""
     w = city(session)
     for m in (40, 10, 100, 30, 20):
         e = report(session, w, w["g1"], "general", T0)
         step(session, w["off1"], e, "accept", T0 + timedelta(minutes=m))
     report(session, w, w["g1"], "general", T0)
-    q = ev.response_quantiles(session, unit_col="district_id", unit_id=w["d1"].id, start=datetime(2025, 3, 1),
-                              end=datetime(2025, 3, 31), as_of=datetime(2025, 3, 31))
-    assert q == {0.5: 30.0, 0.9: 100.0}
-    none = ev.response_quantiles(session, unit_col="district_id", unit_id=w["d2"].id, start=datetime(2025, 3, 1),
-                                 end=datetime(2025, 3, 31), as_of=datetime(2025, 3, 31))
-    assert none == {0.5: None, 0.9: None}
+    e = report(session, w, w["g1"], "urgent", T0)
+    step(session, w["off1"], e, "accept", T0 + timedelta(minutes=7))
+    session.flush()
+    span = (datetime(2025, 3, 1), datetime(2025, 3, 31, 23, 59), datetime(2025, 3, 31, 23, 59))
+    q = kq.response_quantiles(session, kq.get_unit_by_id(session, w["d1"].id), *span)
+    # all six: 7, 10, 20, 30, 40, 100 → median ceil(3) = 3rd = 20, p90 ceil(5.4) = 6th = 100
+    assert q[None] == {0.5: 20.0, 0.9: 100.0}
+    assert q["general"] == {0.5: 30.0, 0.9: 100.0}
+    assert q["urgent"] == {0.5: 7.0, 0.9: 7.0}
+    assert q["emergency"] == {0.5: None, 0.9: None}
+    none = kq.response_quantiles(session, kq.get_unit_by_id(session, w["d2"].id), *span)
+    assert none[None] == {0.5: None, 0.9: None}
 
 
 def test_hazards_from_a_visit_and_on_their_own_by_hand(session):
@@ -284,9 +292,8 @@ def test_time_limit_summary_for_a_unit_and_its_children(session):
     ev.rectify_hazard(session=session, user=w["off2"], hazard_id=h.id, expected_version=h.version,
                       now=T0 + timedelta(hours=30), evidence="已整改")
     session.flush()
-    own, kids = ev.time_limit_summary(session, unit_id=w["c"].id, unit_level="city",
-                                      child_ids=[w["d1"].id, w["d2"].id], child_level="district",
-                                      start=datetime(2025, 1, 1), end=datetime(2025, 12, 31),
+    own, kids = ev.time_limit_summary(session, unit_id=w["c"].id, start=datetime(2025, 1, 1),
+                                      end=datetime(2025, 12, 31),
                                       as_of=datetime(2025, 3, 31))
     assert (own.events, own.hazards, own.median_min, own.p90_min) == (ev.InTime(2, 3), ev.InTime(0, 1), 20.0, 60.0)
     assert [(k.unit_id, k.events, k.hazards) for k in kids] == [

@@ -109,3 +109,58 @@ def test_migration_0014_turns_staffing_indicators_computed_keeping_targets(engin
                                         "'og_monthly_meeting'")).all()) == [
             ("deepening", 100.0), ("pilot", 100.0), ("rollout", 100.0)]
         assert "staff_assignment" in inspect(conn).get_table_names()
+
+
+def test_migration_0016_derives_the_time_limit_rollups_of_an_existing_database(engine):
+    """0016 (issue 14): the events and hazards of an existing database get the rollup rows that the
+    app keeps in step (per grid, community, station and district); its downgrade removes them."""
+    from datetime import datetime, timedelta
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    import factories as f
+    from data_access.core import db as dbmod
+    from data_access.fieldwork import events as ev
+
+    t0 = datetime(2025, 3, 31, 23, 0)  # the urgent event's clock crosses the month end
+    with Session(engine, expire_on_commit=False) as s:
+        d1 = f.unit(s, "D1", f.unit(s, "C"))
+        _, _, g1 = f.chain(s, d1, "S1", "CM1", "G1")
+        off = f.officer(s, g1)
+        s.flush()
+        late = ev.report_event(session=s, user=off, grid_id=g1.id, tier="urgent", category="dispute",
+                               channel="grid_worker", now=t0)
+        ev.event_step(session=s, user=off, event_id=late.id, action="accept", expected_version=late.version,
+                      now=t0 + timedelta(minutes=70))  # 1 h 10 min: late, answered in April
+        ev.report_event(session=s, user=off, grid_id=g1.id, tier="general", category="dispute",
+                        channel="grid_worker", now=t0)  # never answered: counts from its due time (1 Apr 1:00)
+        h = ev.record_hazard(session=s, user=off, grid_id=g1.id, level="general", now=t0)
+        ev.rectify_hazard(session=s, user=off, hazard_id=h.id, expected_version=h.version,
+                          now=t0 + timedelta(hours=2), evidence="已整改")
+        s.commit()
+
+    def rows(conn):
+        return sorted(tuple(r) for r in conn.execute(text(
+            "SELECT 'g', grid_id, period_month, event_month, metric, n FROM rollup WHERE metric LIKE 'ev%' "
+            "OR metric LIKE 'hz%' UNION ALL SELECT 'u', unit_id, period_month, event_month, metric, n "
+            "FROM unit_rollup WHERE metric LIKE 'ev%' OR metric LIKE 'hz%'")))
+
+    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        kept = rows(conn)
+        # by hand: the urgent event in the set from its due time 23:15 (March), not in time; the general
+        # one from 1 Apr 1:00; the hazard rectified in 2 h (1 Apr 1:00) in time — each on G1 and on CM1,
+        # S1 and D1
+        per_unit = [("ev_general_due", 202503, 202504), ("ev_urgent_due", 202503, 202503),
+                    ("hz_general_due", 202503, 202504), ("hz_general_ok", 202503, 202504)]
+        cm = conn.execute(text("SELECT parent_id FROM org_unit WHERE id = :g"), {"g": g1.id}).scalar()
+        st_ = conn.execute(text("SELECT parent_id FROM org_unit WHERE id = :c"), {"c": cm}).scalar()
+        units = {("g", g1.id), ("u", cm), ("u", st_), ("u", d1.id)}
+        assert kept == sorted((k, i, p, e, m, 1) for k, i in units for m, p, e in per_unit)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")
+        assert rows(conn) == []
+        command.upgrade(cfg, "head")
+        assert rows(conn) == kept
