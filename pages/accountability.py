@@ -5,6 +5,7 @@ Every write carries the version the user saw (ledger) or an idempotency token (n
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,7 @@ from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.programme import lag, ledger
 from data_access.programme.models import LAG_ACTION_KINDS, RECT_SOURCES, RECT_STATUSES
+from ui import flash as flashes
 from ui import format as fmt
 from ui import kpi
 from ui.auth import require, roles_for, scope_units
@@ -24,7 +26,7 @@ from ui.kpi import STATUS_BG
 
 user = require(roles=roles_for("accountability"))  # stops here unless signed in with an allowed role
 
-FLASH = "acc_flash"
+FLASH = "acc"  # ui.flash: the outcome of a click, shown after the rerun
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 CAN_DERIVE = user.role in lag.DERIVE_ROLES
 CAN_ACT = user.role in lag.ACTION_ROLES
@@ -32,8 +34,7 @@ CAN_EDIT = user.role in ledger.WRITE_ROLES
 RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+flash = partial(flashes.keep, FLASH)
 
 
 def unit_label(code: str, zh: str, en: str | None) -> str:
@@ -281,9 +282,7 @@ def ledger_tab() -> None:
 
 st.title(t("acc.title"))
 st.caption(t("acc.caption"))
-last_msg = st.session_state.pop(FLASH, None)
-if last_msg:
-    getattr(st, last_msg[0])(last_msg[1])
+flashes.show(FLASH)
 _phases, inds = kpi.reference()
 indicator_rows = {i.code: i for i in inds}
 tab_lag, tab_ledger = st.tabs([t("acc.tab.lag"), t("acc.tab.ledger")])

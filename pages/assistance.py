@@ -4,6 +4,7 @@ counselling alerts, the overdue weekly visits and each person's file (every open
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.org.scope import actor_of
 from ui import assistance as ua
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
@@ -25,14 +27,13 @@ from ui.pickers import unit_picker
 
 user = require(roles=roles_for("assistance"))  # stops here unless signed in with an allowed role
 
-FLASH = "assist_flash"
+FLASH = "assist"  # ui.flash: the outcome of a click, shown after the rerun
 OPENED = "assist_opened"  # person ids this session has opened (the audit row is written at the first opening)
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 DETAILS = user.role in sv.DETAIL_ROLES
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+flash = partial(flashes.keep, FLASH)
 
 
 def write(done: str, fn) -> bool:
@@ -53,9 +54,7 @@ st.title(t("assist.title"))
 st.caption(t("assist.caption"))
 now = now_local()
 unit = unit_picker(user)
-last = st.session_state.pop(FLASH, None)
-if last:
-    getattr(st, last[0])(last[1])
+flashes.show(FLASH)
 
 # --- counts by unit (everyone) -----------------------------------------------------------------
 st.subheader(t("assist.counts"))

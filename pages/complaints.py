@@ -4,6 +4,7 @@ close with a result) for the roles that handle them. Every write carries the ver
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +14,7 @@ from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import complaints as svc
 from data_access.fieldwork.models import PrivacyComplaint
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
@@ -22,7 +24,7 @@ from ui.kpi import STATUS_BG
 user = require(roles=roles_for("complaints"))  # stops here unless signed in with an allowed role
 
 STATUSES = ("received", "in_progress", "closed")
-FLASH = "complaints_flash"
+FLASH = "complaints"  # ui.flash: the outcome of a click, shown after the rerun
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
 
@@ -53,8 +55,7 @@ def clock_key(c: svc.ComplaintRow) -> str:
     return "ok"
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+flash = partial(flashes.keep, FLASH)
 
 
 def do_receive(username: str) -> None:
@@ -98,9 +99,7 @@ def do_step(username: str, complaint_id: int, action: str, seen_version: int) ->
 st.title(t("complaints.title"))
 now = now_local().replace(second=0)
 units = {u.id: u for u in scope_units(user.scope_code, "grid")}
-msg = st.session_state.pop(FLASH, None)
-if msg:
-    getattr(st, msg[0])(msg[1])
+flashes.show(FLASH)
 
 # --- intake -----------------------------------------------------------------------------------------
 if user.role in svc.INTAKE_ROLES:

@@ -14,6 +14,7 @@ from data_access.core.errors import ConcurrentEdit, NotFound, PermissionDenied, 
 from data_access.core.settings import get_settings
 from data_access.programme import reporting as rp
 from ui import errors
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.i18n import lang, name_of, t
@@ -21,7 +22,7 @@ from ui.i18n import lang, name_of, t
 user = require(roles=roles_for("data_entry"))  # stops here unless signed in with an allowed role
 
 PLANS = ("seed-001", "seed-002", "seed-003", "seed-004")
-FLASH = "entry_flash"
+FLASH = "entry"  # ui.flash: the outcome of a click, shown after the rerun
 
 
 def _session():
@@ -36,9 +37,7 @@ now = now_local()
 today = now.date()
 st.title(t("entry.title"))
 st.caption(t("entry.intro"))
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
+flashes.show(FLASH)
 
 units = [u for u in scope_units(user.scope_code, "district") if u.level in ("city", "district")]
 if not units:
@@ -154,7 +153,7 @@ else:
             else:
                 for r in rows:
                     st.session_state.pop(f"ver_{r.code}_{unit_code}_{period}", None)
-                st.session_state[FLASH] = t("entry.saved", n=len(changed))
+                flashes.keep(FLASH, "success", t("entry.saved", n=len(changed)))
                 st.rerun()
 
     with st.expander(t("entry.history")):
@@ -200,7 +199,7 @@ if pending:
                 except (ValidationError, PermissionDenied, NotFound) as e:
                     st.error(errors.message(e))
                 else:
-                    st.session_state[FLASH] = t("entry.approved" if approve else "entry.returned")
+                    flashes.keep(FLASH, "success", t("entry.approved" if approve else "entry.returned"))
                     st.rerun()
 
 # --- reopen (admin) --------------------------------------------------------------------------------
@@ -216,7 +215,7 @@ if user.role == "admin":
             except (ValidationError, PermissionDenied, NotFound) as e:
                 st.error(errors.message(e))
             else:
-                st.session_state[FLASH] = t("entry.reopened", until=fmt.day(r.until))
+                flashes.keep(FLASH, "success", t("entry.reopened", until=fmt.day(r.until)))
                 st.rerun()
 
 # --- missing reports ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ The request, the decision and its date are kept. Names on this screen are masked
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,7 @@ from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from data_access.fieldwork import data_rights as dr
 from data_access.fieldwork.models import RIGHTS_KINDS
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
@@ -21,12 +23,11 @@ from ui.i18n import lang, t
 
 user = require(roles=roles_for("data_rights"))  # stops here unless signed in with an allowed role
 
-FLASH = "rights_flash"
+FLASH = "rights"  # ui.flash: the outcome of a click, shown after the rerun
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+flash = partial(flashes.keep, FLASH)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -98,9 +99,7 @@ def export_file(request_id: int) -> bytes:
 
 st.title(t("rights.title"))
 st.caption(t("rights.caption"))
-last = st.session_state.pop(FLASH, None)
-if last:
-    getattr(st, last[0])(last[1])
+flashes.show(FLASH)
 
 # --- find the person and record the request ------------------------------------------------------
 with st.container(border=True):

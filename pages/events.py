@@ -4,6 +4,8 @@ open ones overdue first with a live countdown (station and district escalation l
 next step on one (optimistic locking: a step carries the version the user saw)."""
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,7 @@ from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound,
 from data_access.fieldwork import events as ev
 from data_access.fieldwork.models import EVENT_CHANNELS, EVENT_TIERS, HAZARD_LEVELS
 from ui import cases
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
@@ -23,7 +26,7 @@ from ui.pickers import unit_picker
 user = require(roles=roles_for("events"))  # stops here unless signed in with an allowed role
 
 LIMIT = 500
-FLASH = "events_flash"
+FLASH = "events"  # ui.flash: the outcome of a click, shown after the rerun
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 CAN_ACT = user.role in ev.EVENT_ROLES
 # reporting picks a grid: officers and district leaders (a city-wide list of every grid is no form)
@@ -36,8 +39,7 @@ def grids_of(scope_code: str) -> list[tuple[int, str]]:
     return [(u.id, f"{u.code} · {name_of(u)}") for u in scope_units(scope_code, "grid") if u.level == "grid"]
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+flash = partial(flashes.keep, FLASH)
 
 
 def saved(text: str) -> None:
@@ -186,9 +188,7 @@ def hazard_detail(case: ev.OpenCase) -> None:
 
 st.title(t("events.title"))
 st.caption(t("events.caption"))
-last = st.session_state.pop(FLASH, None)
-if last:
-    getattr(st, last[0])(last[1])
+flashes.show(FLASH)
 if CAN_REPORT:
     report_forms()
 

@@ -5,6 +5,7 @@ the version the user saw; registering carries an idempotency token."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +16,7 @@ from data_access.core.errors import ConcurrentEdit, InvalidTransition, NotFound,
 from data_access.programme import incidents as inc
 from data_access.programme import ledger
 from data_access.programme.models import INCIDENT_KINDS
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
@@ -24,7 +26,7 @@ from ui.kpi import STATUS_BG
 
 user = require(roles=roles_for("incidents"))  # stops here unless signed in with an allowed role
 
-FLASH = "inc_flash"
+FLASH = "inc"  # ui.flash: the outcome of a click, shown after the rerun
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 CAN_VETO = user.role in inc.VETO_ROLES
 COLORS = {"in_time": STATUS_BG["met"], "late": STATUS_BG["at_risk"], "overdue": STATUS_BG["off_track"],
@@ -35,8 +37,7 @@ def ts(v: datetime | None) -> str:
     return "—" if v is None else f"{v:%Y-%m-%d %H:%M}"
 
 
-def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+flash = partial(flashes.keep, FLASH)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -194,9 +195,7 @@ def detail(r: inc.IncidentView) -> None:
 
 st.title(t("inc.title"))
 st.caption(t("inc.caption"))
-last = st.session_state.pop(FLASH, None)
-if last:
-    getattr(st, last[0])(last[1])
+flashes.show(FLASH)
 today = now_local().date()
 k = load_indicator(user.scope_code, today)
 if k is not None and k.n:

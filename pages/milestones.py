@@ -11,6 +11,7 @@ from data_access.core.errors import ConcurrentEdit, NotFound, ValidationError
 from data_access.core.settings import get_settings
 from data_access.programme import milestones as ms
 from ui import charts
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.i18n import lang, t
@@ -18,7 +19,7 @@ from ui.i18n import lang, t
 user = require(roles=roles_for("milestones"))  # stops here unless signed in with an allowed role
 
 EDITORS = frozenset({"admin", "coordinator"})
-FLASH = "milestones_flash"
+FLASH = "milestones"  # ui.flash: the outcome of a click, shown after the rerun
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -49,9 +50,7 @@ frame["plan"] = [by_code[c].plan or "—" for c in frame["code"]]
 frame["source"] = [by_code[c].source or "" for c in frame["code"]]
 frame["done_on"] = [fmt.day(by_code[c].done_on) if by_code[c].done_on else "" for c in frame["code"]]
 
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(flash)
+flashes.show(FLASH)
 
 counts = frame["status"].value_counts()
 st.markdown(t("milestones.summary", total=len(frame), **{s: int(counts.get(s, 0)) for s in charts.MILESTONE_STATUSES}))
@@ -163,5 +162,5 @@ if submitted:
     else:
         st.session_state[ver_key] = saved.version
         load_milestones.clear()
-        st.session_state[FLASH] = t("milestones.saved", title=titles[code])
+        flashes.keep(FLASH, "success", t("milestones.saved", title=titles[code]))
         st.rerun()

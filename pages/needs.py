@@ -5,6 +5,7 @@ note stays and the fresh state is shown)."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ from data_access.fieldwork import needs as svc
 from data_access.fieldwork.models import Need
 from data_access.org import users
 from data_access.org.models import OrgUnit
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
@@ -29,7 +31,7 @@ STATUSES = svc.NON_FINAL + svc.FINAL
 DEADLINES = ("overdue", "near", "open_clock")
 LIMIT = 500  # rows fetched (oldest raised first); more → ask the user to narrow the filters
 RED, AMBER = STATUS_BG["off_track"], STATUS_BG["at_risk"]
-FLASH = "needs_flash"
+FLASH = "needs"  # ui.flash: the outcome of a click, shown after the rerun
 SERVICE_ERRORS = (ValidationError, InvalidTransition, PermissionDenied, NotFound)
 
 
@@ -67,8 +69,7 @@ def load_needs(scope_code: str, username: str, unit_id: int, statuses: tuple[str
                               limit=LIMIT)
 
 
-def flash(kind: str, text: str, need_id: int, code: str) -> None:
-    st.session_state[FLASH] = (kind, text, need_id, code)
+flash = partial(flashes.keep, FLASH)
 
 
 def show_flash(msg, need: Need | None = None) -> None:
@@ -147,7 +148,7 @@ def load_detail(username: str, need_id: int):
 # --- filters (all in the URL, so a filtered view is a link) ---------------------------------------
 
 st.title(t("needs.title"))
-last_click = st.session_state.pop(FLASH, None)
+last_click = flashes.take(FLASH)
 now = now_local().replace(second=0)
 # two rows: the multiselects need the width to show every chosen status (at 1366 px a fourth chip hid)
 c_unit, c_deadline = st.columns([3, 2], vertical_alignment="bottom")

@@ -5,6 +5,7 @@ a level needs a reason (audited); a full ID number or phone is revealed only wit
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ from data_access.fieldwork import residents as svc
 from data_access.fieldwork import worklist
 from data_access.fieldwork.models import RISK_LEVELS, Household
 from data_access.org import users
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
@@ -26,7 +28,7 @@ user = require(roles=roles_for("special_groups"))  # stops here unless signed in
 
 LEVELS = ("red", "yellow", "blue")
 LEVEL_BG = {"red": STATUS_BG["off_track"], "yellow": STATUS_BG["at_risk"], "blue": STATUS_BG["on_track"]}
-FLASH = "special_flash"
+FLASH = "special"  # ui.flash: the outcome of a click, shown after the rerun
 REVEALED = "special_revealed"
 SERVICE_ERRORS = (ValidationError, PermissionDenied, NotFound)
 REVEAL_FIELDS = ("id_number", "phone")
@@ -54,8 +56,7 @@ def next_due(row: svc.SpecialRow, ivl: dict[str, int]) -> datetime | None:
     return None if base is None or row.risk_level not in ivl else base + timedelta(days=ivl[row.risk_level])
 
 
-def flash(kind: str, text: str, household_id: int) -> None:
-    st.session_state[FLASH] = (kind, text, household_id)
+flash = partial(flashes.keep, FLASH)
 
 
 def do_level(username: str, household_id: int, code: str, seen_version: int, old: str) -> None:
@@ -104,7 +105,7 @@ def load_detail(username: str, household_id: int):
 
 
 st.title(t("special.title"))
-last_click = st.session_state.pop(FLASH, None)
+last_click = flashes.take(FLASH)
 top = st.empty()  # the outcome of a click on a household that left the list is shown up here
 if last_click:
     getattr(top, last_click[0])(last_click[1])

@@ -5,6 +5,7 @@ rules each grid and community breaks, officers' time in the grids per week (≥ 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +17,7 @@ from data_access.fieldwork.derive import month_of
 from data_access.staffing import meetings, presence, roster
 from data_access.staffing.models import AREA_TYPES, STAFF_TYPES
 from metrics.staffing import compute_staffing
+from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
@@ -27,7 +29,7 @@ user = require(roles=roles_for("staffing"))  # stops here unless signed in with 
 
 CAN_EDIT = user.role in roster.EDIT_ROLES
 SERVICE_ERRORS = (ValidationError, PermissionDenied, NotFound)
-FLASH = "staff_flash"
+FLASH = "staff"  # ui.flash: the outcome of a click, shown after the rerun
 ss = st.session_state
 
 
@@ -51,14 +53,8 @@ def err_text(err) -> str:
     return f"{head}：{message(err)}" if head and lang() == "zh" else f"{head}: {message(err)}" if head else message(err)
 
 
-def flash(kind: str, text: str) -> None:
-    ss[FLASH] = (kind, text)
+flash = partial(flashes.keep, FLASH)
 
-
-def show_flash() -> None:
-    if FLASH in ss:
-        kind, text = ss.pop(FLASH)
-        getattr(st, kind)(text)
 
 
 def uname(zh: str, en: str | None) -> str:
@@ -87,7 +83,7 @@ with c_unit:
     unit = unit_picker(user)
 with c_day:
     day = st.date_input(t("staff.day"), value=today, max_value=today, key="staff_day", format="YYYY-MM-DD")
-show_flash()
+flashes.show(FLASH)
 
 # --- indicator cards: the latest month that has ended by the reference day ---------------------
 kpi_month = day if (day + timedelta(days=1)).month != day.month else day.replace(day=1) - timedelta(days=1)

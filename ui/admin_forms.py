@@ -9,6 +9,7 @@ import streamlit as st
 from data_access.core.errors import ValidationError
 from data_access.org import accounts
 
+from . import flash as flashes
 from . import format as fmt
 from .errors import message
 from .i18n import CATALOGUE, lang, t
@@ -75,13 +76,11 @@ def user_errors(username: str, display_name: str) -> list[str]:
 
 def flash(prefix: str, text: str) -> None:
     """Keep a success message for the next run (the page reruns after a write)."""
-    st.session_state[f"{prefix}_flash"] = text
+    flashes.keep(prefix, "success", text)
 
 
 def show_flash(prefix: str) -> None:
-    text = st.session_state.pop(f"{prefix}_flash", None)
-    if text:
-        st.success(text)
+    flashes.show(prefix)
 
 
 def nonce(name: str) -> int:
