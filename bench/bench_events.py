@@ -88,12 +88,13 @@ def run() -> dict:
         officer = s.exec(select(User).where(User.username == "officer")).one()
         grid_id = officer.scope_id
     submit, accept, made = [], [], []
+    run_id = f"bench-{time.time_ns():x}"  # a rerun on the same database writes new events, not the old ones
     for i in range(n):
         t0 = time.perf_counter()
         with dbmod.session_scope(eng) as s:
             e = ev.report_event(session=s, user="officer", grid_id=grid_id, tier=("urgent", "general")[i % 2],
                                 category="dispute", channel="grid_worker", description=f"bench {i}",
-                                now=now + timedelta(seconds=i), client_token=f"bench-{now:%Y%m%d%H%M}-{i}")
+                                now=now + timedelta(seconds=i), client_token=f"{run_id}-{i}")
             made.append((e.id, e.version))
         submit.append(time.perf_counter() - t0)
     for i, (eid, version) in enumerate(made):
@@ -103,7 +104,7 @@ def run() -> dict:
                           now=now + timedelta(minutes=5, seconds=i))
         accept.append(time.perf_counter() - t0)
     with Session(eng) as s:
-        written = len(s.exec(select(GridEvent.id).where(GridEvent.client_token.like(f"bench-{now:%Y%m%d%H%M}-%")))
+        written = len(s.exec(select(GridEvent.id).where(GridEvent.client_token.like(f"{run_id}-%")))
                       .all())
 
     def open_list(user: str):
@@ -133,4 +134,9 @@ def run() -> dict:
             "submit": _stats(submit), "accept": _stats(accept),
             "open_list": {u: _path(open_list(u), max(3, n // 6)) for u in ("district", "city")},
             "screen": screens,
-            "indicators": {p: _path(indicators(p), max(3, n // 6)) for p in ("deepening", f"{now:%Y-%m}")}}
+            "indicators": {p: _path(indicators(p), max(3, n // 6)) for p in ("deepening", f"{now:%Y-%m}")},
+            # the screen judged as bench_render judges every page: as a user meets it, the 5-second
+            # data cache just expired ("warm" there: every cache cleared, recorded beside it)
+            "budget": {"submit_p95_ms": 150, "screen_p95_s": 1.0},
+            "within_budget": {"submit": _stats(submit)["p95_ms"] <= 150,
+                              **{k: v["data_expired"]["p95_s"] <= 1.0 for k, v in screens.items()}}}

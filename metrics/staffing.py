@@ -64,15 +64,38 @@ def working_days(d0: date, d1: date) -> list[date]:
     return [d0 + timedelta(days=i) for i in range(max(n, 0)) if (d0 + timedelta(days=i)).weekday() < 5]
 
 
-def _officer_days(rows, days: list[date]) -> dict:
-    """Per key and for U (None): officer-days (each officer counted once per day)."""
-    per: dict = defaultdict(lambda: defaultdict(set))  # key → staff → days
+def _weekdays_to(d: date) -> int:
+    """Mondays–Fridays from 1 Jan 0001 (a Monday) through ``d``."""
+    n = d.toordinal()  # day 1 is a Monday
+    return (n // 7) * 5 + min(n % 7, 5)
+
+
+def _weekdays(d0: date, d1: date) -> int:
+    return max(0, _weekdays_to(d1) - _weekdays_to(d0 - timedelta(days=1))) if d1 >= d0 else 0
+
+
+def _officer_days(rows, d0: date, d1: date) -> dict:
+    """Per key and for U (None): officer-days, the working days (Monday–Friday) of [d0, d1] on
+    which each officer was assigned to a grid there (each officer counted once per day: the
+    officer's assignments merged into spans, counted by arithmetic, not day by day)."""
+    spans: dict = defaultdict(list)  # (key, staff) → [(start, end)] clipped to [d0, d1]
     for key, staff, s, e in rows:
-        for dd in days:
-            if s <= dd and (e is None or dd <= e):
-                per[key][staff].add(dd)
-                per[None][staff].add(dd)
-    return {k: sum(len(v) for v in by.values()) for k, by in per.items()}
+        a, b = max(s, d0), min(e or d1, d1)
+        if a <= b:
+            spans[(key, staff)].append((a, b))
+            spans[(None, staff)].append((a, b))
+    out: dict = defaultdict(int)
+    for (key, _staff), xs in spans.items():
+        xs.sort()
+        cur_a, cur_b = xs[0]
+        for a, b in xs[1:]:
+            if a <= cur_b + timedelta(days=1):
+                cur_b = max(cur_b, b)
+            else:
+                out[key] += _weekdays(cur_a, cur_b)
+                cur_a, cur_b = a, b
+        out[key] += _weekdays(cur_a, cur_b)
+    return dict(out)
 
 
 def _ratio(k: float, n: float, scale: float = 100.0) -> float | None:
@@ -104,7 +127,7 @@ def staffing_values(session: Session, unit, kids, start: date, end: date, as_of:
     wd = set(days)
     hours = {k: sum(m for dd, m in v.items() if dd in wd) / 60.0 for k, v in mins.items()}
     hours[None] = sum(hours.values())
-    odays = _officer_days(sq.officer_assignments(session, unit=unit, day0=start, day1=last), days) if days else {}
+    odays = _officer_days(sq.officer_assignments(session, unit=unit, day0=start, day1=last), start, last) if days else {}
     wk = _complete_weeks(start, end, as_of)
     n_weeks = 0
     rural = {}
