@@ -35,17 +35,6 @@ CASEWORK: dict[str, tuple[str, tuple[str, ...] | None]] = {
 SMALL_SAMPLE = 30
 
 
-def _by_unit(counts: dict) -> dict:
-    """``{(key, kind): {(month, tier): (in time, counted)}}``, with key None holding U's totals."""
-    out: dict = {}
-    for (u, m, kind, t), (ok, due) in counts.items():
-        for key in {u, None}:
-            cell = out.setdefault((key, kind), {})
-            k0, n0 = cell.get((m, t), (0, 0))
-            cell[(m, t)] = (k0 + ok, n0 + due)
-    return out
-
-
 def _sum(cells: dict, months, tiers) -> tuple[int, int]:
     k = n = 0
     for (m, t), (ok, due) in cells.items():
@@ -71,7 +60,7 @@ def compute_casework(session: Session, *, unit_code: str, period: str, as_of, ch
         done = [m for m in _months(month_of(phase[0]), month_of(phase[1])) if month_end_time(m) <= as_of][-trend_n:]
     span = sorted(p_months | set(done))
     kinds = sorted({CASEWORK[i][0] for i in inds})
-    counts = _by_unit(q.case_counts(session, unit, span[0], span[-1], as_of, kinds) if span else {})
+    counts = q.cases_by_unit(q.case_counts(session, unit, span[0], span[-1], as_of, kinds) if span else {})
     p_lo = datetime.combine(start, time.min)
     p_hi = datetime.combine(end, time.max)
     quantiles = (q.response_quantiles(session, unit, p_lo, p_hi, as_of)

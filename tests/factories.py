@@ -39,6 +39,18 @@ def chain(s: Session, parent: OrgUnit, *codes: str) -> list[OrgUnit]:
     return out
 
 
+def two_district_city(s: Session) -> dict[str, OrgUnit]:
+    """The property tests' city: C with D1 (S1, CM1 with grids G1 and G2) and D2 (S2, CM2, G3),
+    by code."""
+    u = {"C": unit(s, "C")}
+    u["D1"] = unit(s, "D1", u["C"])
+    u["S1"], u["CM1"], u["G1"] = chain(s, u["D1"], "S1", "CM1", "G1")
+    u["G2"] = unit(s, "G2", u["CM1"])
+    u["D2"] = unit(s, "D2", u["C"])
+    u["S2"], u["CM2"], u["G3"] = chain(s, u["D2"], "S2", "CM2", "G3")
+    return u
+
+
 def officer(s: Session, scope: OrgUnit, username: str | None = None, role: str = "officer") -> User:
     u = User(username=username or _code("officer"), display_name="警员", role=role, scope_id=scope.id)
     s.add(u)

@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from data_access.analytics import snapshots
 from data_access.analytics.models import OfficerWeek, Rollup, UnitRollup, UnitWeek
+from data_access.analytics.rollups import CASE_KINDS
 from data_access.assistance.models import AssistedPerson, AssistedRiskChange, PersonVisit
 from data_access.fieldwork.derive import (
     ENTRY_LIMIT,
@@ -89,7 +90,6 @@ _CASE_SOURCES = (
     (HZ, "hz", HAZARD_LEVELS, HZ.c.level, HZ.c.rectified_at, HZ.c.status != "withdrawn"),
 )
 _CASE_PERIOD = {"ev": "created_month", "hz": "found_month"}
-CASE_KINDS = {"event": ("ev", EVENT_TIERS), "hazard": ("hz", HAZARD_LEVELS)}
 
 
 @dataclass(frozen=True)
@@ -276,6 +276,8 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
 
     # time-limited cases: both event times lie at or before due_at, so due_at ≥ a0 (indexed)
     for table, prefix, kinds, kind_col, done, alive in _CASE_SOURCES:
+        if not any(m.startswith(prefix + "_") for m in metrics):
+            continue
         due = table.c.due_at
         first = case((and_(done.is_not(None), done < due), done), else_=due)
         in_d = _between(first, a0, as_of)
@@ -323,6 +325,18 @@ def case_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
         cell = acc.setdefault((key, month, kind, tier), [0, 0])
         cell[0 if x == "ok" else 1] += n
     return {k: (v[0], v[1]) for k, v in acc.items()}
+
+
+def cases_by_unit(counts: dict) -> dict:
+    """``case_counts`` regrouped: ``{(key, kind): {(month, tier): (in time, counted)}}``, key None
+    holding U's totals (the sum over every key)."""
+    out: dict = {}
+    for (u, m, kind, t), (ok, due) in counts.items():
+        for key in {u, None}:
+            cell = out.setdefault((key, kind), {})
+            k0, n0 = cell.get((m, t), (0, 0))
+            cell[(m, t)] = (k0 + ok, n0 + due)
+    return out
 
 
 def response_quantiles(session: Session, unit: Unit, start: datetime, end: datetime, as_of: datetime,

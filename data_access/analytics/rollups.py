@@ -321,8 +321,8 @@ _CASES = (
      "status NOT IN ('withdrawn', 'duplicate')"),
     ("hazard", "'hz_' || level", "found_month", "due_at", "rectified_at", "status <> 'withdrawn'"),
 )
-CASE_METRICS = tuple(f"{p}_{t}_{x}" for p, ts in (("ev", EVENT_TIERS), ("hz", HAZARD_LEVELS)) for t in ts
-                     for x in ("due", "ok"))
+CASE_KINDS = {"event": ("ev", EVENT_TIERS), "hazard": ("hz", HAZARD_LEVELS)}  # kind → metric prefix, tiers
+CASE_METRICS = tuple(f"{p}_{t}_{x}" for p, ts in CASE_KINDS.values() for t in ts for x in ("due", "ok"))
 
 
 def _month_sql(dialect: str, expr: str) -> str:

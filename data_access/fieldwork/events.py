@@ -508,16 +508,15 @@ def time_limit_summary(session: Session, *, unit_id: int, start: datetime, end: 
         raise NotFound(f"org unit {unit_id}")
     kids = kq.children(session, unit) if unit.level != "grid" else []
     m1 = month_of(min(end, as_of))
-    counts = kq.case_counts(session, unit, month_of(start), m1, as_of) if month_of(start) <= m1 else {}
-    acc: dict[tuple[int | None, str], list[int]] = {}
-    for (key, _m, kind, _t), (k, n) in counts.items():
-        for who in {key, None}:
-            cell = acc.setdefault((who, kind), [0, 0])
-            cell[0] += k
-            cell[1] += n
+    cells = kq.cases_by_unit(kq.case_counts(session, unit, month_of(start), m1, as_of) if month_of(start) <= m1
+                             else {})
+
+    def total(key: int | None, kind: str) -> InTime:
+        vals = cells.get((key, kind), {}).values()
+        return InTime(sum(k for k, _ in vals), sum(n for _, n in vals))
 
     def row(key: int | None, uid: int) -> TimeLimitRow:
-        return TimeLimitRow(uid, InTime(*acc.get((key, "event"), (0, 0))), InTime(*acc.get((key, "hazard"), (0, 0))))
+        return TimeLimitRow(uid, total(key, "event"), total(key, "hazard"))
 
     qs = kq.response_quantiles(session, unit, start, end, as_of)[None]
     own = row(None, unit_id)

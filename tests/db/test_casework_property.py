@@ -81,12 +81,7 @@ def child_under(top: str, grid: str) -> str | None:
 
 
 def build(s: Session, evs: list[dict], hzs: list[dict]) -> tuple[dict, list[dict]]:
-    u = {"C": f.unit(s, "C")}
-    u["D1"] = f.unit(s, "D1", u["C"])
-    u["S1"], u["CM1"], u["G1"] = f.chain(s, u["D1"], "S1", "CM1", "G1")
-    u["G2"] = f.unit(s, "G2", u["CM1"])
-    u["D2"] = f.unit(s, "D2", u["C"])
-    u["S2"], u["CM2"], u["G3"] = f.chain(s, u["D2"], "S2", "CM2", "G3")
+    u = f.two_district_city(s)
     off = f.officer(s, u["C"], "boss")
     s.flush()
     cases: list[dict] = []

@@ -90,12 +90,7 @@ TOPS = ("C", "D1", "CM1", "CM2")  # the units compute_kpis is asked for (each wi
 
 
 def build(s: Session, data: dict) -> dict:
-    u = {"C": f.unit(s, "C")}
-    u["D1"] = f.unit(s, "D1", u["C"])
-    u["S1"], u["CM1"], u["G1"] = f.chain(s, u["D1"], "S1", "CM1", "G1")
-    u["G2"] = f.unit(s, "G2", u["CM1"])
-    u["D2"] = f.unit(s, "D2", u["C"])
-    u["S2"], u["CM2"], u["G3"] = f.chain(s, u["D2"], "S2", "CM2", "G3")
+    u = f.two_district_city(s)
     offs = [f.officer(s, u[code]) for code in OFFICER_SCOPES]
     admin = f.officer(s, u["C"], role="admin")
     scopes = list(OFFICER_SCOPES)
