@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     as_of = args.as_of or today_local()
     try:
         with session_scope(get_engine()) as s:
-            kpis = compute_all(s, unit_code=args.unit, period=args.period, as_of=as_of)
+            kpis = compute_all(s, unit_code=args.unit, period=args.period, as_of=as_of, response_times=True)
     except (UnknownUnit, UnknownPeriod) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -45,8 +45,9 @@ def _sum(cells: dict, months, tiers) -> tuple[int, int]:
 
 
 def compute_casework(session: Session, *, unit_code: str, period: str, as_of, children: bool = True,
-                     codes=None) -> list[Kpi]:
-    """One :class:`Kpi` per (unit, time-limit indicator): U first, then each direct child."""
+                     codes=None, response_times: bool = True) -> list[Kpi]:
+    """One :class:`Kpi` per (unit, time-limit indicator): U first, then each direct child; with
+    ``response_times`` U's event rows carry the median and p90 response."""
     unit, start, end, phase_code, as_of, kids = resolve(session, unit_code, period, as_of, children)
     inds = [c for c in CASEWORK if codes is None or c in codes]
     if not inds:
@@ -64,7 +65,7 @@ def compute_casework(session: Session, *, unit_code: str, period: str, as_of, ch
     p_lo = datetime.combine(start, time.min)
     p_hi = datetime.combine(end, time.max)
     quantiles = (q.response_quantiles(session, unit, p_lo, p_hi, as_of)
-                 if "event" in kinds and p_months else {})
+                 if response_times and "event" in kinds and p_months else {})
     tmap = q.targets(session, phase_code) if phase_code else {}
     meta = q.indicator_meta(session)
     x_end = d.month_index(month_of(phase[1])) if phase else None

@@ -104,15 +104,19 @@ def compute_reported(session: Session, *, unit_code: str, period: str, as_of, ch
     return out
 
 
-def compute_all(session: Session, *, unit_code: str, period: str, as_of, children: bool = True) -> list[Kpi]:
+def compute_all(session: Session, *, unit_code: str, period: str, as_of, children: bool = True,
+                response_times: bool = False) -> list[Kpi]:
     """Every registry indicator: the computed ones (``service.compute_kpis``, the time limits of
-    ``casework.compute_casework``, ``staffing.compute_staffing``) then the reported ones."""
+    ``casework.compute_casework``, ``staffing.compute_staffing``) then the reported ones.
+    ``response_times``: the unit's median and p90 event response (``kpis --json``; no dashboard
+    shows them beside the indicators, and they cost a scan of the phase's answered events)."""
     from .casework import compute_casework
     from .service import compute_kpis
     from .staffing import compute_staffing
 
     return (compute_kpis(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
-            + compute_casework(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
+            + compute_casework(session, unit_code=unit_code, period=period, as_of=as_of, children=children,
+                               response_times=response_times)
             + compute_staffing(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
             + compute_reported(session, unit_code=unit_code, period=period, as_of=as_of, children=children))
 

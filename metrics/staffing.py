@@ -123,9 +123,8 @@ def staffing_values(session: Session, unit, kids, start: date, end: date, as_of:
     comms = sq.community_counts(session, unit=unit, day=ref)
     comms[None] = tuple(total(comms) or (0, 0))
     days = working_days(start, last) if last >= start else []
-    mins = sq.presence_minutes(session, unit=unit, day0=start, day1=last) if days else {}
-    wd = set(days)
-    hours = {k: sum(m for dd, m in v.items() if dd in wd) / 60.0 for k, v in mins.items()}
+    mins = sq.presence_workday_minutes(session, unit=unit, day0=start, day1=last) if days else {}
+    hours = {k: m / 60.0 for k, m in mins.items()}
     hours[None] = sum(hours.values())
     odays = _officer_days(sq.officer_assignments(session, unit=unit, day0=start, day1=last), start, last) if days else {}
     wk = _complete_weeks(start, end, as_of)

@@ -81,3 +81,16 @@ class UnitWeek(SQLModel, table=True):
     week: int = Field(primary_key=True)
     households: int = 0
     officers: int = 0
+
+
+# Minutes officers spent in a grid per month on working days (Monday–Friday, by the day a visit
+# or office session started): visit durations (not recorded: nothing) plus office-session
+# minutes. The staffing indicators (metrics.staffing) sum the months lying wholly in a period and
+# join the roster at read time, so a roster change never rewrites these rows. Kept in step by
+# ``rollups.presence``; ``rollups.rebuild`` recomputes them.
+class PresenceMonth(SQLModel, table=True):
+    __tablename__ = "presence_month"
+    month: int = Field(primary_key=True)
+    grid_id: int = Field(foreign_key="org_unit.id", primary_key=True)
+    officer_id: int = Field(foreign_key="app_user.id", primary_key=True)
+    minutes: int = 0

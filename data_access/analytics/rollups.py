@@ -27,6 +27,9 @@ district (the sums of their communities' rows). ``apply`` updates both tables; a
 re-derives the two communities involved and their stations and districts
 (``refresh_communities``).
 
+``presence_month`` sums the minutes each officer spent in a grid per month on working days
+(visit durations and office sessions), kept in step by ``presence``.
+
 ``officer_week`` counts the distinct households each officer visited per ISO week;
 ``unit_week`` sums it per unit (officers whose current scope is the unit or under it), kept in
 step by ``apply_distinct`` and re-derived for the units an officer or a grid left or joined
@@ -44,7 +47,7 @@ from sqlalchemy import delete, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from data_access.analytics.models import OfficerWeek, Rollup, UnitRollup, UnitWeek
+from data_access.analytics.models import OfficerWeek, PresenceMonth, Rollup, UnitRollup, UnitWeek
 from data_access.fieldwork.derive import STOCK_FLOOR, Contribution, month_of, week_of
 from data_access.fieldwork.models import EVENT_TIERS, HAZARD_LEVELS, Visit
 from data_access.org.models import GridAssignment, OrgUnit, User
@@ -222,6 +225,40 @@ def apply_distinct(session: Session, before: dict, after: dict) -> None:
                             rows)
 
 
+def presence(session: Session, *, grid_id: int, officer_id: int, day, minutes: int | None) -> None:
+    """Add the ``minutes`` an officer spent in a grid on ``day`` (a visit's duration, an office
+    session; a date or the datetime it started) to ``presence_month``; weekends and
+    nothing-recorded add nothing."""
+    if not minutes or minutes <= 0 or day.weekday() >= 5:
+        return
+    session.execute(text(_upsert_sql(session, "presence_month", ("month", "grid_id", "officer_id"), "minutes")),
+                    {"month": month_of(day), "grid_id": grid_id, "officer_id": officer_id, "minutes": int(minutes)})
+
+
+def _presence_sql(dialect: str) -> str:
+    """``presence_month`` from the raw visits and office sessions (``presence`` per record)."""
+    if dialect == "postgresql":
+        def workday(col):
+            return f"EXTRACT(ISODOW FROM {col}) < 6"
+        day_month = "CAST(to_char(day, 'YYYYMM') AS INTEGER)"
+    else:
+        def workday(col):
+            return f"CAST(strftime('%w', {col}) AS INTEGER) BETWEEN 1 AND 5"
+        day_month = "CAST(strftime('%Y%m', day) AS INTEGER)"
+    return ("INSERT INTO presence_month (month, grid_id, officer_id, minutes) "
+            "SELECT month, grid_id, officer_id, SUM(m) FROM ("
+            f"SELECT month, grid_id, officer_id, duration_min AS m FROM visit "
+            f"WHERE duration_min > 0 AND {workday('visited_at')} "
+            f"UNION ALL SELECT {day_month} AS month, grid_id, officer_id, minutes AS m FROM office_session "
+            f"WHERE minutes > 0 AND {workday('day')}) p GROUP BY month, grid_id, officer_id")
+
+
+def rebuild_presence(session: Session) -> None:
+    """Recompute ``presence_month`` (after a bulk load of visit durations or office sessions)."""
+    session.execute(delete(PresenceMonth))
+    session.execute(text(_presence_sql(session.get_bind().dialect.name)))
+
+
 _LINEAGE_COLS = ("district_id", "station_id", "community_id")
 
 
@@ -395,5 +432,6 @@ def rebuild(session: Session) -> None:
     _analyze(session, "rollup")
     rebuild_units(session)
     refresh_unit_weeks(session)
+    rebuild_presence(session)
     session.execute(text("UPDATE household SET last_visit_at = NULL WHERE last_visit_at IS NOT NULL"))
     session.execute(text(LAST_VISIT_SQL))

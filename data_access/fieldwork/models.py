@@ -70,7 +70,9 @@ class RiskChange(SQLModel, table=True):
 
 class Visit(SQLModel, table=True):
     __tablename__ = "visit"
+    # ix_visit_time_presence: the time index, covering what the staffing indicators' raw days read
     __table_args__ = (Index("ix_visit_household_time", "household_id", "visited_at"),
+                      Index("ix_visit_time_presence", "visited_at", "grid_id", "officer_id", "duration_min"),
                       Index("ix_visit_grid_month", "grid_id", "month"))
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)
@@ -78,7 +80,7 @@ class Visit(SQLModel, table=True):
     household_id: int = Field(foreign_key="household.id")
     grid_id: int = Field(foreign_key="org_unit.id")  # grid of the household at visit time
     officer_id: int = Field(foreign_key="app_user.id", index=True)
-    visited_at: datetime = Field(index=True)
+    visited_at: datetime
     id_shown: bool | None = None
     bodycam_on: bool | None = None
     entered_at: datetime | None = None

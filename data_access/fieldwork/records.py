@@ -119,6 +119,8 @@ def add_visit(*, session: Session, visit: Visit, answers: dict[str, str] | None 
     rollups.apply(session, add=visit_contributions(visit))
     after = rollups.distinct_snapshot(session, visit.household_id, visit.officer_id, visit.visited_at)
     rollups.apply_distinct(session, before, after)
+    rollups.presence(session, grid_id=visit.grid_id, officer_id=visit.officer_id, day=visit.visited_at,
+                     minutes=visit.duration_min)
     session.execute(update(Household).where(
         Household.id == visit.household_id,
         (Household.last_visit_at.is_(None)) | (Household.last_visit_at < visit.visited_at),

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
+from data_access.analytics import rollups
 from data_access.core import audit
 from data_access.core.errors import PermissionDenied, ValidationError
 from data_access.core.text import checked_text
@@ -69,6 +70,7 @@ def log_office_hours(*, session: Session, user, grid_id: int, started_at: dateti
                       week=week_of(started_at))
     session.add(s)
     session.flush()
+    rollups.presence(session, grid_id=grid.id, officer_id=actor.id, day=s.day, minutes=s.minutes)
     audit.write(session, actor.username, "office_hours.create", "office_session", s.id,
                 {"grid": grid.code, "start": started_at.isoformat(timespec="minutes"),
                  "minutes": s.minutes}, at=now)

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, distinct, exists, func, or_, select
 from sqlmodel import Session
 
+from data_access.analytics.models import PresenceMonth
 from data_access.fieldwork.models import Visit
 from data_access.org.models import OrgUnit
 from data_access.staffing.models import GridProfile, JointMeeting, OfficeSession, Staff, StaffAssignment
@@ -136,6 +137,50 @@ def presence_minutes(session: Session, *, unit, day0: date, day1: date) -> dict:
     for k, d, m in session.execute(stmt):
         out[k][_day(d)] += int(m or 0)
     return out
+
+
+def _presence_plan(day0: date, day1: date) -> tuple[list[int], list[tuple[date, date]], list[tuple[date, date]]]:
+    """How to sum [day0, day1]: (months read from ``presence_month``, day ranges counted raw and
+    added, day ranges counted raw and taken away). A month partly in the range is counted raw
+    when fewer of its days lie inside than outside, else read whole minus the days outside (the
+    month of as_of: its rollup row minus today's visits, not the month's visits so far)."""
+    months: list[int] = []
+    add: list[tuple[date, date]] = []
+    sub: list[tuple[date, date]] = []
+    m = day0.replace(day=1)
+    while m <= day1:
+        nxt = (m + timedelta(days=32)).replace(day=1)
+        end = nxt - timedelta(days=1)
+        lo, hi = max(m, day0), min(end, day1)
+        if 2 * ((hi - lo).days + 1) <= (end - m).days + 1:
+            add.append((lo, hi))
+        else:
+            months.append(m.year * 100 + m.month)
+            sub.extend(r for r in ((m, lo - timedelta(days=1)), (hi + timedelta(days=1), end)) if r[0] <= r[1])
+        m = nxt
+    return months, add, sub
+
+
+def presence_workday_minutes(session: Session, *, unit, day0: date, day1: date) -> dict:
+    """Per key: minutes of roster officers' time in grids of U on the working days (Monday–
+    Friday) of [day0, day1] — the sum of ``presence_minutes`` over those days, read from
+    ``presence_month`` (kept by every visit and office session; the roster joined here) with the
+    days of partly covered months counted raw (``_presence_plan``)."""
+    out: dict = defaultdict(int)
+    months, add, sub = _presence_plan(day0, day1)
+    if months:
+        key = _key(unit)
+        stmt = (select(key, func.sum(PresenceMonth.minutes)).select_from(PresenceMonth)
+                .join(OrgUnit, OrgUnit.id == PresenceMonth.grid_id)
+                .join(Staff, and_(Staff.user_id == PresenceMonth.officer_id, Staff.staff_type == "officer"))
+                .where(_in_unit(unit), PresenceMonth.month.in_(months)).group_by(key))
+        for k, m in session.execute(stmt):
+            out[k] += int(m or 0)
+    for sign, ranges in ((1, add), (-1, sub)):
+        for lo, hi in ranges:
+            for k, per_day in presence_minutes(session, unit=unit, day0=lo, day1=hi).items():
+                out[k] += sign * sum(m for d, m in per_day.items() if d.weekday() < 5)
+    return dict(out)
 
 
 def officer_assignments(session: Session, *, unit, day0: date, day1: date) -> list[tuple]:

@@ -344,3 +344,11 @@ def test_the_time_limit_indicators_by_hand(session):
     # children carry no quantiles; every row is computed and up
     assert got[("D1", "event_response_in_time")].median_min is None
     assert all(k.kind == "computed" and k.direction == "up" for k in got.values())
+    # every registry indicator: the dashboards' call leaves the response times out, kpis --json asks
+    from metrics.reported import compute_all
+    dash = {(k.unit_code, k.indicator): k for k in compute_all(session, unit_code="C", period="2025-03", as_of=as_of)}
+    assert dash[("C", "event_response_in_time")].value == 50.0
+    assert dash[("C", "event_response_in_time")].median_min is None
+    cli = {(k.unit_code, k.indicator): k for k in compute_all(session, unit_code="C", period="2025-03", as_of=as_of,
+                                                             response_times=True)}
+    assert (cli[("C", "event_response_in_time")].median_min, cli[("C", "event_response_in_time")].p90_min) == (20.0, 60.0)

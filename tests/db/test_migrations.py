@@ -164,3 +164,49 @@ def test_migration_0016_derives_the_time_limit_rollups_of_an_existing_database(e
         assert rows(conn) == []
         command.upgrade(cfg, "head")
         assert rows(conn) == kept
+
+
+def test_migration_0017_derives_the_presence_rollup_of_an_existing_database(engine):
+    """0017 (issue 12): visits and office sessions of an existing database give the presence rows
+    the app keeps in step (working days only); the downgrade drops them and the upgrade derives
+    them again."""
+    from datetime import datetime
+
+    from alembic import command
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    import factories as f
+    from data_access.core import db as dbmod
+    from data_access.fieldwork import records
+    from data_access.fieldwork.models import Visit
+    from data_access.staffing import presence
+
+    with Session(engine, expire_on_commit=False) as s:
+        _, _, g1 = f.chain(s, f.unit(s, "D1", f.unit(s, "C")), "S1", "CM1", "G1")
+        off = f.officer(s, g1)
+        hh = f.household(s, g1)
+        for i, (at, minutes) in enumerate(((datetime(2025, 3, 7, 10), 40),  # Friday
+                                           (datetime(2025, 3, 8, 10), 50),  # Saturday: not counted
+                                           (datetime(2025, 3, 10, 10), None),  # nothing recorded
+                                           (datetime(2025, 4, 1, 9), 25))):  # Tuesday, April
+            records.add_visit(session=s, visit=Visit(
+                code=f"V17{i}", client_token=f"t17{i}", household_id=hh.id, officer_id=off.id, visited_at=at,
+                id_shown=True, bodycam_on=True, entered_at=at, duration_min=minutes))
+        presence.log_office_hours(session=s, user=off, grid_id=g1.id, started_at=datetime(2025, 3, 11, 14),
+                                  ended_at=datetime(2025, 3, 11, 16), now=datetime(2025, 3, 12, 9))  # 120 min
+        s.commit()
+
+    def rows(conn):
+        return sorted(tuple(r) for r in conn.execute(text(
+            "SELECT month, grid_id, officer_id, minutes FROM presence_month")))
+
+    cfg = dbmod.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        kept = rows(conn)
+        assert kept == [(202503, g1.id, off.id, 40 + 120), (202504, g1.id, off.id, 25)]
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+        assert "presence_month" not in inspect(conn).get_table_names()
+        command.upgrade(cfg, "head")
+        assert rows(conn) == kept

@@ -328,3 +328,46 @@ def test_grid_profile_edit_is_version_checked_and_audited(session):
     n = session.exec(select(AuditLog).where(AuditLog.action == "grid_profile.update",
                                             AuditLog.entity_id == "G2")).all()
     assert len(n) == 2  # created by the world, edited once
+
+
+def presence_rows(s):
+    from data_access.analytics.models import PresenceMonth
+    return sorted((r.month, r.grid_id, r.officer_id, r.minutes) for r in s.exec(select(PresenceMonth)))
+
+
+def test_presence_rollup_kept_by_visits_and_office_hours_as_rebuilt(session):
+    """presence_month per month × grid × officer, working days only, by hand; the rows kept by the
+    writes equal a rebuild from the raw records."""
+    from data_access.analytics import rollups
+
+    w = world(session)
+    sessions_and_visits(session, w)
+    g1, g2, g3, ua, ub, uc = (w[k].id for k in ("g1", "g2", "g3", "ua", "ub", "uc"))
+    # ua in G1: 120 (Mon 3 Mar; the Saturday's 60 and the unrecorded duration add nothing); ua in G2:
+    # office hours 180 + 90 + 60; ub in G3: 90 (Mon 31 Mar) and 200 (Tue 1 Apr); uc, off the roster,
+    # is kept here too (the roster is joined when the rows are read)
+    expected = sorted([(202503, g1, ua, 120), (202503, g2, ua, 330), (202503, g3, ub, 90),
+                       (202504, g3, ub, 200), (202503, g1, uc, 300)])
+    assert presence_rows(session) == expected
+    rollups.rebuild_presence(session)
+    assert presence_rows(session) == expected
+
+
+@pytest.mark.parametrize("day0, day1, cm1, cm2", [
+    (date(2025, 2, 15), date(2025, 4, 1), 450, 290),  # 15–28 Feb and 1 Apr raw around March's rows
+    (date(2025, 3, 1), date(2025, 4, 30), 450, 290),  # two whole months: the rollup only
+    (date(2025, 3, 4), date(2025, 3, 31), 330, 90),  # March's row minus 1–3 Mar (the 120 min of Mon 3 Mar)
+    (date(2025, 2, 20), date(2025, 3, 30), 450, 0),  # March's row minus 31 Mar (90 min); 20–28 Feb raw
+    (date(2025, 3, 1), date(2025, 4, 20), 450, 290),  # April's row minus 21–30 Apr
+    (date(2025, 3, 5), date(2025, 3, 10), 90, 0),  # raw only: office hours of Wed 5 Mar; Sat 8 Mar a weekend
+])
+def test_presence_minutes_from_the_rollup_and_the_raw_days(session, day0, day1, cm1, cm2):
+    from data_access.staffing import queries as sq
+
+    w = world(session)
+    sessions_and_visits(session, w)
+    got = sq.presence_workday_minutes(session, unit=w["s1"], day0=day0, day1=day1)
+    assert {k: v for k, v in got.items() if v} == {k: v for k, v in ((w["cm1"].id, cm1), (w["cm2"].id, cm2)) if v}
+    raw = sq.presence_minutes(session, unit=w["s1"], day0=day0, day1=day1)  # the day-by-day definition
+    assert {k: sum(m for d, m in days.items() if d.weekday() < 5) for k, days in raw.items()} == \
+        {k: got.get(k, 0) for k in raw}

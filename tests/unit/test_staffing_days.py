@@ -20,3 +20,20 @@ def test_officer_days_merge_overlapping_assignments_and_count_each_day_once():
             ("A", 3, date(2025, 3, 28), None), ("A", 4, date(2025, 2, 1), date(2025, 2, 28))]  # before the period
     got = _officer_days(rows, date(2025, 3, 1), date(2025, 3, 31))
     assert got == {"A": 8, "B": 1, None: 8}
+
+
+def test_presence_plan_reads_months_whole_or_counts_the_smaller_side_raw():
+    from data_access.staffing.queries import _presence_plan
+
+    # a phase to 20 Nov: Jan–Nov rows, November minus 21–30 Nov
+    assert _presence_plan(date(2026, 1, 1), date(2026, 11, 20)) == (
+        [202601 + i for i in range(11)], [], [(date(2026, 11, 21), date(2026, 11, 30))])
+    # 5 days of a month: raw, no row
+    assert _presence_plan(date(2026, 2, 10), date(2026, 2, 14)) == ([], [(date(2026, 2, 10), date(2026, 2, 14))], [])
+    # 14 of February's 28 days inside: raw, March whole; 16 of March's 31 days: the row minus 1–15 March
+    assert _presence_plan(date(2026, 2, 15), date(2026, 3, 31)) == (
+        [202603], [(date(2026, 2, 15), date(2026, 2, 28))], [])
+    assert _presence_plan(date(2026, 3, 16), date(2026, 3, 31)) == ([202603], [], [(date(2026, 3, 1), date(2026, 3, 15))])
+    # one month, both ends cut: the row minus both sides
+    assert _presence_plan(date(2026, 4, 3), date(2026, 4, 28)) == (
+        [202604], [], [(date(2026, 4, 1), date(2026, 4, 2)), (date(2026, 4, 29), date(2026, 4, 30))])
