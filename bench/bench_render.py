@@ -161,7 +161,7 @@ def run() -> dict:
     def kpis(unit: str):
         def call():  # the body of ui.kpi.load_overview: every registry indicator of the unit and its children
             with dbmod.session_scope(db.engine) as s:
-                return compute_all(s, unit_code=unit, period=phase, as_of=as_of, children=True)
+                return compute_all(s, unit_code=unit, period=phase, as_of=as_of, children=True, parallel=True)
         return call
 
     def computed(unit: str):
@@ -173,7 +173,7 @@ def run() -> dict:
     def plans(unit: str):
         def call():  # the body of pages/plans.load_plan_kpis: every registry indicator of one unit
             with dbmod.session_scope(db.engine) as s:
-                return compute_all(s, unit_code=unit, period=phase, as_of=as_of, children=False)
+                return compute_all(s, unit_code=unit, period=phase, as_of=as_of, children=False, parallel=True)
         return call
 
     def reported(unit: str):
@@ -185,7 +185,7 @@ def run() -> dict:
     def report(unit: str):
         def call():
             with dbmod.session_scope(db.engine) as s:
-                return monthly_report(s, unit_code=unit, month=month, as_of=as_of)
+                return monthly_report(s, unit_code=unit, month=month, as_of=as_of, parallel=True)
         return call
 
     paths = {

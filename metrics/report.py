@@ -51,13 +51,16 @@ class ReportData:
         return self.overdue_total > len(self.overdue)
 
 
-def monthly_report(session: Session, *, unit_code: str, month: int, as_of: date | datetime) -> ReportData:
-    """Everything the monthly report shows for ``unit_code`` and ``month`` (YYYYMM) at ``as_of``.
+def monthly_report(session: Session, *, unit_code: str, month: int, as_of: date | datetime,
+                   parallel: bool = False) -> ReportData:
+    """Everything the monthly report shows for ``unit_code`` and ``month`` (YYYYMM) at ``as_of``
+    (``parallel``: as ``compute_all``'s, for the screen's read-only loader).
 
     Raises ``metrics.service.UnknownUnit`` for an unknown unit.
     """
     as_of = to_as_of(as_of)
-    kpis = compute_all(session, unit_code=unit_code, period=month_label(month), as_of=as_of, children=True)
+    kpis = compute_all(session, unit_code=unit_code, period=month_label(month), as_of=as_of, children=True,
+                       parallel=parallel)
     unit = q.get_unit(session, unit_code)
     kids = q.children(session, unit)
     ref = reference_time(month, as_of)

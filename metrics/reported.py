@@ -19,8 +19,12 @@ is here.
 """
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time
+from functools import partial
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from data_access.analytics import kpi_queries as q
@@ -104,21 +108,46 @@ def compute_reported(session: Session, *, unit_code: str, period: str, as_of, ch
     return out
 
 
+# dashboards computing with ``parallel`` at once in this process: each takes up to three more
+# pooled connections, so a few of them stay well inside the pool (DB_POOL_SIZE + DB_MAX_OVERFLOW)
+# and a caller holding a connection never waits on workers that cannot get one; the rest run the
+# blocks one after the other as before
+_FANOUT = threading.BoundedSemaphore(2)
+
+
+def _in_own_session(engine: Engine, block):
+    with Session(engine) as s:
+        return block(s)
+
+
 def compute_all(session: Session, *, unit_code: str, period: str, as_of, children: bool = True,
-                response_times: bool = False) -> list[Kpi]:
+                response_times: bool = False, parallel: bool = False) -> list[Kpi]:
     """Every registry indicator: the computed ones (``service.compute_kpis``, the time limits of
     ``casework.compute_casework``, ``staffing.compute_staffing``) then the reported ones.
+
     ``response_times``: the unit's median and p90 event response (``kpis --json``; no dashboard
-    shows them beside the indicators, and they cost a scan of the phase's answered events)."""
+    shows them beside the indicators, and they cost a scan of the phase's answered events).
+    ``parallel`` (the dashboards' read-only loaders): on PostgreSQL the four blocks run at once,
+    three of them in sessions of their own on the same engine — so each reads the committed data
+    of its own moment, a few milliseconds apart; never pass it with uncommitted writes in
+    ``session``."""
     from .casework import compute_casework
     from .service import compute_kpis
     from .staffing import compute_staffing
 
-    return (compute_kpis(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
-            + compute_casework(session, unit_code=unit_code, period=period, as_of=as_of, children=children,
-                               response_times=response_times)
-            + compute_staffing(session, unit_code=unit_code, period=period, as_of=as_of, children=children)
-            + compute_reported(session, unit_code=unit_code, period=period, as_of=as_of, children=children))
+    kw = dict(unit_code=unit_code, period=period, as_of=as_of, children=children)
+    blocks = [partial(compute_kpis, **kw), partial(compute_casework, **kw, response_times=response_times),
+              partial(compute_staffing, **kw), partial(compute_reported, **kw)]
+    bind = session.get_bind()
+    if parallel and isinstance(bind, Engine) and bind.dialect.name == "postgresql" and _FANOUT.acquire(blocking=False):
+        try:
+            with ThreadPoolExecutor(max_workers=len(blocks) - 1, thread_name_prefix="kpi") as pool:
+                rest = [pool.submit(_in_own_session, bind, b) for b in blocks[1:]]
+                first = blocks[0](session)
+                return first + [k for f in rest for k in f.result()]
+        finally:
+            _FANOUT.release()
+    return [k for b in blocks for k in b(session)]
 
 
 def reported_series(session: Session, *, unit_code: str, indicator: str, start, end, as_of

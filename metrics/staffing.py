@@ -77,24 +77,35 @@ def _weekdays(d0: date, d1: date) -> int:
 def _officer_days(rows, d0: date, d1: date) -> dict:
     """Per key and for U (None): officer-days, the working days (Monday–Friday) of [d0, d1] on
     which each officer was assigned to a grid there (each officer counted once per day: the
-    officer's assignments merged into spans, counted by arithmetic, not day by day)."""
-    spans: dict = defaultdict(list)  # (key, staff) → [(start, end)] clipped to [d0, d1]
+    officer's assignments merged into spans, counted by arithmetic on day ordinals, not day by
+    day; most officers have one span)."""
+    o0, o1 = d0.toordinal(), d1.toordinal()
+    spans: dict = defaultdict(list)  # (key, staff) → [(first, last)] ordinals clipped to [d0, d1]
     for key, staff, s, e in rows:
-        a, b = max(s, d0), min(e or d1, d1)
+        a = s.toordinal()
+        b = o1 if e is None else e.toordinal()
+        a, b = (o0 if a < o0 else a), (o1 if b > o1 else b)
         if a <= b:
             spans[(key, staff)].append((a, b))
             spans[(None, staff)].append((a, b))
+
+    def upto(n: int) -> int:  # Mondays–Fridays from ordinal 1 (a Monday) through ordinal n
+        r = n % 7
+        return (n // 7) * 5 + (r if r < 5 else 5)
+
     out: dict = defaultdict(int)
     for (key, _staff), xs in spans.items():
-        xs.sort()
-        cur_a, cur_b = xs[0]
-        for a, b in xs[1:]:
-            if a <= cur_b + timedelta(days=1):
-                cur_b = max(cur_b, b)
-            else:
-                out[key] += _weekdays(cur_a, cur_b)
-                cur_a, cur_b = a, b
-        out[key] += _weekdays(cur_a, cur_b)
+        if len(xs) > 1:
+            xs.sort()
+            merged = [xs[0]]
+            for a, b in xs[1:]:
+                if a <= merged[-1][1] + 1:
+                    if b > merged[-1][1]:
+                        merged[-1] = (merged[-1][0], b)
+                else:
+                    merged.append((a, b))
+            xs = merged
+        out[key] += sum(upto(b) - upto(a - 1) for a, b in xs)
     return dict(out)
 
 

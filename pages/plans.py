@@ -36,7 +36,8 @@ def load_plan_kpis(scope_code: str, unit_code: str, phase_code: str, as_of: date
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
             return None
-        return tuple(compute_all(s, unit_code=unit_code, period=phase_code, as_of=as_of, children=False))
+        return tuple(compute_all(s, unit_code=unit_code, period=phase_code, as_of=as_of, children=False,
+                                 parallel=True))
 
 
 @st.cache_data(ttl=5, show_spinner=False)

@@ -60,7 +60,7 @@ def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> 
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
             return None
-        kpis = compute_all(s, unit_code=unit.code, period=period, as_of=as_of, children=True)
+        kpis = compute_all(s, unit_code=unit.code, period=period, as_of=as_of, children=True, parallel=True)
         weights = setting(s, "score_weights", DEFAULT_WEIGHTS) or DEFAULT_WEIGHTS
         kids = users.children(session=s, parent=unit)
     return OverviewData(kpis=tuple(kpis), weights={k: float(v) for k, v in weights.items()}, children=tuple(kids))

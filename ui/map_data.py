@@ -176,7 +176,7 @@ def extra_kpis(session: Session, unit: Any, level: str, period: str, as_of: date
     def one(s: Session, **kw) -> list:
         if kind == "reported":
             return compute_reported(s, codes=[indicator], **kw)
-        return [k for k in compute_all(s, **kw) if k.indicator == indicator]
+        return [k for k in compute_all(s, **kw, parallel=True) if k.indicator == indicator]
 
     return level_kpis(session, unit, level, period, as_of, compute=one)
 

@@ -85,7 +85,7 @@ def load_report(scope_code: str, unit_code: str, month: int, as_of: datetime) ->
         unit = users.unit_by_code(session=s, code=unit_code)
         if scope is None or unit is None or not users.in_scope(scope, unit):
             return None
-        return monthly_report(s, unit_code=unit.code, month=month, as_of=as_of)
+        return monthly_report(s, unit_code=unit.code, month=month, as_of=as_of, parallel=True)
 
 
 # indicators counted from the month's records (spot checks, needs, ratings, visits); stock measures such as

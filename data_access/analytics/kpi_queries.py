@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, literal_column, or_, select
+from sqlalchemy import Date, DateTime, and_, case, exists, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -207,23 +207,34 @@ def settled_metrics(session: Session, as_of: datetime, metrics: Iterable[str]) -
     return out
 
 
+# metrics whose event time can lie after today (a due time): read with the rollup rows of as_of's
+# month, less the records whose event time falls after as_of in that month (open needs and cases
+# falling due later this month: few), instead of counting the month up to as_of raw
+_DUE_TIME = ("needs_sla_due",) + tuple(f"{p}_{k}_{x}" for _t, p, ks, *_ in _CASE_SOURCES for k in ks for x in ("due", "ok"))
+
+
 def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
                 metrics: Iterable[str] = RATE_METRICS) -> list[tuple[int | None, int, str, int]]:
     """Rows ``(key, period_month, metric, n)`` of the count metrics for records whose period
-    month is in ``[m0, m1]`` and whose event time is ``<= as_of`` (rollups + the raw month of as_of).
+    month is in ``[m0, m1]`` and whose event time is ``<= as_of``: the rollups of the months
+    before as_of's month A, and for A either its rollup rows (a settled metric, nothing after
+    as_of; or a due-time metric, less the records due after as_of in A) or the raw records up to
+    as_of. Several rows of one key, month and metric add up (a subtraction is a negative row).
     """
     metrics = tuple(metrics)
     a = month_of(as_of)
     a0 = datetime.combine(month_start(a), time.min)
+    nxt = datetime.combine(month_end(a) + timedelta(days=1), time.min)
     d0, d1 = month_start(a), as_of.date()
     out: list[tuple[int | None, int, str, int]] = []
     settled = settled_metrics(session, as_of, metrics) if a >= m0 else set()
+    less_after = {m for m in metrics if m in _DUE_TIME} - settled if a >= m0 else set()
 
-    # 1) whole months before A from the rollups (and A itself for the settled metrics)
+    # 1) whole months before A from the rollups (and A itself for the settled and due-time metrics)
     t, joins, cond, key = rollup_source(unit)
     in_time = t.c.event_month < a
-    if settled:
-        in_time = or_(in_time, and_(t.c.event_month == a, t.c.metric.in_(sorted(settled))))
+    if settled | less_after:
+        in_time = or_(in_time, and_(t.c.event_month == a, t.c.metric.in_(sorted(settled | less_after))))
     stmt = (select(key, t.c.period_month, t.c.metric, func.sum(t.c.n))
             .select_from(join_all(t, joins))
             .where(cond, _between(t.c.period_month, m0, m1), in_time, t.c.metric.in_(metrics))
@@ -231,10 +242,11 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
     out.extend((k, int(p), m, int(n)) for k, p, m, n in session.execute(stmt) if n)
     if a < m0:
         return out  # nothing in P can have happened in A (period month ≤ event month)
-    metrics = tuple(m for m in metrics if m not in settled)
+    raw = tuple(m for m in metrics if m not in settled and m not in less_after)
 
-    def add(stmt_cols: dict[str, ColumnElement], table, period_col, grid_col, where):
-        want = {m: c for m, c in stmt_cols.items() if m in metrics}
+    def add(stmt_cols: dict[str, ColumnElement], table, period_col, grid_col, where, sign: int = 1,
+            among: tuple[str, ...] = raw):
+        want = {m: c for m, c in stmt_cols.items() if m in among}
         if not want:
             return
         joins, cond, key = scope_joins(unit, grid_col, period_col)
@@ -246,7 +258,7 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
         for row in session.execute(stmt):
             for m, n in zip(names, row[2:], strict=True):
                 if n:
-                    out.append((row[0], int(row[1]), m, int(n)))
+                    out.append((row[0], int(row[1]), m, sign * int(n)))
 
     # 2) the raw records whose event time lies in [start of A, as_of]
     in_c = _between(SC.c.checked_on, d0, d1)
@@ -273,24 +285,35 @@ def rate_counts(session: Session, unit: Unit, m0: int, m1: int, as_of: datetime,
         and_(N.c.counted, _between(N.c.created_at, a0 - NEED_SLA, as_of), or_(in_n, in_d, in_o)))
     in_r = and_(N.c.resolved_month.is_not(None), _between(N.c.resolved_at, a0, as_of))
     add({"needs_resolved": in_r}, N, N.c.created_month, N.c.grid_id, and_(N.c.counted, in_r))
+    # … or taken away: the needs falling due in (as_of, end of A] (created within 48 h before)
+    after_d = and_(N.c.sla_due_at > as_of, N.c.sla_due_at < nxt)
+    add({"needs_sla_due": after_d}, N, N.c.created_month, N.c.grid_id,
+        and_(N.c.counted, N.c.created_at > as_of - NEED_SLA, N.c.created_at < nxt, after_d), -1, tuple(less_after))
 
-    # time-limited cases: both event times lie at or before due_at, so due_at ≥ a0 (indexed)
+    # time-limited cases: both event times lie at or before due_at, so due_at ≥ a0 (indexed); those
+    # of the due-time metrics after as_of in A have due_at > as_of, the open cases falling due later
     for table, prefix, kinds, kind_col, done, alive in _CASE_SOURCES:
         if not any(m.startswith(prefix + "_") for m in metrics):
             continue
         due = table.c.due_at
         first = case((and_(done.is_not(None), done < due), done), else_=due)
-        in_d = _between(first, a0, as_of)
-        in_o = and_(done.is_not(None), done <= due, _between(done, a0, as_of))
-        cols: dict[str, ColumnElement] = {}
-        for k in kinds:
-            cols[f"{prefix}_{k}_due"] = and_(kind_col == k, in_d)
-            cols[f"{prefix}_{k}_ok"] = and_(kind_col == k, in_o)
-        add(cols, table, table.c[_CASE_PERIOD[prefix]], table.c.grid_id, and_(alive, due >= a0, or_(in_d, in_o)))
+        for lo, hi, sign, among, on_due in ((a0, as_of, 1, raw, due >= a0),
+                                            (as_of, nxt, -1, tuple(less_after), due > as_of)):
+            if sign == 1:
+                in_d, in_o = _between(first, lo, hi), and_(done.is_not(None), done <= due, _between(done, lo, hi))
+            else:  # (as_of, nxt)
+                in_d = and_(first > lo, first < hi)
+                in_o = and_(done.is_not(None), done <= due, done > lo, done < hi)
+            cols: dict[str, ColumnElement] = {}
+            for k in kinds:
+                cols[f"{prefix}_{k}_due"] = and_(kind_col == k, in_d)
+                cols[f"{prefix}_{k}_ok"] = and_(kind_col == k, in_o)
+            add(cols, table, table.c[_CASE_PERIOD[prefix]], table.c.grid_id, and_(alive, on_due, or_(in_d, in_o)),
+                sign, among)
 
     for metric, same in (("hh_year_first", lambda v2: (v2.c.month - v2.c.month % 100) == (V.c.month - V.c.month % 100)),
                          ("hh_month_first", lambda v2: v2.c.month == V.c.month)):
-        if metric not in metrics:
+        if metric not in raw:
             continue
         v2 = V.alias("v2")
         earlier = exists(select(literal(1)).select_from(v2).where(
@@ -486,23 +509,37 @@ def highrisk_weekly(session: Session, unit: Unit, ref: datetime) -> dict[int | N
     Persons registered by ``ref`` and not closed before it, whose risk level at ``ref`` (the latest
     history row dated at or before ``ref``) is high, in U through the grid assignment valid in
     month(ref); visited when a visit lies in ``[ref − 7 days, ref]``."""
-    joins, cond, key = scope_joins(unit, AP.c.grid_id, month_of(ref))
-    level_at = (select(ARC.c.new_level).where(ARC.c.person_id == AP.c.id, ARC.c.changed_at <= ref)
-                .order_by(ARC.c.changed_at.desc(), ARC.c.id.desc()).limit(1).correlate(AP).scalar_subquery())
-    seen = exists().where(PV.c.person_id == AP.c.id, PV.c.visited_at <= ref,
-                          PV.c.visited_at >= ref - timedelta(days=HIGHRISK_DAYS))
-    stmt = (select(key, func.sum(case((seen, 1), else_=0)), func.count())
-            .select_from(join_all(AP, joins))
-            .where(cond, AP.c.registered_on <= ref.date(),
-                   or_(AP.c.closed_on.is_(None), AP.c.closed_on > ref.date()), level_at == "high")
-            .group_by(key))
-    return {k: (int(ok or 0), int(n)) for k, ok, n in session.execute(stmt)}
+    return highrisk_weekly_at(session, unit, [ref])[ref]
 
 
 def highrisk_weekly_at(session: Session, unit: Unit, refs: Iterable[datetime]
                        ) -> dict[datetime, dict[int | None, tuple[int, int]]]:
-    """``highrisk_weekly`` at several times (the period's reference time and the trend's month ends)."""
-    return {r: highrisk_weekly(session, unit, r) for r in sorted(set(refs))}
+    """``highrisk_weekly`` at several times (the period's reference time and the trend's month
+    ends) in one statement: each risk-history row is valid from its time until the next row's
+    (by time, then id), and the reference times are joined to those intervals — not the latest
+    row looked up per person and time."""
+    refs = sorted(set(refs))
+    out: dict[datetime, dict[int | None, tuple[int, int]]] = {r: {} for r in refs}
+    if not refs:
+        return out
+    rs = [select(literal(r, DateTime()).label("at"), literal(r - timedelta(days=HIGHRISK_DAYS), DateTime()).label("since"),
+                 literal(r.date(), Date()).label("day"), literal(month_of(r)).label("month"), literal(i).label("i"))
+          for i, r in enumerate(refs)]
+    rt = (rs[0] if len(rs) == 1 else union_all(*rs)).subquery("refs")
+    nxt = func.lead(ARC.c.changed_at).over(partition_by=ARC.c.person_id, order_by=(ARC.c.changed_at, ARC.c.id))
+    lv = (select(ARC.c.person_id, ARC.c.new_level, ARC.c.changed_at, nxt.label("until"))
+          .where(ARC.c.changed_at <= refs[-1]).subquery("lv"))
+    joins, cond, key = scope_joins(unit, AP.c.grid_id, rt.c.month)
+    seen = exists().where(PV.c.person_id == AP.c.id, PV.c.visited_at <= rt.c.at, PV.c.visited_at >= rt.c.since)
+    src = rt.join(lv, and_(lv.c.changed_at <= rt.c.at, or_(lv.c.until.is_(None), lv.c.until > rt.c.at),
+                           lv.c.new_level == "high")).join(AP, AP.c.id == lv.c.person_id)
+    stmt = (select(rt.c.i, key, func.sum(case((seen, 1), else_=0)), func.count())
+            .select_from(join_all(src, joins))
+            .where(cond, AP.c.registered_on <= rt.c.day, or_(AP.c.closed_on.is_(None), AP.c.closed_on > rt.c.day))
+            .group_by(rt.c.i, key))
+    for i, k, ok, n in session.execute(stmt):
+        out[refs[int(i)]][k] = (int(ok or 0), int(n))
+    return out
 
 
 def officer_weeks(session: Session, unit: Unit, wk_lo: int, wk_hi: int) -> list[tuple[int | None, int, int, int]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlmodel import Session
 
 from data_access.analytics.models import PresenceMonth
@@ -48,29 +48,29 @@ def certified_on(day: date, s=Staff):
     return and_(s.certified.is_(True), s.certified_on.is_not(None), s.certified_on <= day)
 
 
-def _has(day: date, *conds):
-    """EXISTS an on-post person in the grid ``OrgUnit.id`` meeting ``conds``."""
-    return exists(select(StaffAssignment.id).join(Staff, Staff.id == StaffAssignment.staff_id)
-                  .where(StaffAssignment.grid_id == OrgUnit.id, on_post(day), *conds))
-
-
-def _count_people(day: date, *conds):
-    """Correlated count of on-post people in the grid ``OrgUnit.id`` meeting ``conds``."""
-    return (select(func.count(distinct(Staff.id))).select_from(StaffAssignment)
-            .join(Staff, Staff.id == StaffAssignment.staff_id)
-            .where(StaffAssignment.grid_id == OrgUnit.id, on_post(day), *conds).scalar_subquery())
+def _grid_flags(day: date):
+    """Per grid with someone on post on ``day``: police (≥1 certified officer or auxiliary) and
+    officer (≥1 certified full-time officer) as 0/1 — one pass over the assignments, not a
+    lookup per grid."""
+    police = and_(Staff.staff_type.in_(POLICE), certified_on(day))
+    officer = and_(Staff.staff_type == "officer", Staff.full_time.is_(True), certified_on(day))
+    return (select(StaffAssignment.grid_id.label("grid_id"),
+                   func.max(case((police, 1), else_=0)).label("police"),
+                   func.max(case((officer, 1), else_=0)).label("officer"))
+            .join(Staff, Staff.id == StaffAssignment.staff_id).where(on_post(day))
+            .group_by(StaffAssignment.grid_id).subquery("flags"))
 
 
 def grid_counts(session: Session, *, unit, day: date) -> dict:
     """Per key: {grids, police (≥1 certified officer or auxiliary on post), urban, urban_officer
     (urban grids with ≥1 certified full-time officer on post), rural} on ``day``."""
     urban = func.coalesce(GridProfile.area_type, "urban") == "urban"
-    police = _has(day, Staff.staff_type.in_(POLICE), certified_on(day))
-    officer = _has(day, Staff.staff_type == "officer", Staff.full_time.is_(True), certified_on(day))
+    flags = _grid_flags(day)
     key = _key(unit)
-    stmt = (select(key, func.count(), func.sum(case((police, 1), else_=0)), func.sum(case((urban, 1), else_=0)),
-                   func.sum(case((and_(urban, officer), 1), else_=0)))
+    stmt = (select(key, func.count(), func.sum(func.coalesce(flags.c.police, 0)), func.sum(case((urban, 1), else_=0)),
+                   func.sum(case((and_(urban, flags.c.officer == 1), 1), else_=0)))
             .select_from(OrgUnit).outerjoin(GridProfile, GridProfile.grid_id == OrgUnit.id)
+            .outerjoin(flags, flags.c.grid_id == OrgUnit.id)
             .where(OrgUnit.level == "grid", _in_unit(unit)).group_by(key))
     out = {}
     for k, n, p, u, uo in session.execute(stmt):
@@ -102,12 +102,14 @@ def community_counts(session: Session, *, unit, day: date, min_workers: int = 2)
     if unit.level == "grid":
         return {}
     g = OrgUnit.__table__.alias("g")
-    workers = (select(func.count(distinct(Staff.id))).select_from(StaffAssignment)
-               .join(Staff, Staff.id == StaffAssignment.staff_id).join(g, g.c.id == StaffAssignment.grid_id)
-               .where(g.c.community_id == OrgUnit.id, on_post(day), Staff.staff_type == "grid_worker",
-                      Staff.full_time.is_(True), certified_on(day)).scalar_subquery())
+    workers = (select(g.c.community_id.label("community_id"), func.count(distinct(Staff.id)).label("n"))
+               .select_from(StaffAssignment).join(Staff, Staff.id == StaffAssignment.staff_id)
+               .join(g, g.c.id == StaffAssignment.grid_id)
+               .where(on_post(day), Staff.staff_type == "grid_worker", Staff.full_time.is_(True), certified_on(day))
+               .group_by(g.c.community_id).subquery("workers"))
     key = _key(unit)
-    stmt = (select(key, func.count(), func.sum(case((workers >= min_workers, 1), else_=0)))
+    stmt = (select(key, func.count(), func.sum(case((func.coalesce(workers.c.n, 0) >= min_workers, 1), else_=0)))
+            .select_from(OrgUnit).outerjoin(workers, workers.c.community_id == OrgUnit.id)
             .where(OrgUnit.level == "community", _in_unit(unit)).group_by(key))
     return {k: (int(n), int(ok or 0)) for k, n, ok in session.execute(stmt)}
 

@@ -77,6 +77,10 @@ def test_weekly_visit_counts_follow_the_dated_risk_history(session):
     # P4's 02-20 older than 02-24 → only P1: 1 / 5
     got = q.highrisk_weekly(session, _unit(session, "C"), datetime(2025, 3, 3, 23, 59, 59, 999999))
     assert sum(k for k, _ in got.values()) == 1 and sum(n for _, n in got.values()) == 5
+    # both times in one statement (the trend's month ends): the same counts, each at its own time
+    both = q.highrisk_weekly_at(session, _unit(session, "C"), [ref, datetime(2025, 3, 3, 23, 59, 59, 999999)])
+    assert both[ref] == {w["d1"].id: (2, 3), w["d2"].id: (0, 1)}
+    assert both[datetime(2025, 3, 3, 23, 59, 59, 999999)] == got
     # a visit exactly 7 days before ref still counts: P4 at 02-20 09:00, ref 02-27 09:00 → P4 visited
     got = q.highrisk_weekly(session, _unit(session, "D2"), datetime(2025, 2, 27, 9, 0))
     assert list(got.values()) == [(1, 1)]  # keyed by D2's child, the station S2

@@ -371,3 +371,30 @@ def test_presence_minutes_from_the_rollup_and_the_raw_days(session, day0, day1, 
     raw = sq.presence_minutes(session, unit=w["s1"], day0=day0, day1=day1)  # the day-by-day definition
     assert {k: sum(m for d, m in days.items() if d.weekday() < 5) for k, days in raw.items()} == \
         {k: got.get(k, 0) for k in raw}
+
+
+def test_compute_all_in_parallel_sessions_gives_the_same_indicators(session, engine, monkeypatch):
+    """The dashboards' ``parallel`` compute_all: on PostgreSQL three of its four blocks run in
+    sessions of their own (threads), on SQLite all in the caller's; the indicators are the same as
+    computed one after the other."""
+    import threading
+
+    from metrics import reported
+
+    w = world(session)
+    sessions_and_visits(session, w)
+    meetings.record_meeting(session=session, user=w["admin"], community_id=w["cm1"].id, held_on=date(2025, 3, 15),
+                            attendees="民警A、网格员W1", now=NOW)
+    session.commit()
+    own = []
+    real = reported._in_own_session
+    monkeypatch.setattr(reported, "_in_own_session",
+                        lambda eng, block: own.append(threading.current_thread().name) or real(eng, block))
+    kw = dict(unit_code="S1", period="2025-03", as_of=date(2025, 4, 10))
+    together = reported.compute_all(session, **kw, parallel=True)
+    assert together == reported.compute_all(session, **kw)
+    assert len(together) > 40 and any(k.indicator == "og_officer_daily_visit_h" for k in together)
+    if engine.dialect.name == "postgresql":
+        assert len(own) == 3 and all(n.startswith("kpi") for n in own)
+    else:
+        assert own == []
