@@ -178,9 +178,8 @@ async def _run_sessions(base: str, sessions: int, seconds: float, officers: list
                         rec: Recorder, on_signed_in) -> dict:
     from playwright.async_api import async_playwright
 
-    n_officers = min(len(officers), max(1, round(sessions * 0.3)))
-    plan = [("officer", officers[i]) for i in range(n_officers)]
-    plan += [("leader", LEADERS[i % len(LEADERS)]) for i in range(sessions - n_officers)]
+    plan = _plan(sessions, officers)
+    n_officers = sum(1 for k, _ in plan if k == "officer")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
                                           args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -224,6 +223,138 @@ async def _run_sessions(base: str, sessions: int, seconds: float, officers: list
     return {"sessions": len(ok), "officers": n_officers, "failed_logins": failed_logins}
 
 
+# --- the same workload over the WebSocket protocol (bench/st_client.py): no renderer on this machine ---
+# what a leader expects on each page (an element type), as LEADER_PAGES does for the browser
+PROTOCOL_EXPECT = {"overview": "metric", "gaps": "arrow_data_frame", "map": "deck_gl_json_chart"}
+VISIT_CHOICES = (("已出示证件", "是"), ("执法记录仪已开启", "是"), ("群众满意度", "5 很满意"))
+
+
+def _shows(screen, kind: str) -> bool:
+    return bool(screen.of_type(kind)) or (kind == "arrow_data_frame" and bool(screen.of_type("dataframe")))
+
+
+async def _p_login(s, user: str, pw: str) -> None:
+    from bench import st_client as sc
+
+    await s.connect()
+    screen = await s.run(page="")
+    u, p, b = (screen.widget("text_input", "用户名"), screen.widget("text_input", "密码"),
+               screen.widget("button", "登录", exact=True))
+    if None in (u, p, b):
+        raise sc.ProtocolError(f"no login form: {screen.error() or screen.text()[:200]}")
+    screen = await s.run(widgets=[sc.text(u, user), sc.text(p, pw), sc.click(b)])
+    if screen.widget("button", "登录", exact=True) is not None or screen.error():
+        raise sc.ProtocolError(f"sign-in refused for {user}: {screen.error()}")
+
+
+async def _p_leader(s, rec: Recorder, stop: float, rng: random.Random) -> None:
+    kinds = list(PROTOCOL_EXPECT)
+    i = rng.randrange(len(kinds))
+    while time.monotonic() < stop:
+        kind = kinds[i % len(kinds)]
+        i += 1
+        t0 = time.perf_counter()
+        try:
+            screen = await s.run(page=kind)
+            rec.page(kind, time.perf_counter() - t0)
+            if (msg := screen.error()) is not None:
+                rec.error(f"{kind}: {msg}")
+            elif not _shows(screen, PROTOCOL_EXPECT[kind]):
+                rec.error(f"{kind}: no {PROTOCOL_EXPECT[kind]} on the page")
+        except Exception as exc:  # a timeout or a lost connection counts as an error
+            rec.error(f"{kind}: {type(exc).__name__}: {exc}")
+        await asyncio.sleep(rng.uniform(2, 5))
+
+
+async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: random.Random) -> None:
+    """Open a household in 走访登记, answer each radio as the tab would (one rerun per click, outside a
+    form), give the night-visit reason if asked, submit."""
+    from bench import st_client as sc
+
+    n = 0
+    while time.monotonic() < stop:
+        code = households[n % len(households)]
+        n += 1
+        try:
+            t0 = time.perf_counter()
+            screen = await s.run(page="log_visit", query=f"household={code}")
+            rec.page("visit_form", time.perf_counter() - t0)
+            if screen.widget("button", "提交走访") is None:
+                rec.error(f"visit: no form for {code}: {screen.error() or screen.text()[:200]}")
+                await asyncio.sleep(rng.uniform(2, 5))
+                continue
+            states: dict[str, object] = {}
+            wanted = dict(VISIT_CHOICES)
+            for radio in screen.widgets("radio"):
+                label = radio.label.replace("\\", "").rstrip(" *")
+                option = next((o for k, o in wanted.items() if k in label), None)
+                if option is None and radio.label.rstrip().endswith("*") and not radio.HasField("default"):
+                    option = radio.options[0]
+                if option is not None:
+                    states[radio.id] = sc.choice(radio, option)
+                    if not radio.form_id:  # a click outside a form reruns the script
+                        screen = await s.run(widgets=list(states.values()))
+            just = screen.widget("text_area", "未预约的情况说明")
+            if just is not None:  # an evening run: a night visit without appointment needs a reason
+                states[just.id] = sc.text(just, "群众下班后才在家，临时上门核查登记信息并了解需求，已征得同意。")
+                screen = await s.run(widgets=list(states.values()))
+            submit = screen.widget("button", "提交走访")
+            t0 = time.perf_counter()
+            screen = await s.run(widgets=[*states.values(), sc.click(submit)])
+            rec.page("visit_submit", time.perf_counter() - t0)
+            if (msg := screen.error()) is not None:
+                rec.error(f"visit: {msg}")
+            elif not (screen.alerts(sc.ALERT_SUCCESS) or screen.alerts(sc.ALERT_INFO)):
+                rec.error(f"visit: no confirmation after submit: {screen.text()[:200]}")
+        except Exception as exc:
+            rec.error(f"visit: {type(exc).__name__}: {exc}")
+        await asyncio.sleep(rng.uniform(2, 5))
+
+
+async def _run_sessions_protocol(base: str, sessions: int, seconds: float, officers: list[tuple[str, list[str]]],
+                                 rec: Recorder, on_signed_in) -> dict:
+    from bench import st_client as sc
+
+    plan = _plan(sessions, officers)
+    gate = asyncio.Semaphore(4)  # sign-ins 4 at a time, as with the browsers
+    open_sessions = []
+
+    async def sign_in(kind, who):
+        s = sc.Session(base, timeout=TIMEOUT_MS / 1000)
+        open_sessions.append(s)
+        async with gate:
+            t0 = time.perf_counter()
+            user, pw = (who[0], OFFICER_PW) if kind == "officer" else who
+            await _p_login(s, user, pw)
+            rec.logins.append(time.perf_counter() - t0)
+        return kind, who, s
+
+    signed = await asyncio.gather(*(sign_in(k, w) for k, w in plan), return_exceptions=True)
+    failed_logins = [repr(x) for x in signed if isinstance(x, BaseException)]
+    ok = [x for x in signed if not isinstance(x, BaseException)]
+    on_signed_in()
+    rec.measuring = True
+    stop = time.monotonic() + seconds
+    rng = random.Random(7)
+    tasks = []
+    for kind, who, s in ok:
+        r = random.Random(rng.random())
+        tasks.append(_p_leader(s, rec, stop, r) if kind == "leader" else _p_officer(s, who[1], rec, stop, r))
+    await asyncio.gather(*tasks)
+    rec.measuring = False
+    for s in open_sessions:
+        await s.close()
+    return {"sessions": len(ok), "officers": sum(1 for k, _ in plan if k == "officer"),
+            "failed_logins": failed_logins}
+
+
+def _plan(sessions: int, officers: list[tuple[str, list[str]]]) -> list[tuple[str, tuple]]:
+    """30 % officers (one per grid, up to the officers there are), the rest leaders in turn."""
+    n_officers = min(len(officers), max(1, round(sessions * 0.3)))
+    plan = [("officer", officers[i]) for i in range(n_officers)]
+    return plan + [("leader", LEADERS[i % len(LEADERS)]) for i in range(sessions - n_officers)]
+
+
 def _officers(url: str, n: int) -> list[tuple[str, list[str]]]:
     from sqlalchemy import text
 
@@ -242,7 +373,7 @@ def _officers(url: str, n: int) -> list[tuple[str, list[str]]]:
     return list(out.items())[:n]
 
 
-def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float) -> dict:
+def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client: str = "protocol") -> dict:
     from data_access.core import db as dbmod
 
     cluster.stop_apps()
@@ -277,10 +408,11 @@ def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float) -> dict
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews every number below
     th = threading.Thread(target=sample_lag, daemon=True)
     th.start()
-    t0 = time.perf_counter()
-    info = asyncio.run(_run_sessions(cluster.http_url, sessions, seconds,
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    runner = _run_sessions_protocol if client == "protocol" else _run_sessions
+    info = asyncio.run(runner(cluster.http_url, sessions, seconds,
                                      _officers(cluster.url(), sessions), rec, signed_in))
-    wall = time.perf_counter() - t0
+    wall, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
     rss_after = {p: _rss_mb(cluster.app_pid(p)) for p in ports}
     done.set()
     th.join()
@@ -291,8 +423,9 @@ def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float) -> dict
         for u in ups:
             spread[u] = spread.get(u, 0) + 1
     return {
-        "replicas": len(ports), **info, "loadavg_1m_start": load_before,
+        "replicas": len(ports), "client": client, **info, "loadavg_1m_start": load_before,
         "loadavg_1m_end": round(os.getloadavg()[0], 2), "measured_s": seconds, "wall_s": round(wall, 1),
+        "client_cpu_s": round(client_cpu, 1),  # this process (the protocol client); Chromium's own is not counted
         "pages": {k: _summary(v) for k, v in sorted(rec.times.items())}, "all_pages": _summary(all_times),
         "pages_per_s": round(len(all_times) / seconds, 2),
         "sign_in": _summary(rec.logins), "errors": len(rec.errors), "error_samples": rec.errors[:10],
@@ -315,6 +448,9 @@ def run() -> dict:
     pg, rep, http = (int(os.environ.get(k, d)) for k, d in (("BENCH_PG_PORT", "5451"), ("BENCH_REPLICA_PORT", "5452"),
                                                              ("BENCH_HTTP_PORT", "8090")))
     apps = [int(x) for x in os.environ.get("BENCH_APP_PORTS", "8521,8522,8523").split(",")]
+    clients = [c for c in os.environ.get("BENCH_LOAD_CLIENTS", "protocol").split(",") if c]
+    if not set(clients) <= {"protocol", "browser"}:
+        raise ValueError(f"BENCH_LOAD_CLIENTS: protocol and/or browser, not {clients}")
     c = Cluster(base=base, pg_port=pg, replica_port=rep, app_ports=tuple(apps), http_port=http, scale=scale)
     t0 = time.perf_counter()
     try:
@@ -323,7 +459,8 @@ def run() -> dict:
         c.start_postgres()
         c.seed()
         setup_s = time.perf_counter() - t0
-        runs = [_one(c, tuple(apps), sessions, seconds), _one(c, tuple(apps[:1]), sessions, seconds)]
+        runs = [_one(c, ports, sessions, seconds, client) for ports in (tuple(apps), tuple(apps[:1]))
+                for client in clients]
     finally:
         c.app_ports = tuple(apps)
         c.stop()

@@ -1,0 +1,80 @@
+"""The load benchmark's browserless client (bench/st_client.py, bench/bench_load.py) against the `make
+cluster` topology through nginx: it signs in through the login form, a leader's page shows what the tab
+would show, an officer's visit is written exactly once, and a wrong password is refused — so the load
+figures it records come from sessions that really did the work."""
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import pytest
+from tiny_city import PASSWORD
+
+from bench import bench_load as bl
+from bench import st_client as sc
+from data_access.core import db as dbmod
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cluster")]
+
+
+def _visits(cluster, code: str) -> int:
+    eng = dbmod.make_engine(cluster.url())
+    with eng.connect() as c:
+        n = c.exec_driver_sql("SELECT COUNT(*) FROM visit v JOIN household h ON h.id = v.household_id "
+                              "WHERE h.code = %s", (code,)).scalar()
+    eng.dispose()
+    return n
+
+
+def test_leader_signs_in_and_sees_the_overview_gaps_and_map(cluster):
+    async def go():
+        s = sc.Session(cluster.http_url, timeout=60)
+        try:
+            await bl._p_login(s, "city", PASSWORD)
+            assert "gp_route" in s.cookies  # nginx's sticky cookie, sent with the WebSocket handshake
+            overview = await s.run(page="overview")
+            gaps = await s.run(page="gaps")
+            map_ = await s.run(page="map")
+        finally:
+            await s.close()
+        return overview, gaps, map_
+
+    overview, gaps, map_ = asyncio.run(go())
+    assert overview.error() is None
+    assert "信息准确率" in [e.metric.label for e in overview.of_type("metric")]
+    assert bl._shows(gaps, "arrow_data_frame") and gaps.error() is None
+    assert map_.of_type("heading") and map_.error() is None  # the tiny city has no grid boundaries to draw
+
+
+def test_officer_session_logs_a_visit_exactly_once(cluster):
+    code = "H-G1-1"
+    before = _visits(cluster, code)
+    rec = bl.Recorder()
+    rec.measuring = True
+
+    async def go():
+        s = sc.Session(cluster.http_url, timeout=60)
+        try:
+            await bl._p_login(s, "officer", PASSWORD)
+            # one round: the loop checks its deadline before each household
+            await bl._p_officer(s, [code], rec, time.monotonic() + 0.5, random.Random(1))
+        finally:
+            await s.close()
+
+    asyncio.run(go())
+    assert rec.errors == []
+    assert len(rec.times["visit_form"]) == 1 and len(rec.times["visit_submit"]) == 1
+    assert _visits(cluster, code) == before + 1
+
+
+def test_wrong_password_is_refused(cluster):
+    async def go():
+        s = sc.Session(cluster.http_url, timeout=60)
+        try:
+            await bl._p_login(s, "city", "not-the-password")
+        finally:
+            await s.close()
+
+    with pytest.raises(sc.ProtocolError, match="refused"):
+        asyncio.run(go())
