@@ -30,8 +30,6 @@ with c_ind:
     ind = g.indicator_picker(indicators)  # ?indicator=, default info accuracy
 g.breadcrumb_bar(g.breadcrumb(user.scope, unit, g.ancestors(unit.code)), g.go_to)
 st.caption(f":material/event: {t('overview.data_date', date=fmt.day(today))}")
-kpi.freshness_caption()
-
 if today < phase.start:
     st.info(t("overview.phase_not_started", start=fmt.day(phase.start)))
     st.stop()
@@ -40,6 +38,7 @@ with st.spinner(t("gaps.loading")):
 if data is None:  # unit left the scope between two clicks
     st.error(t("auth.out_of_scope"))
     st.stop()
+kpi.freshness_caption(kpi.load_overview.computed_at(user.scope_code, unit.code, phase.code, today))
 if not data.children:
     st.info(t("gaps.no_children"))
     st.stop()

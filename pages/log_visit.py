@@ -19,6 +19,7 @@ from data_access.fieldwork import needs as needs_mod
 from data_access.fieldwork import visit_form as vf
 from data_access.fieldwork.derive import is_night
 from data_access.fieldwork.models import CATEGORIES
+from ui import flash
 from ui import format as fmt
 from ui import visit_form as form
 from ui.auth import require, roles_for
@@ -199,6 +200,7 @@ def submit() -> None:
         return
     ss.pop("lv_unsaved", None)
     ss["lv_result"] = result
+    flash.wrote()  # this officer's dashboards show the visit at once
     form.load_work.clear()
     if not res.created:  # this draft had been submitted already (e.g. from another laptop)
         with session_scope() as s:

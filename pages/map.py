@@ -15,7 +15,7 @@ from data_access.fieldwork.grid_detail import GridDetail, grid_detail
 from data_access.org import users
 from data_access.org.models import OrgUnit
 from ui import format as fmt
-from ui import kpi
+from ui import kpi, swr
 from ui import map as umap
 from ui import map_data as md
 from ui import plan_indicators as pi
@@ -41,7 +41,7 @@ def load_plan(scope_code: str, unit_code: str) -> md.LevelPlan | None:
         return md.plan_levels(unit.level, counts, n_geo)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
+@swr.cached()
 def load_map(scope_code: str, unit_code: str, level: str, period: str, as_of: date) -> md.MapData | None:
     """Features and KPIs, keyed by the user's scope (an entry never serves another scope)."""
     with session_scope(read_engine()) as s:
@@ -52,7 +52,7 @@ def load_map(scope_code: str, unit_code: str, level: str, period: str, as_of: da
         return md.load_map(s, unit, level, period, as_of)
 
 
-@st.cache_data(ttl=5, show_spinner=False)
+@swr.cached()
 def load_extra(scope_code: str, unit_code: str, level: str, period: str, as_of: date, indicator: str,
                kind: str) -> dict | None:
     """The drawn units' KPIs of one indicator ``load_map`` does not compute (a reported one, or a
@@ -251,7 +251,7 @@ deck, rows = md.build(data, ind.code, shown_colour, lang=lang(), text_of=_tip(in
 st.caption(f":material/event: {t('map.data_date', date=fmt.day(today))} · "
            + t("map.shown" if level == "grid" else "map.shown_drill", n=fmt.count(len(data.features)),
                level=t(f"level.{level}")))
-kpi.freshness_caption()
+kpi.freshness_caption(load_map.computed_at(user.scope_code, unit.code, level, phase.code, today))
 event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=MAP_HEIGHT,
                         key=f"map_deck_{unit.code}_{level}_{lang()}")
 _legend(shown_colour, ind.direction)

@@ -8,7 +8,7 @@ import streamlit as st
 from data_access.core.clock import today_local
 from data_access.core.db import read_engine, session_scope
 from data_access.org import users
-from ui import charts, kpi
+from ui import charts, kpi, swr
 from ui import format as fmt
 from ui import plan_indicators as pi
 from ui.auth import require, roles_for
@@ -18,7 +18,7 @@ from ui.pickers import phase_picker, unit_picker
 user = require(roles=roles_for("overview"))  # stops here unless signed in with an allowed role
 
 
-@st.cache_data(ttl=5, show_spinner=False)
+@swr.cached()
 def load_trend(scope_code: str, unit_code: str, indicator: str, as_of: date, reported: bool = False) -> dict | None:
     """Monthly values of one indicator for a unit inside ``scope_code`` (None outside it):
     ``series`` [(YYYYMM, value, n)] from 2023-01 to as_of's month (a reported indicator: one point
@@ -52,7 +52,6 @@ with c_phase:
     phase = phase_picker(phases, today)  # ?phase=, default the phase containing today
 with c_date:
     st.markdown(f":material/event: {t('overview.data_date', date=fmt.day(today))}")
-kpi.freshness_caption()
 
 if today < phase.start:
     st.info(t("overview.phase_not_started", start=fmt.day(phase.start)))
@@ -63,6 +62,7 @@ with st.spinner(t("overview.loading")):
 if data is None:  # unit left the scope between two clicks
     st.error(t("auth.out_of_scope"))
     st.stop()
+kpi.freshness_caption(kpi.load_overview.computed_at(user.scope_code, unit.code, phase.code, today))
 
 st.subheader(f"{t('overview.headline')} · {fmt.md(name_of(unit))}")
 if all(k.value is None for k in data.kpis if k.is_self):

@@ -14,7 +14,7 @@ from data_access.core.settings import get_settings
 from data_access.org import users
 from data_access.programme import milestones as ms
 from ui import format as fmt
-from ui import kpi
+from ui import kpi, swr
 from ui.auth import require, roles_for
 from ui.i18n import lang, t
 from ui.pickers import phase_picker, unit_picker
@@ -25,7 +25,7 @@ PLANS = ("seed-000", "seed-001", "seed-002", "seed-003", "seed-004")
 CONFLICT_WORDS = ("冲突", "矛盾", "不一致", "conflict", "contradict", "disagree", "do not add up")
 
 
-@st.cache_data(ttl=5, show_spinner=False)
+@swr.cached()
 def load_plan_kpis(scope_code: str, unit_code: str, phase_code: str, as_of: date) -> tuple | None:
     """Every registry indicator of ``unit_code`` (computed then reported) for the phase at as_of;
     None when the unit is not inside ``scope_code`` (the cache key holds the user's scope)."""
@@ -69,6 +69,7 @@ with st.spinner(t("overview.loading")):
 if kpis is None:
     st.error(t("auth.out_of_scope"))
     st.stop()
+kpi.freshness_caption(load_plan_kpis.computed_at(user.scope_code, unit.code, phase.code, today), replica=False)
 meta = {i.code: i for i in indicators}
 by_plan: dict[str, list] = {p: [] for p in PLANS}
 for k in kpis:

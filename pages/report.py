@@ -21,7 +21,6 @@ with c_month:
     month = report.month_picker(now.date())  # ?month=YYYY-MM, default the last complete month
 with c_date:
     st.markdown(f":material/event: {t('report.data_date', date=fmt.day(now.date()))}")
-kpi.freshness_caption()
 
 if report.month_start(month) > now.date():
     st.info(t("report.future_month"))
@@ -32,6 +31,7 @@ with st.spinner(t("report.loading")):
 if data is None:  # unit left the scope between two clicks
     st.error(t("auth.out_of_scope"))
     st.stop()
+kpi.freshness_caption(report.load_report.computed_at(user.scope_code, unit.code, month, now))
 
 L = lang()
 _, indicators = report.reference()

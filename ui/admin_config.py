@@ -11,6 +11,7 @@ import streamlit as st
 from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, FormInvalid, NotFound, PermissionDenied, ValidationError
 
+from . import swr
 from .admin_forms import flash, show_flash  # noqa: F401  (re-exported for the pages)
 from .errors import message
 from .i18n import CATALOGUE, t
@@ -74,6 +75,7 @@ def run_write(fn: Callable, prefix: str, done: str) -> bool:
         return False
     forget_versions()
     st.cache_data.clear()  # names, targets and KPIs are cached by the dashboards
+    swr.clear_all()
     flash(prefix, t("cfg.saved", what=done))
     return True
 

@@ -7,7 +7,28 @@ what the page needs to place it, e.g. the record it belongs to); ``take(page)`` 
 """
 from __future__ import annotations
 
+import time
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from . import swr
+
+WROTE_AT = "_wrote_at"
+
+
+def wrote() -> None:
+    """This session has just written: its dashboards recompute rather than serve an older result."""
+    st.session_state[WROTE_AT] = time.time()
+
+
+def _last_write() -> float | None:
+    if get_script_run_ctx(suppress_warning=True) is None:  # a background refresh, a bare script
+        return None
+    return st.session_state.get(WROTE_AT)
+
+
+swr.set_floor(_last_write)
 
 
 def _key(page: str) -> str:
@@ -16,6 +37,8 @@ def _key(page: str) -> str:
 
 def keep(page: str, kind: str, text: str, *extra) -> None:
     st.session_state[_key(page)] = (kind, text, *extra)
+    if kind != "error":  # an outcome other than a refusal: something was written
+        wrote()
 
 
 def take(page: str) -> tuple | None:

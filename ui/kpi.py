@@ -15,6 +15,10 @@ from data_access.org import users
 from data_access.programme import catalog
 from data_access.programme.catalog import IndicatorRow, PhaseRow
 
+from . import (
+    flash,  # noqa: F401  (installs ui.swr's read-your-writes hook)
+    swr,
+)
 from . import format as fmt
 from . import plan_indicators as pi
 from .i18n import lang, name_of, t, t_opt
@@ -43,13 +47,14 @@ def reference(url: str | None = None) -> tuple[tuple[PhaseRow, ...], tuple[Indic
         return tuple(catalog.phases(session=s)), tuple(catalog.indicators(session=s))
 
 
-@st.cache_data(ttl=5, show_spinner=False)
+@swr.cached()
 def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> OverviewData | None:
     """KPIs of ``unit_code`` and its direct children — every registry indicator, computed and
     reported (``metrics.reported.compute_all``); None when the unit is not inside ``scope_code``.
 
     Keyed by the user's scope as well as the unit, so one user's entry never serves another
-    scope; a 5-second ttl keeps new records visible within seconds.
+    scope; stale-while-revalidate (``ui.swr``): fresh 5 s, then served at once while one thread
+    recomputes it.
     """
     from data_access.analytics.kpi_queries import setting
     from metrics.definitions import DEFAULT_WEIGHTS
@@ -74,20 +79,24 @@ def _replica_lag(url: str) -> float | None:
         return None
 
 
-def freshness_caption() -> None:
-    """"数据截至 …" on the dashboards when they read from a replica (DATABASE_READ_URL): the wall-clock
-    time the replica's data has reached (now minus its replay lag; the dashboards' 5-second cache
-    comes on top)."""
-    url = get_settings().database_read_url
-    if not url:
+def freshness_caption(computed_at: float | None = None, replica: bool = True) -> None:
+    """"数据截至 …" on the dashboards: when the data on screen was computed (``computed_at``, epoch
+    seconds, from ``ui.swr``: a leader may see a result up to a few seconds old while a newer one is
+    computed), less the read replica's replay lag when the dashboards read from one
+    (DATABASE_READ_URL; ``replica=False`` for a screen that reads the primary)."""
+    url = get_settings().database_read_url if replica else None
+    lag = None
+    if url:
+        lag = _replica_lag(url)
+        if lag is None:
+            st.caption(f":material/database: {t('freshness.unknown')}")
+            return
+    if computed_at is None and lag is None:
         return
-    lag = _replica_lag(url)
-    if lag is None:
-        st.caption(f":material/database: {t('freshness.unknown')}")
-        return
-    at = datetime.now(ZoneInfo(TIMEZONE)) - timedelta(seconds=lag)
-    st.caption(f":material/database: {t('freshness.as_of', time=at.strftime('%H:%M:%S'), lag=f'{lag:.0f}')}",
-               help=None)
+    base = datetime.fromtimestamp(computed_at, ZoneInfo(TIMEZONE)) if computed_at else datetime.now(ZoneInfo(TIMEZONE))
+    at = (base - timedelta(seconds=lag or 0)).strftime("%H:%M:%S")
+    text = t("freshness.as_of", time=at, lag=f"{lag:.0f}") if lag is not None else t("freshness.computed", time=at)
+    st.caption(f":material/database: {text}", help=t("freshness.help"))
 
 
 # --- formatting helpers --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from data_access.core.settings import get_settings
 from data_access.org import users
 from metrics.report import ReportData, monthly_report
 
-from . import export
+from . import export, swr
 from . import format as fmt
 from .auth import CurrentUser
 from .i18n import lang, t
@@ -74,11 +74,11 @@ def month_picker(today: date, *, param: str = "month") -> int:
     return m
 
 
-@st.cache_data(ttl=5, show_spinner=False)
+@swr.cached()
 def load_report(scope_code: str, unit_code: str, month: int, as_of: datetime) -> ReportData | None:
     """The report of ``unit_code`` for ``month``; None when the unit is not inside ``scope_code``.
 
-    Keyed by the user's scope as well as the unit; a 5-second ttl keeps new records visible.
+    Keyed by the user's scope as well as the unit; stale-while-revalidate (``ui.swr``, fresh 5 s).
     """
     with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)

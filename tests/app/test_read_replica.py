@@ -22,6 +22,7 @@ from data_access.core import db as dbmod
 from data_access.core.settings import reset_settings
 from data_access.fieldwork.models import Household
 from data_access.org.models import User
+from ui import swr
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -45,6 +46,7 @@ def replica(app_env, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_READ_URL", url)
     reset_settings()
     st.cache_data.clear()
+    swr.clear_all()
     return url
 
 

@@ -77,6 +77,7 @@ def serving(url: str, mp) -> Iterator[str]:
     import streamlit as st
 
     from data_access.core.settings import reset_settings
+    from ui import swr
 
     mp.setenv("DATABASE_URL", url)
     mp.setenv("APP_FAKE_NOW", TODAY)
@@ -85,10 +86,13 @@ def serving(url: str, mp) -> Iterator[str]:
     build_city(url)
     st.cache_data.clear()
     st.cache_resource.clear()
+    swr.clear_all()
     try:
         yield url
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+        swr.wait_idle()
+        swr.clear_all()
         dbmod.dispose_engines()
         reset_settings()

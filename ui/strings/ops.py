@@ -4,6 +4,10 @@ from __future__ import annotations
 STRINGS: dict[str, dict[str, str]] = {
     "freshness.as_of": {"zh": "数据截至 {time}（只读副本，落后约 {lag} 秒）",
                         "en": "Data as of {time} (read replica, about {lag} s behind)"},
+    "freshness.computed": {"zh": "数据截至 {time}", "en": "Data as of {time}"},
+    "freshness.help": {"zh": "看板结果在后台每隔几秒重新计算一次；新登记的记录通常在十秒内出现在看板上。",
+                       "en": "The dashboards recompute their results in the background every few seconds; "
+                             "new records usually show within ten seconds."},
     "freshness.unknown": {"zh": "只读副本暂时无法连接，数据时间未知。",
                           "en": "The read replica cannot be reached; the data's time is unknown."},
     "error.db_unavailable": {

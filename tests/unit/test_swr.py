@@ -1,0 +1,157 @@
+"""ui.swr: fresh entries served as they are, stale ones served at once while exactly one background
+refresh runs, too-old or missing ones computed by the caller (one caller per key), a session's own
+write never answered by an older entry, failures keeping the stale value."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ui import swr
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(swr, "_clock", lambda: now[0])
+    floor = [None]
+    monkeypatch.setattr(swr, "_floor", lambda: floor[0])
+    yield now, floor
+    swr.wait_idle(10)
+
+
+def _loader(fresh=5.0, stale=60.0, gate: threading.Event | None = None, fail: list | None = None):
+    calls = []
+
+    @swr.cached(fresh_s=fresh, max_stale_s=stale)
+    def load(scope: str, unit: str) -> tuple:
+        calls.append((scope, unit))
+        if gate is not None:
+            gate.wait(10)
+        if fail:
+            raise RuntimeError(fail[0])
+        return (scope, unit, len(calls))
+
+    return load, calls
+
+
+def test_fresh_entry_is_served_without_computing(clock):
+    now, _ = clock
+    load, calls = _loader()
+    assert load("C", "C") == ("C", "C", 1)
+    now[0] += 4.9
+    assert load("C", "C") == ("C", "C", 1)
+    assert len(calls) == 1
+
+
+def test_keys_hold_every_argument_scope_included(clock):
+    load, calls = _loader()
+    assert load("C", "D1") == ("C", "D1", 1)
+    assert load("D1", "D1") == ("D1", "D1", 2)  # another scope never gets the city user's entry
+    assert load("C", "D1") == ("C", "D1", 1)
+    assert len(calls) == 2
+
+
+def test_stale_entry_is_served_at_once_and_refreshed_once_in_the_background(clock):
+    now, _ = clock
+    gate = threading.Event()
+    load, calls = _loader(gate=gate)
+    gate.set()
+    assert load("C", "C") == ("C", "C", 1)
+    gate.clear()  # the refresh will block until released
+    now[0] += 6
+    assert load("C", "C") == ("C", "C", 1)  # stale, served without waiting
+    assert load("C", "C") == ("C", "C", 1)  # a second caller meanwhile: no second refresh
+    time.sleep(0.05)
+    assert len(calls) == 2
+    gate.set()
+    assert swr.wait_idle(5)
+    assert load("C", "C") == ("C", "C", 2)  # the refreshed value, fresh again (age from its start)
+    assert len(calls) == 2
+
+
+def test_too_old_entry_is_computed_by_the_caller(clock):
+    now, _ = clock
+    load, calls = _loader(fresh=5, stale=60)
+    load("C", "C")
+    now[0] += 60
+    assert load("C", "C") == ("C", "C", 2)  # waited for: nothing older than max_stale_s is shown
+    assert len(calls) == 2
+
+
+def test_concurrent_first_calls_compute_once(clock):
+    gate = threading.Event()
+    load, calls = _loader(gate=gate)
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(load("C", "C"))) for _ in range(5)]
+    for th in threads:
+        th.start()
+    time.sleep(0.1)
+    gate.set()
+    for th in threads:
+        th.join(5)
+    assert out == [("C", "C", 1)] * 5
+    assert len(calls) == 1
+
+
+def test_a_failed_refresh_keeps_the_stale_value_until_it_is_too_old(clock):
+    now, _ = clock
+    fail: list = []
+    load, calls = _loader(fail=fail)
+    load("C", "C")
+    fail.append("database down")
+    now[0] += 10
+    assert load("C", "C") == ("C", "C", 1)
+    assert swr.wait_idle(5)
+    assert len(calls) == 2  # the refresh ran and failed
+    now[0] += 1
+    assert load("C", "C") == ("C", "C", 1)  # still served, another refresh tried
+    assert swr.wait_idle(5)
+    now[0] += 60
+    with pytest.raises(RuntimeError, match="database down"):  # too old: the caller computes and sees why
+        load("C", "C")
+
+
+def test_a_session_that_wrote_gets_a_result_computed_after_its_write(clock, monkeypatch):
+    now, floor = clock
+    wall = [5000.0]
+    monkeypatch.setattr(swr.time, "time", lambda: wall[0])
+    load, calls = _loader()
+    load("C", "C")  # computed at wall 5000
+    wall[0] = 5001.0
+    floor[0] = 5000.5  # this session wrote after that computation started
+    assert load("C", "C") == ("C", "C", 2)  # fresh for others, but not for the writer: recomputed now
+    floor[0] = None
+    assert load("C", "C") == ("C", "C", 2)
+    assert len(calls) == 2
+
+
+def test_computed_at_clear_and_age(clock, monkeypatch):
+    now, _ = clock
+    monkeypatch.setattr(swr.time, "time", lambda: 7000.0)
+    load, calls = _loader()
+    assert load.computed_at("C", "C") is None
+    load("C", "C")
+    assert load.computed_at("C", "C") == 7000.0
+    swr.age_all(5)  # what the render benchmark does: every entry just went stale
+    assert load("C", "C") == ("C", "C", 1)
+    assert swr.wait_idle(5)
+    assert len(calls) == 2
+    swr.clear_all()
+    assert load.computed_at("C", "C") is None
+
+
+def test_entries_are_bounded(clock):
+    @swr.cached(max_entries=2)
+    def load(x: int) -> int:
+        return x * 10
+
+    for x in range(3):
+        load(x)
+    assert load.computed_at(0) is None and load.computed_at(2) is not None
+
+
+def test_freshness_must_not_exceed_staleness():
+    with pytest.raises(ValueError):
+        swr.cached(fresh_s=10, max_stale_s=5)

@@ -1,0 +1,187 @@
+"""Stale-while-revalidate cache for the dashboards' heavy loaders (overview, gaps, map, Plans, report).
+
+``st.cache_data(ttl=5)`` made every user whose entry had expired wait for a full recomputation: at
+L, every registry indicator for the city and its 16 districts takes 1–2 s, so under steady use
+someone paid that every five seconds. Here an entry is *fresh* for ``fresh_s`` (served as is); then,
+up to ``max_stale_s``, it is *stale*: the caller gets it at once and one background thread
+recomputes it (never two for one key); older than that, or missing, the caller computes it (one
+caller per key; the others wait for that result). A leader's screen is therefore at most about
+``fresh_s`` plus one computation behind the database, and says when its data was computed
+(``computed_at``; ``ui.kpi.freshness_caption``).
+
+A session that has just written (``ui.flash.keep``, a visit submitted) is never served an entry
+computed before its write: ``set_floor`` installs the hook that tells the write time of the session
+calling, and an older entry is recomputed for it at once (read your own writes).
+
+Keys are the loader's arguments, which hold the user's scope as with ``st.cache_data``. Entries are
+plain per-process memory, recomputable from the database (nothing a user needs lives only here);
+values are shared between sessions and must be treated as read-only (frozen dataclasses, tuples).
+No Streamlit import: the loaders run in a thread of their own when they refresh.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+_clock: Callable[[], float] = time.monotonic  # tests replace it
+_STORES: list[_Store] = []
+
+
+def _no_floor() -> float | None:
+    return None
+
+
+_floor: Callable[[], float | None] = _no_floor  # epoch seconds of the calling session's last write
+
+
+def set_floor(provider: Callable[[], float | None]) -> None:
+    """Install the hook returning the calling session's last write time (epoch seconds) or None."""
+    global _floor
+    _floor = provider
+
+
+@dataclass
+class _Entry:
+    value: Any
+    at: float  # _clock() when its computation started
+    wall: float  # time.time() then: what the screen shows as "data as of"
+    refreshing: bool = False
+
+
+class _Store:
+    def __init__(self, fn: Callable, fresh_s: float, max_stale_s: float, max_entries: int) -> None:
+        self.fn, self.fresh_s, self.max_stale_s, self.max_entries = fn, fresh_s, max_stale_s, max_entries
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple, threading.Lock] = {}
+        self._threads: set[threading.Thread] = set()
+        self.computations = 0  # how many times fn ran (for tests)
+
+    def _compute(self, key: tuple, args: tuple, kwargs: dict) -> Any:
+        at, wall = _clock(), time.time()
+        value = self.fn(*args, **kwargs)
+        self.computations += 1
+        with self._lock:
+            old = self._entries.get(key)
+            if old is None or old.at <= at:  # a slower, older computation never overwrites a newer one
+                self._entries[key] = _Entry(value, at, wall)
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                gone, _ = self._entries.popitem(last=False)
+                self._key_locks.pop(gone, None)
+        return value
+
+    def _refresh(self, key: tuple, args: tuple, kwargs: dict) -> None:
+        try:
+            self._compute(key, args, kwargs)
+        except Exception:  # the stale value stays until max_stale_s; then a caller computes and sees the error
+            log.exception("background refresh of %s failed", getattr(self.fn, "__qualname__", self.fn))
+        finally:
+            with self._lock:
+                if (e := self._entries.get(key)) is not None:
+                    e.refreshing = False
+                self._threads.discard(threading.current_thread())
+
+    def get(self, args: tuple, kwargs: dict) -> Any:
+        key = (args, tuple(sorted(kwargs.items())))
+        floor = _floor()
+        with self._lock:
+            e = self._entries.get(key)
+            if e is not None and floor is not None and e.wall < floor:
+                e = None  # computed before this session's own write: recompute now
+            if e is not None:
+                self._entries.move_to_end(key)
+                age = _clock() - e.at
+                if age < self.fresh_s:
+                    return e.value
+                if age < self.max_stale_s:
+                    if not e.refreshing:
+                        e.refreshing = True
+                        th = threading.Thread(target=self._refresh, args=(key, args, kwargs), daemon=True,
+                                              name=f"swr-{getattr(self.fn, '__name__', 'loader')}")
+                        self._threads.add(th)
+                        th.start()
+                    return e.value
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # one caller computes a missing or too-old entry; the others get its result
+            with self._lock:
+                e = self._entries.get(key)
+                if e is not None and _clock() - e.at < self.fresh_s and (floor is None or e.wall >= floor):
+                    return e.value
+            return self._compute(key, args, kwargs)
+
+    def computed_at(self, args: tuple, kwargs: dict) -> float | None:
+        with self._lock:
+            e = self._entries.get((args, tuple(sorted(kwargs.items()))))
+            return e.wall if e is not None else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._key_locks.clear()
+
+    def age(self, seconds: float) -> None:
+        with self._lock:
+            for e in self._entries.values():
+                e.at -= seconds
+
+    def wait_idle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                threads = list(self._threads)
+            if not threads:
+                return True
+            for th in threads:
+                th.join(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                with self._lock:
+                    return not self._threads
+
+
+def cached(fresh_s: float = 5.0, max_stale_s: float = 60.0, max_entries: int = 256) -> Callable:
+    """Decorator: ``fn(*args)`` served stale-while-revalidate (module docstring). The wrapper has
+    ``computed_at(*args)`` (epoch seconds the served value's computation started, None if absent),
+    ``clear()`` and ``store``."""
+    if not 0 < fresh_s <= max_stale_s:
+        raise ValueError("need 0 < fresh_s <= max_stale_s")
+
+    def deco(fn: Callable) -> Callable:
+        store = _Store(fn, fresh_s, max_stale_s, max_entries)
+        _STORES.append(store)
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return store.get(args, kwargs)
+
+        wrapper.computed_at = lambda *args, **kwargs: store.computed_at(args, kwargs)
+        wrapper.clear = store.clear
+        wrapper.store = store
+        return wrapper
+
+    return deco
+
+
+def clear_all() -> None:
+    """Drop every entry (after an admin change of names or targets; between tests)."""
+    for store in _STORES:
+        store.clear()
+
+
+def age_all(seconds: float) -> None:
+    """Make every entry ``seconds`` older (the benchmark's "data cache just expired" state)."""
+    for store in _STORES:
+        store.age(seconds)
+
+
+def wait_idle(timeout: float = 60.0) -> bool:
+    """Wait until no background refresh runs (tests, benchmarks); False on timeout."""
+    deadline = time.monotonic() + timeout
+    return all(store.wait_idle(max(0.0, deadline - time.monotonic())) for store in list(_STORES))
