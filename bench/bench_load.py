@@ -1,23 +1,34 @@
-"""load: signed-in browser sessions through nginx against the `make cluster` topology.
+"""load: signed-in sessions through nginx against the `make cluster` topology.
 
     BENCH_SCALE=S python -m bench load
+    BENCH_LOAD_CLIENTS=protocol,browser python -m bench load    # both clients, one after the other
 
 Starts the cluster of deploy/cluster.py in ``data/bench-cluster-<scale>`` (PostgreSQL primary +
 streaming replica, the demo city at BENCH_SCALE generated on first use and kept for reruns, app
 replicas, nginx), then for 3 replicas and for 1 replica (fresh app processes each time) signs in
-BENCH_LOAD_SESSIONS (default 50) browser sessions — one Chromium, one context each, all from
-127.0.0.1 — and lets them work for BENCH_LOAD_SECONDS (default 120):
+BENCH_LOAD_SESSIONS (default 50) sessions through the login form, all from 127.0.0.1, and lets them
+work for BENCH_LOAD_SECONDS (default 120):
 
   * leaders (city, district, coordinator in turn): overview → gaps → map, 2–5 s apart;
   * officers (o0001 … one per grid): open a household of their grid in 走访登记, answer the form,
     submit, 2–5 s apart.
 
-Recorded: page time (navigation or submit until the page shows its content and the script is idle,
-measured in the browser) p50/p95 per page kind and overall, sign-in times, errors (an error alert
-on a page, a failed submit, a timeout), RSS per app replica before and after the sessions and
-the increase per session, and the streaming replica's lag sampled every second. The browser runs
-on the same machine as the servers, so its own rendering competes with them for the CPUs.
-Nothing asserts a time (the budget — 0 errors, p95 ≤ 3 s at 50 sessions — is compared in README).
+Two clients (BENCH_LOAD_CLIENTS, default ``protocol``):
+  * ``protocol`` — bench/st_client.py speaks Streamlit's WebSocket protocol as a tab does (the
+    same reruns, widget states and sessions on the server) without drawing anything, so the
+    servers keep the machine's cores: what a bureau's users on their own PCs cost the servers.
+    Leaders drill down as well: each round of three pages is on their own unit or, half the
+    time, on one of its children (?unit=). Page time = the rerun request until the script has
+    finished (after any st.rerun), measured by the client.
+  * ``browser`` — one headless Chromium with a context per session (page.goto per page, a fresh
+    Streamlit session each time); its renderers run on the same cores as the servers, so on a
+    small machine it measures mostly itself.
+
+Recorded: page time p50/p95 per page kind and overall, sign-in times, errors (an error alert or an
+exception on a page, a missing element, a failed submit, a timeout), RSS per app replica before
+and after the sessions and the increase per session, the client's own CPU time, the load average,
+and the streaming replica's lag sampled every second. Nothing asserts a time (the budget — 0
+errors, p95 ≤ 3 s at 50 sessions — is compared in README).
 """
 from __future__ import annotations
 
@@ -247,15 +258,20 @@ async def _p_login(s, user: str, pw: str) -> None:
         raise sc.ProtocolError(f"sign-in refused for {user}: {screen.error()}")
 
 
-async def _p_leader(s, rec: Recorder, stop: float, rng: random.Random) -> None:
+async def _p_leader(s, rec: Recorder, stop: float, rng: random.Random, units: list[str] = ()) -> None:
+    """overview → gaps → map in turn, 2–5 s apart; each round on the leader's own unit (half the
+    rounds) or one of its direct children (?unit=, a drill-down), so the caches see many keys."""
     kinds = list(PROTOCOL_EXPECT)
     i = rng.randrange(len(kinds))
+    query = ""
     while time.monotonic() < stop:
         kind = kinds[i % len(kinds)]
+        if i % len(kinds) == 0 and len(units) > 1:
+            query = "" if rng.random() < 0.5 else f"unit={rng.choice(units[1:])}"
         i += 1
         t0 = time.perf_counter()
         try:
-            screen = await s.run(page=kind)
+            screen = await s.run(page=kind, query=query)
             rec.page(kind, time.perf_counter() - t0)
             if (msg := screen.error()) is not None:
                 rec.error(f"{kind}: {msg}")
@@ -312,7 +328,7 @@ async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: 
 
 
 async def _run_sessions_protocol(base: str, sessions: int, seconds: float, officers: list[tuple[str, list[str]]],
-                                 rec: Recorder, on_signed_in) -> dict:
+                                 rec: Recorder, on_signed_in, leader_units: dict[str, list[str]] | None = None) -> dict:
     from bench import st_client as sc
 
     plan = _plan(sessions, officers)
@@ -339,7 +355,8 @@ async def _run_sessions_protocol(base: str, sessions: int, seconds: float, offic
     tasks = []
     for kind, who, s in ok:
         r = random.Random(rng.random())
-        tasks.append(_p_leader(s, rec, stop, r) if kind == "leader" else _p_officer(s, who[1], rec, stop, r))
+        tasks.append(_p_leader(s, rec, stop, r, (leader_units or {}).get(who[0], [])) if kind == "leader"
+                     else _p_officer(s, who[1], rec, stop, r))
     await asyncio.gather(*tasks)
     rec.measuring = False
     for s in open_sessions:
@@ -353,6 +370,24 @@ def _plan(sessions: int, officers: list[tuple[str, list[str]]]) -> list[tuple[st
     n_officers = min(len(officers), max(1, round(sessions * 0.3)))
     plan = [("officer", officers[i]) for i in range(n_officers)]
     return plan + [("leader", LEADERS[i % len(LEADERS)]) for i in range(sessions - n_officers)]
+
+
+def _leader_units(url: str) -> dict[str, list[str]]:
+    """Each demo leader's own unit first, then its direct children (the units it drills into)."""
+    from sqlalchemy import text
+
+    from data_access.core import db as dbmod
+
+    eng = dbmod.make_engine(url)
+    with eng.connect() as c:
+        rows = c.execute(text(
+            "SELECT u.username, o.code FROM app_user u JOIN org_unit o ON o.id = u.scope_id OR o.parent_id = u.scope_id "
+            "WHERE u.username IN ('city', 'district', 'coord') ORDER BY u.username, o.id <> u.scope_id, o.code")).all()
+    eng.dispose()
+    out: dict[str, list[str]] = {}
+    for user, code in rows:
+        out.setdefault(user, []).append(code)
+    return out
 
 
 def _officers(url: str, n: int) -> list[tuple[str, list[str]]]:
@@ -409,9 +444,12 @@ def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client:
     th = threading.Thread(target=sample_lag, daemon=True)
     th.start()
     t0, cpu0 = time.perf_counter(), time.process_time()
-    runner = _run_sessions_protocol if client == "protocol" else _run_sessions
-    info = asyncio.run(runner(cluster.http_url, sessions, seconds,
-                                     _officers(cluster.url(), sessions), rec, signed_in))
+    officers = _officers(cluster.url(), sessions)
+    if client == "protocol":
+        info = asyncio.run(_run_sessions_protocol(cluster.http_url, sessions, seconds, officers, rec, signed_in,
+                                                  _leader_units(cluster.url())))
+    else:
+        info = asyncio.run(_run_sessions(cluster.http_url, sessions, seconds, officers, rec, signed_in))
     wall, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
     rss_after = {p: _rss_mb(cluster.app_pid(p)) for p in ports}
     done.set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 STRINGS: dict[str, dict[str, str]] = {
     "freshness.as_of": {"zh": "数据截至 {time}（只读副本，落后约 {lag} 秒）",
                         "en": "Data as of {time} (read replica, about {lag} s behind)"},
-    "freshness.computed": {"zh": "数据截至 {time}", "en": "Data as of {time}"},
+    "freshness.computed": {"zh": "统计结果生成于 {time}", "en": "Figures computed at {time}"},
     "freshness.help": {"zh": "看板结果在后台每隔几秒重新计算一次；新登记的记录通常在十秒内出现在看板上。",
                        "en": "The dashboards recompute their results in the background every few seconds; "
                              "new records usually show within ten seconds."},
