@@ -10,8 +10,8 @@ BENCH_LOAD_SESSIONS (default 50) sessions through the login form, all from 127.0
 work for BENCH_LOAD_SECONDS (default 120):
 
   * leaders (city, district, coordinator in turn): overview → gaps → map, 2–5 s apart;
-  * officers (o0001 … one per grid): open a household of their grid in 走访登记, answer the form,
-    submit, 2–5 s apart.
+  * officers (o0001 … one per grid): open a household of their grid in 走访登记, answer the form
+    (a rerun per answer; 0.3–1 s apart with the protocol client), submit, 2–5 s apart.
 
 Two clients (BENCH_LOAD_CLIENTS, default ``protocol``):
   * ``protocol`` — bench/st_client.py speaks Streamlit's WebSocket protocol as a tab does (the
@@ -284,7 +284,7 @@ async def _p_leader(s, rec: Recorder, stop: float, rng: random.Random, units: li
 
 async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: random.Random) -> None:
     """Open a household in 走访登记, answer each radio as the tab would (one rerun per click, outside a
-    form), give the night-visit reason if asked, submit."""
+    form, 0.3–1 s apart), give the night-visit reason if asked, submit."""
     from bench import st_client as sc
 
     n = 0
@@ -309,6 +309,7 @@ async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: 
                 if option is not None:
                     states[radio.id] = sc.choice(radio, option)
                     if not radio.form_id:  # a click outside a form reruns the script
+                        await asyncio.sleep(rng.uniform(0.3, 1.0))  # reading the question
                         screen = await s.run(widgets=list(states.values()))
             just = screen.widget("text_area", "未预约的情况说明")
             if just is not None:  # an evening run: a night visit without appointment needs a reason
