@@ -185,53 +185,62 @@ async def _officer(page, base: str, households: list[str], rec: Recorder, stop: 
         await asyncio.sleep(rng.uniform(2, 5))
 
 
+async def _drive(plan: list, sign_in, work, rec: Recorder, on_signed_in, seconds: float) -> dict:
+    """Sign every planned session in (4 at a time: bcrypt and a first page each), then let each
+    work until the deadline. ``sign_in(kind, who, user, pw)`` returns the session's handle,
+    ``work(kind, who, handle, stop, rng)`` is its loop."""
+    gate = asyncio.Semaphore(4)
+
+    async def one(kind, who):
+        async with gate:
+            t0 = time.perf_counter()
+            user, pw = (who[0], OFFICER_PW) if kind == "officer" else who
+            handle = await sign_in(kind, who, user, pw)
+            rec.logins.append(time.perf_counter() - t0)
+        return kind, who, handle
+
+    signed = await asyncio.gather(*(one(k, w) for k, w in plan), return_exceptions=True)
+    ok = [x for x in signed if not isinstance(x, BaseException)]
+    on_signed_in()
+    rec.measuring = True
+    stop = time.monotonic() + seconds
+    rng = random.Random(7)
+    await asyncio.gather(*(work(kind, who, h, stop, random.Random(rng.random())) for kind, who, h in ok))
+    rec.measuring = False
+    return {"sessions": len(ok), "officers": sum(1 for k, _ in plan if k == "officer"),
+            "failed_logins": [repr(x) for x in signed if isinstance(x, BaseException)]}
+
+
 async def _run_sessions(base: str, sessions: int, seconds: float, officers: list[tuple[str, list[str]]],
                         rec: Recorder, on_signed_in) -> dict:
     from playwright.async_api import async_playwright
 
-    plan = _plan(sessions, officers)
-    n_officers = sum(1 for k, _ in plan if k == "officer")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
                                           args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                                                 "--disable-background-networking"])
-        contexts, pages = [], []
-        gate = asyncio.Semaphore(4)  # sign-ins 4 at a time (bcrypt, first page)
+        contexts = []
 
-        async def sign_in(kind, who):
+        async def sign_in(kind, who, user, pw):
             ctx = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
             ctx.set_default_timeout(TIMEOUT_MS)
             ctx.set_default_navigation_timeout(TIMEOUT_MS)
             contexts.append(ctx)
             page = await ctx.new_page()
-            async with gate:
-                t0 = time.perf_counter()
-                user, pw = (who[0], OFFICER_PW) if kind == "officer" else who
-                await _login(page, base, user, pw)
-                rec.logins.append(time.perf_counter() - t0)
-            return kind, who, page
+            await _login(page, base, user, pw)
+            return page
 
-        signed = await asyncio.gather(*(sign_in(k, w) for k, w in plan), return_exceptions=True)
-        failed_logins = [repr(s) for s in signed if isinstance(s, BaseException)]
-        ok = [s for s in signed if not isinstance(s, BaseException)]
-        on_signed_in()
-        rec.measuring = True
-        stop = time.monotonic() + seconds
-        rng = random.Random(7)
-        tasks = []
-        for kind, who, page in ok:
-            r = random.Random(rng.random())
+        async def work(kind, who, page, stop, rng):
             if kind == "leader":
-                tasks.append(_leader(page, base, rec, stop, r))
+                await _leader(page, base, rec, stop, rng)
             else:
-                tasks.append(_officer(page, base, who[1], rec, stop, r))
-            pages.append(page)
-        await asyncio.gather(*tasks)
-        rec.measuring = False
+                await _officer(page, base, who[1], rec, stop, rng)
+
+        info = await _drive(_plan(sessions, officers), sign_in, work, rec, on_signed_in, seconds)
         for ctx in contexts:
             await ctx.close()
         await browser.close()
-    return {"sessions": len(ok), "officers": n_officers, "failed_logins": failed_logins}
+    return info
 
 
 # --- the same workload over the WebSocket protocol (bench/st_client.py): no renderer on this machine ---
@@ -332,38 +341,25 @@ async def _run_sessions_protocol(base: str, sessions: int, seconds: float, offic
                                  rec: Recorder, on_signed_in, leader_units: dict[str, list[str]] | None = None) -> dict:
     from bench import st_client as sc
 
-    plan = _plan(sessions, officers)
-    gate = asyncio.Semaphore(4)  # sign-ins 4 at a time, as with the browsers
     open_sessions = []
 
-    async def sign_in(kind, who):
+    async def sign_in(kind, who, user, pw):
         s = sc.Session(base, timeout=TIMEOUT_MS / 1000)
         open_sessions.append(s)
-        async with gate:
-            t0 = time.perf_counter()
-            user, pw = (who[0], OFFICER_PW) if kind == "officer" else who
-            await _p_login(s, user, pw)
-            rec.logins.append(time.perf_counter() - t0)
-        return kind, who, s
+        await _p_login(s, user, pw)
+        return s
 
-    signed = await asyncio.gather(*(sign_in(k, w) for k, w in plan), return_exceptions=True)
-    failed_logins = [repr(x) for x in signed if isinstance(x, BaseException)]
-    ok = [x for x in signed if not isinstance(x, BaseException)]
-    on_signed_in()
-    rec.measuring = True
-    stop = time.monotonic() + seconds
-    rng = random.Random(7)
-    tasks = []
-    for kind, who, s in ok:
-        r = random.Random(rng.random())
-        tasks.append(_p_leader(s, rec, stop, r, (leader_units or {}).get(who[0], [])) if kind == "leader"
-                     else _p_officer(s, who[1], rec, stop, r))
-    await asyncio.gather(*tasks)
-    rec.measuring = False
-    for s in open_sessions:
-        await s.close()
-    return {"sessions": len(ok), "officers": sum(1 for k, _ in plan if k == "officer"),
-            "failed_logins": failed_logins}
+    async def work(kind, who, s, stop, rng):
+        if kind == "leader":
+            await _p_leader(s, rec, stop, rng, (leader_units or {}).get(who[0], []))
+        else:
+            await _p_officer(s, who[1], rec, stop, rng)
+
+    try:
+        return await _drive(_plan(sessions, officers), sign_in, work, rec, on_signed_in, seconds)
+    finally:
+        for s in open_sessions:
+            await s.close()
 
 
 def _plan(sessions: int, officers: list[tuple[str, list[str]]]) -> list[tuple[str, tuple]]:
