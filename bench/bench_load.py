@@ -369,40 +369,36 @@ def _plan(sessions: int, officers: list[tuple[str, list[str]]]) -> list[tuple[st
     return plan + [("leader", LEADERS[i % len(LEADERS)]) for i in range(sessions - n_officers)]
 
 
-def _leader_units(url: str) -> dict[str, list[str]]:
-    """Each demo leader's own unit first, then its direct children (the units it drills into)."""
+def _codes_by_user(url: str, sql: str, per_user: int | None = None) -> dict[str, list[str]]:
+    """(username, code) rows of ``sql`` grouped by user, in order, at most ``per_user`` codes each."""
     from sqlalchemy import text
 
     from data_access.core import db as dbmod
 
     eng = dbmod.make_engine(url)
     with eng.connect() as c:
-        rows = c.execute(text(
-            "SELECT u.username, o.code FROM app_user u JOIN org_unit o ON o.id = u.scope_id OR o.parent_id = u.scope_id "
-            "WHERE u.username IN ('city', 'district', 'coord') ORDER BY u.username, o.id <> u.scope_id, o.code")).all()
+        rows = c.execute(text(sql)).all()
     eng.dispose()
     out: dict[str, list[str]] = {}
     for user, code in rows:
-        out.setdefault(user, []).append(code)
+        codes = out.setdefault(user, [])
+        if per_user is None or len(codes) < per_user:
+            codes.append(code)
     return out
 
 
+def _leader_units(url: str) -> dict[str, list[str]]:
+    """Each demo leader's own unit first, then its direct children (the units it drills into)."""
+    return _codes_by_user(url, "SELECT u.username, o.code FROM app_user u JOIN org_unit o ON o.id = u.scope_id "
+                               "OR o.parent_id = u.scope_id WHERE u.username IN ('city', 'district', 'coord') "
+                               "ORDER BY u.username, o.id <> u.scope_id, o.code")
+
+
 def _officers(url: str, n: int) -> list[tuple[str, list[str]]]:
-    from sqlalchemy import text
-
-    from data_access.core import db as dbmod
-
-    eng = dbmod.make_engine(url)
-    with eng.connect() as c:
-        rows = c.execute(text(
-            "SELECT u.username, h.code FROM app_user u JOIN household h ON h.grid_id = u.scope_id "
-            "WHERE u.role = 'officer' AND u.active AND u.username LIKE 'o%' ORDER BY u.username, h.code")).all()
-    eng.dispose()
-    out: dict[str, list[str]] = {}
-    for user, code in rows:
-        if len(out.get(user, [])) < 40:
-            out.setdefault(user, []).append(code)
-    return list(out.items())[:n]
+    """Up to ``n`` demo officers with up to 40 households of their grid each."""
+    return list(_codes_by_user(url, "SELECT u.username, h.code FROM app_user u JOIN household h ON h.grid_id = "
+                                    "u.scope_id WHERE u.role = 'officer' AND u.active AND u.username LIKE 'o%' "
+                                    "ORDER BY u.username, h.code", per_user=40).items())[:n]
 
 
 def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client: str = "protocol") -> dict:
