@@ -73,6 +73,10 @@ class _Store:
             if old is None or old.at <= at:  # a slower, older computation never overwrites a newer one
                 self._entries[key] = _Entry(value, at, wall)
                 self._entries.move_to_end(key)
+            now = _clock()  # entries too old to be served only hold memory: drop them, then the least used
+            for gone in [k for k, v in self._entries.items() if now - v.at >= self.max_stale_s and not v.refreshing]:
+                del self._entries[gone]
+                self._key_locks.pop(gone, None)
             while len(self._entries) > self.max_entries:
                 gone, _ = self._entries.popitem(last=False)
                 self._key_locks.pop(gone, None)

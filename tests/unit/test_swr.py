@@ -155,3 +155,12 @@ def test_entries_are_bounded(clock):
 def test_freshness_must_not_exceed_staleness():
     with pytest.raises(ValueError):
         swr.cached(fresh_s=10, max_stale_s=5)
+
+
+def test_entries_too_old_to_be_served_are_dropped_when_another_is_stored(clock):
+    now, _ = clock
+    load, calls = _loader(fresh=5, stale=60)
+    load("C", "C")
+    now[0] += 61
+    load("C", "D1")  # storing this one drops the unservable city entry
+    assert load.computed_at("C", "C") is None and load.computed_at("C", "D1") is not None
