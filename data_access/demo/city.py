@@ -153,7 +153,8 @@ COLUMNS = {
     "risk_change": ("id", "household_id", "changed_at", "old_level", "new_level", "reason", "user_id"),
     "visit": ("id", "code", "client_token", "household_id", "grid_id", "officer_id", "visited_at", "id_shown",
               "bodycam_on", "entered_at", "appointment_made_at", "satisfaction", "justification",
-              "late_entry_reason", "month", "week", "is_night", "night_ok", "compliant", "compliant_month"),
+              "late_entry_reason", "month", "week", "is_night", "night_ok", "compliant", "compliant_month",
+              "duration_min"),
     "need": ("id", "code", "household_id", "grid_id", "visit_id", "category", "description", "created_at",
              "responded_at", "resolved_at", "status", "assignee_id", "note", "version", "counted",
              "created_month", "resolved_month", "sla_due_at", "sla_due_month", "sla_ok", "sla_ok_month"),
@@ -879,7 +880,7 @@ class _Gen:
             vcode = self.code("visit", "V", 8)
             add("visit", (vid, vcode, "demo-" + vcode, hid, gid, oid, _ts(visited), id_shown, bodycam,
                           _ts(entered), _ts(appt), sat, just, late_reason, v.month, v.week, v.is_night,
-                          v.night_ok, v.compliant, v.compliant_month))
+                          v.night_ok, v.compliant, v.compliant_month, 15 + (vid * 37) % 46))  # 15–60 minutes
             need_cat = None
             if rnd() < need_p:
                 created = visited + td(minutes=10 + int(rnd() * 110))

@@ -149,7 +149,8 @@ def generate(conn: Connection, g) -> dict[str, int]:
     _insert(conn, "staff_assignment", assigns)
     _insert(conn, "office_session", sessions)
     _insert(conn, "joint_meeting", meetings)
-    # visit durations: 15–60 minutes, spread by id (a database-side update, cheap at every scale)
+    # visit durations (15–60 minutes, spread by id) are written with the visits (city.py); this fills
+    # any visit added without one (rewriting 13.8 M rows at L took over 15 minutes)
     conn.execute(text("UPDATE visit SET duration_min = 15 + (id * 37) % 46 WHERE duration_min IS NULL"))
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('staff', 'id'), "
