@@ -408,7 +408,7 @@ def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client:
     for p in ports:
         cluster.start_app(p, wait=False)
     for p in ports:
-        cluster.start_app(p)  # waits for health
+        cluster.wait_app(p)  # start_app of a started replica returns at once: wait for its health here
     cluster.app_ports = ports
     cluster.start_nginx()  # its servers.conf lists just these replicas
     log = cluster.nginx_dir / "access.log"

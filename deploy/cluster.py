@@ -256,6 +256,10 @@ class Cluster:
         if wait:
             _wait_http(self.app_url(port) + "/_stcore/health", 90, proc)
 
+    def wait_app(self, port: int, timeout: float = 120) -> None:
+        """Until the replica on ``port`` answers its health check."""
+        _wait_http(self.app_url(port) + "/_stcore/health", timeout)
+
     def kill_app(self, port: int, sig: int = signal.SIGKILL) -> None:
         pid = self.app_pid(port)
         if pid:
@@ -369,7 +373,7 @@ http {{
         for port in self.app_ports:
             self.start_app(port, wait=False)
         for port in self.app_ports:
-            _wait_http(self.app_url(port) + "/_stcore/health", 120)
+            self.wait_app(port)
         self.start_nginx()
 
     def stop(self) -> None:
