@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.core.clock import today_local
-from ui import charts, kpi
+from ui import charts, kpi, vega
 from ui import format as fmt
 from ui import gaps as g
 from ui.auth import require, roles_for
@@ -86,10 +86,8 @@ elif own is None or own.value is None:
     st.info(t("gaps.funnel_no_centre"))
 else:
     funnel = charts.funnel_frame(units, own.value)
-    chart = charts.funnel_chart(funnel, t("gaps.funnel_title", indicator=name_of(funnel_ind), unit=name_of(unit)),
-                                today, lang(), g.funnel_labels(today), target=own.target,
-                                direction=funnel_ind.direction)
-    st.altair_chart(chart, width="stretch")
+    vega.show("funnel", funnel, t("gaps.funnel_title", indicator=name_of(funnel_ind), unit=name_of(unit)),
+              today, lang(), g.funnel_labels(today), target=own.target, direction=funnel_ind.direction)
     worst = charts.worse_flags(funnel_ind.direction)[0]  # beyond the 99.8 % limit on the worse side
     low = funnel.points[funnel.points["flag"] == worst]["name"].tolist()
     st.caption(t("gaps.flagged", units="、".join(low) if lang() == "zh" else ", ".join(low)) if low

@@ -10,7 +10,7 @@ from data_access.core.db import get_engine, session_scope
 from data_access.core.errors import ConcurrentEdit, NotFound, ValidationError
 from data_access.core.settings import get_settings
 from data_access.programme import milestones as ms
-from ui import charts
+from ui import charts, vega
 from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for
@@ -94,9 +94,8 @@ else:
     labels = {"due": t("milestones.col.due"), "milestone": t("milestones.col.title"),
               "status": t("milestones.col.status"), "owner": t("milestones.col.owner"),
               "evidence": t("milestones.col.evidence"), "data_date": t("milestones.data_date", date=fmt.day(today))}
-    chart = charts.milestone_timeline(shown, t("milestones.timeline_title"),
-                                      {s: status_text(s) for s in charts.MILESTONE_STATUSES}, today, lang(), labels)
-    st.altair_chart(chart, width="stretch")
+    vega.show("timeline", shown, t("milestones.timeline_title"),
+              {s: status_text(s) for s in charts.MILESTONE_STATUSES}, today, lang(), labels)
     st.caption(t("milestones.legend"))
     with st.expander(t("milestones.table"), expanded=False):
         table = pd.DataFrame({

@@ -8,7 +8,7 @@ import streamlit as st
 from data_access.core.clock import today_local
 from data_access.core.db import read_engine, session_scope
 from data_access.org import users
-from ui import charts, kpi, swr
+from ui import charts, kpi, swr, vega
 from ui import format as fmt
 from ui import plan_indicators as pi
 from ui.auth import require, roles_for
@@ -100,11 +100,10 @@ if pi.offered(indicators, pi.has_trend):
                                    last_complete_month=last_complete)
         axis = {"%": t("trends.axis_percent"), "score": t("trends.axis_score")}.get(
             trend_ind.unit, t("pind.axis_value") if reported else t("trends.axis_count"))
-        chart = charts.trend_chart(
-            frame, t("trends.chart_title", name=name_of(trend_ind), unit=name_of(unit)), axis, today, lang(),
+        vega.show(
+            "trend", frame, t("trends.chart_title", name=name_of(trend_ind), unit=name_of(unit)), axis, today, lang(),
             {"actual": t("trends.actual"), "target": t("trends.target"), "projection": t("trends.projection"),
              "month": t("trends.month"), "data_date": t("trends.data_date", date=fmt.day(today))})
-        st.altair_chart(chart, width="stretch")
         m, v, n = values[-1]
         if reported:
             st.caption(t("pind.trend_latest", month=f"{m // 100}-{m % 100:02d}", value=fmt.value(v, trend_ind.unit),

@@ -12,7 +12,7 @@ from data_access.core.db import read_engine, session_scope
 from data_access.programme import milestones as ms
 from metrics.pilot_effect import did
 from metrics.service import phase_targets
-from ui import charts, kpi
+from ui import charts, kpi, vega
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.i18n import lang, name_of, t
@@ -104,11 +104,9 @@ for tab, code in zip(tabs, ms.PILOT_INDICATORS, strict=True):
         tg, baseline = data["targets"][code]
         steps = charts.trend_frame({}, tg, phases, baseline)
         steps = steps[(steps["series"] == charts.TARGET) & (steps["month"] <= data["last_month"])]
-        chart = charts.group_trend_chart(
-            frame, names[code], axis_of(code), data_day, lang(),
-            {"month": t("pilot.month"), "target": t("pilot.target"), "data_date": data_date_text},
-            target_steps=steps[["date", "value"]])
-        st.altair_chart(chart, width="stretch")
+        vega.show("group_trend", frame, names[code], axis_of(code), data_day, lang(),
+                  {"month": t("pilot.month"), "target": t("pilot.target"), "data_date": data_date_text},
+                  target_steps=steps[["date", "value"]])
 
 # --- difference in differences ----------------------------------------------------------------
 st.subheader(t("pilot.did_title"))
