@@ -415,6 +415,8 @@ def rebuild(session: Session) -> None:
     (recomputed on first use)."""
     from data_access.analytics import snapshots
 
+    for table in ("visit", "household", "need", "grid_assignment"):  # fresh statistics for the reads below: a
+        _analyze(session, table)  # bulk load in this transaction (the demo city) otherwise plans as if empty
     snapshots.clear(session)
     session.execute(delete(UnitRollup))
     session.execute(delete(Rollup))
