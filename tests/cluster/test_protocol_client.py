@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from tiny_city import PASSWORD
@@ -16,6 +17,13 @@ from bench import st_client as sc
 from data_access.core import db as dbmod
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cluster")]
+
+
+def _run(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API (the other cluster tests, same worker)
+    keeps an event loop running on the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _visits(cluster, code: str) -> int:
@@ -40,7 +48,7 @@ def test_leader_signs_in_and_sees_the_overview_gaps_and_map(cluster):
             await s.close()
         return overview, gaps, map_
 
-    overview, gaps, map_ = asyncio.run(go())
+    overview, gaps, map_ = _run(go())
     assert overview.error() is None
     assert "信息准确率" in [e.metric.label for e in overview.of_type("metric")]
     assert bl._shows(gaps, "arrow_data_frame") and gaps.error() is None
@@ -62,7 +70,7 @@ def test_officer_session_logs_a_visit_exactly_once(cluster):
         finally:
             await s.close()
 
-    asyncio.run(go())
+    _run(go())
     assert rec.errors == []
     assert len(rec.times["visit_form"]) == 1 and len(rec.times["visit_submit"]) == 1
     assert _visits(cluster, code) == before + 1
@@ -77,4 +85,4 @@ def test_wrong_password_is_refused(cluster):
             await s.close()
 
     with pytest.raises(sc.ProtocolError, match="refused"):
-        asyncio.run(go())
+        _run(go())
