@@ -32,6 +32,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 _clock: Callable[[], float] = time.monotonic  # tests replace it
 _STORES: list[_Store] = []
+_BY_NAME: dict[tuple[str, str], _Store] = {}
+_REGISTRY_LOCK = threading.Lock()
 
 
 def _no_floor() -> float | None:
@@ -158,8 +160,16 @@ def cached(fresh_s: float = 5.0, max_stale_s: float = 60.0, max_entries: int = 2
         raise ValueError("need 0 < fresh_s <= max_stale_s")
 
     def deco(fn: Callable) -> Callable:
-        store = _Store(fn, fresh_s, max_stale_s, max_entries)
-        _STORES.append(store)
+        # A page script runs again on every rerun and so defines its loader again: one store per
+        # function (file and name), not per definition, or every rerun would start empty.
+        name = (fn.__code__.co_filename, fn.__qualname__)
+        with _REGISTRY_LOCK:
+            store = _BY_NAME.get(name)
+            if store is None:
+                store = _BY_NAME[name] = _Store(fn, fresh_s, max_stale_s, max_entries)
+                _STORES.append(store)
+            else:
+                store.fn = fn  # the newest definition computes from now on
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):

@@ -17,8 +17,10 @@ def clock(monkeypatch):
     monkeypatch.setattr(swr, "_clock", lambda: now[0])
     floor = [None]
     monkeypatch.setattr(swr, "_floor", lambda: floor[0])
+    swr.clear_all()  # the loaders below share one store per definition site, as a page's do
     yield now, floor
     swr.wait_idle(10)
+    swr.clear_all()
 
 
 def _loader(fresh=5.0, stale=60.0, gate: threading.Event | None = None, fail: list | None = None):
@@ -164,3 +166,20 @@ def test_entries_too_old_to_be_served_are_dropped_when_another_is_stored(clock):
     now[0] += 61
     load("C", "D1")  # storing this one drops the unservable city entry
     assert load.computed_at("C", "C") is None and load.computed_at("C", "D1") is not None
+
+
+def test_a_page_script_defining_its_loader_again_on_each_rerun_keeps_one_cache(clock):
+    calls = []
+
+    def define():  # what a page script does on every run: def + decorate
+        @swr.cached()
+        def load_plan(scope: str) -> tuple:
+            calls.append(scope)
+            return (scope, len(calls))
+        return load_plan
+
+    first, second = define(), define()
+    assert first("C") == ("C", 1)
+    assert second("C") == ("C", 1)  # the rerun's new definition finds the entry
+    assert len(calls) == 1
+    assert first.store is second.store
