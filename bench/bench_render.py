@@ -128,7 +128,7 @@ def _expire_data_caches(max_ttl_s: float = 5.0) -> None:
     from ui import swr
 
     swr.wait_idle()
-    swr.age_all(max_ttl_s + 0.01)
+    swr.stale_all()
 
     for caches in list(_data_caches._function_caches.values()):
         for cache in list(caches.values()):

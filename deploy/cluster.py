@@ -34,8 +34,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_SITE = ROOT / "deploy" / "nginx" / "gridpolice.conf"
 DB_NAME = "gridpolice"
+# hot_standby_feedback: the replica tells the primary which rows its dashboard queries still read, so the
+# primary's cleanup does not conflict with them — without it the replica's replay waits behind long
+# queries (up to max_standby_streaming_delay, 30 s) and the dashboards' "数据截至" falls that far behind.
 PG_OPTS = ("-c listen_addresses=127.0.0.1 -c wal_level=replica -c max_wal_senders=5 -c hot_standby=on "
-           "-c max_connections=200 -c wal_keep_size=256MB -c shared_buffers=256MB")
+           "-c hot_standby_feedback=on -c max_connections=200 -c wal_keep_size=256MB -c shared_buffers=256MB")
 
 
 def _pg_bin() -> Path:

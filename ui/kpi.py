@@ -53,8 +53,8 @@ def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> 
     reported (``metrics.reported.compute_all``); None when the unit is not inside ``scope_code``.
 
     Keyed by the user's scope as well as the unit, so one user's entry never serves another
-    scope; stale-while-revalidate (``ui.swr``): fresh 5 s, then served at once while one thread
-    recomputes it.
+    scope; stale-while-revalidate (``ui.swr``): fresh 5–30 s (20 × what it cost), then served at
+    once while one thread recomputes it.
     """
     from data_access.analytics.kpi_queries import setting
     from metrics.definitions import DEFAULT_WEIGHTS

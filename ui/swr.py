@@ -6,8 +6,14 @@ someone paid that every five seconds. Here an entry is *fresh* for ``fresh_s`` (
 up to ``max_stale_s``, it is *stale*: the caller gets it at once and one background thread
 recomputes it (never two for one key); older than that, or missing, the caller computes it (one
 caller per key; the others wait for that result). A leader's screen is therefore at most about
-``fresh_s`` plus one computation behind the database, and says when its data was computed
+the fresh window plus one computation behind the database, and says when its data was computed
 (``computed_at``; ``ui.kpi.freshness_caption``).
+
+The fresh window grows with what the entry cost: ``cost_ratio`` times its last computation's wall
+time, at least ``fresh_s`` and at most ``max_fresh_s``. A key in constant use is then recomputed at
+most ``1 / cost_ratio`` of the time (5 % by default) in each process: at L the city's overview
+(about 1 s) stays fresh 20 s, a district's (0.2 s) 5 s, and under load, when a computation takes
+longer, the refreshes space out by themselves instead of taking the CPU the pages need.
 
 A session that has just written (``ui.flash.keep``, a visit submitted) is never served an entry
 computed before its write: ``set_floor`` installs the hook that tells the write time of the session
@@ -54,12 +60,15 @@ class _Entry:
     value: Any
     at: float  # _clock() when its computation started
     wall: float  # time.time() then: what the screen shows as "data as of"
+    cost: float = 0.0  # its computation's duration (_clock seconds)
     refreshing: bool = False
 
 
 class _Store:
-    def __init__(self, fn: Callable, fresh_s: float, max_stale_s: float, max_entries: int) -> None:
+    def __init__(self, fn: Callable, fresh_s: float, max_stale_s: float, max_entries: int,
+                 cost_ratio: float = 0.0, max_fresh_s: float | None = None) -> None:
         self.fn, self.fresh_s, self.max_stale_s, self.max_entries = fn, fresh_s, max_stale_s, max_entries
+        self.cost_ratio, self.max_fresh_s = cost_ratio, fresh_s if max_fresh_s is None else max_fresh_s
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[tuple, threading.Lock] = {}
@@ -73,7 +82,7 @@ class _Store:
         with self._lock:
             old = self._entries.get(key)
             if old is None or old.at <= at:  # a slower, older computation never overwrites a newer one
-                self._entries[key] = _Entry(value, at, wall)
+                self._entries[key] = _Entry(value, at, wall, cost=max(0.0, _clock() - at))
                 self._entries.move_to_end(key)
             now = _clock()  # entries too old to be served only hold memory: drop them, then the least used
             for gone in [k for k, v in self._entries.items() if now - v.at >= self.max_stale_s and not v.refreshing]:
@@ -95,6 +104,10 @@ class _Store:
                     e.refreshing = False
                 self._threads.discard(threading.current_thread())
 
+    def fresh_for(self, e: _Entry) -> float:
+        """How long ``e`` is served as it is: ``cost_ratio`` × its cost, within [fresh_s, max_fresh_s]."""
+        return min(self.max_fresh_s, max(self.fresh_s, self.cost_ratio * e.cost))
+
     def get(self, args: tuple, kwargs: dict) -> Any:
         key = (args, tuple(sorted(kwargs.items())))
         floor = _floor()
@@ -105,7 +118,7 @@ class _Store:
             if e is not None:
                 self._entries.move_to_end(key)
                 age = _clock() - e.at
-                if age < self.fresh_s:
+                if age < self.fresh_for(e):
                     return e.value
                 if age < self.max_stale_s:
                     if not e.refreshing:
@@ -119,7 +132,7 @@ class _Store:
         with key_lock:  # one caller computes a missing or too-old entry; the others get its result
             with self._lock:
                 e = self._entries.get(key)
-                if e is not None and _clock() - e.at < self.fresh_s and (floor is None or e.wall >= floor):
+                if e is not None and _clock() - e.at < self.fresh_for(e) and (floor is None or e.wall >= floor):
                     return e.value
             return self._compute(key, args, kwargs)
 
@@ -133,10 +146,11 @@ class _Store:
             self._entries.clear()
             self._key_locks.clear()
 
-    def age(self, seconds: float) -> None:
+    def make_stale(self) -> None:
         with self._lock:
+            now = _clock()
             for e in self._entries.values():
-                e.at -= seconds
+                e.at = min(e.at, now - self.fresh_for(e) - 0.01)
 
     def wait_idle(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -152,12 +166,14 @@ class _Store:
                     return not self._threads
 
 
-def cached(fresh_s: float = 5.0, max_stale_s: float = 60.0, max_entries: int = 256) -> Callable:
+def cached(fresh_s: float = 5.0, max_stale_s: float = 60.0, max_entries: int = 256, cost_ratio: float = 20.0,
+           max_fresh_s: float = 30.0) -> Callable:
     """Decorator: ``fn(*args)`` served stale-while-revalidate (module docstring). The wrapper has
     ``computed_at(*args)`` (epoch seconds the served value's computation started, None if absent),
     ``clear()`` and ``store``."""
-    if not 0 < fresh_s <= max_stale_s:
-        raise ValueError("need 0 < fresh_s <= max_stale_s")
+    max_fresh_s = min(max(fresh_s, max_fresh_s), max_stale_s)
+    if not 0 < fresh_s <= max_fresh_s <= max_stale_s or cost_ratio < 0:
+        raise ValueError("need 0 < fresh_s <= max_fresh_s <= max_stale_s and cost_ratio >= 0")
 
     def deco(fn: Callable) -> Callable:
         # A page script runs again on every rerun and so defines its loader again: one store per
@@ -166,7 +182,7 @@ def cached(fresh_s: float = 5.0, max_stale_s: float = 60.0, max_entries: int = 2
         with _REGISTRY_LOCK:
             store = _BY_NAME.get(name)
             if store is None:
-                store = _BY_NAME[name] = _Store(fn, fresh_s, max_stale_s, max_entries)
+                store = _BY_NAME[name] = _Store(fn, fresh_s, max_stale_s, max_entries, cost_ratio, max_fresh_s)
                 _STORES.append(store)
             else:
                 store.fn = fn  # the newest definition computes from now on
@@ -189,10 +205,11 @@ def clear_all() -> None:
         store.clear()
 
 
-def age_all(seconds: float) -> None:
-    """Make every entry ``seconds`` older (the benchmark's "data cache just expired" state)."""
+def stale_all() -> None:
+    """Make every entry just stale: past its fresh window, still servable (the render benchmark's
+    "data cache just expired" state; tests)."""
     for store in _STORES:
-        store.age(seconds)
+        store.make_stale()
 
 
 def wait_idle(timeout: float = 60.0) -> bool:

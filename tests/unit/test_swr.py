@@ -136,7 +136,7 @@ def test_computed_at_clear_and_age(clock, monkeypatch):
     assert load.computed_at("C", "C") is None
     load("C", "C")
     assert load.computed_at("C", "C") == 7000.0
-    swr.age_all(5)  # what the render benchmark does: every entry just went stale
+    swr.stale_all()  # what the render benchmark does: every entry just went stale
     assert load("C", "C") == ("C", "C", 1)
     assert swr.wait_idle(5)
     assert len(calls) == 2
@@ -183,3 +183,36 @@ def test_a_page_script_defining_its_loader_again_on_each_rerun_keeps_one_cache(c
     assert second("C") == ("C", 1)  # the rerun's new definition finds the entry
     assert len(calls) == 1
     assert first.store is second.store
+
+
+@pytest.mark.parametrize(("cost", "fresh_for"), [(0.1, 5.0), (1.0, 20.0), (2.5, 30.0)])
+def test_the_fresh_window_grows_with_what_the_entry_cost(monkeypatch, cost, fresh_for):
+    # 20 × the computation's duration, at least 5 s, at most 30 s: a city overview that took 1 s is
+    # served as it is for 20 s, a cheap entry for 5 s, a very slow one for 30 s
+    now = [1000.0]
+
+    class Clock(list):
+        def __call__(self):
+            return self[0]
+
+    clock = Clock(now)
+    monkeypatch.setattr(swr, "_clock", clock.__call__)
+    monkeypatch.setattr(swr, "_floor", lambda: None)
+    swr.clear_all()
+    calls = []
+
+    @swr.cached(fresh_s=5, max_stale_s=60, cost_ratio=20, max_fresh_s=30)
+    def load_costly(unit: str) -> tuple:
+        calls.append(unit)
+        clock[0] += cost  # the computation takes `cost` seconds
+        return (unit, len(calls))
+
+    started = clock[0]
+    assert load_costly("C") == ("C", 1)
+    clock[0] = started + fresh_for - 0.01
+    assert load_costly("C") == ("C", 1)
+    assert swr.wait_idle(5) and len(calls) == 1  # still fresh: no refresh started
+    clock[0] = started + fresh_for + 0.01
+    assert load_costly("C") == ("C", 1)  # stale now: served at once, refreshed in the background
+    assert swr.wait_idle(5) and len(calls) == 2
+    swr.clear_all()
