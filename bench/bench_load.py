@@ -72,12 +72,35 @@ def _rss_mb(pid: int | None) -> float | None:
     return None
 
 
+def _cpu_s(app_pids: list[int | None]) -> dict[str, float]:
+    """CPU seconds used so far by the app replicas and by PostgreSQL (every ``postgres`` process,
+    plus what the postmasters' exited children used: backends come and go)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    out, pg = {"app": 0.0, "postgres": 0.0}, {}
+    for pid in Path("/proc").iterdir():
+        if not pid.name.isdigit():
+            continue
+        try:
+            comm = (pid / "comm").read_text().strip()
+            f = (pid / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid.name) in app_pids:
+            out["app"] += (int(f[11]) + int(f[12])) / hz
+        elif comm == "postgres":
+            pg[int(pid.name)] = (int(f[1]), (int(f[11]) + int(f[12])) / hz, (int(f[13]) + int(f[14])) / hz)
+    for ppid, own, children in pg.values():
+        out["postgres"] += own + (children if ppid not in pg else 0.0)  # a postmaster: its reaped backends
+    return {k: round(v, 1) for k, v in out.items()}
+
+
 class Recorder:
     def __init__(self) -> None:
         self.times: dict[str, list[float]] = {}
         self.errors: list[str] = []
         self.logins: list[float] = []
         self.measuring = False
+        self.reruns = 0  # script runs besides the recorded pages (the officers' answers)
 
     def page(self, kind: str, seconds: float) -> None:
         if self.measuring:
@@ -86,6 +109,10 @@ class Recorder:
     def error(self, what: str) -> None:
         if self.measuring:
             self.errors.append(what[:300])
+
+    def rerun(self) -> None:
+        if self.measuring:
+            self.reruns += 1
 
 
 async def _idle(page) -> None:
@@ -320,10 +347,12 @@ async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: 
                     if not radio.form_id:  # a click outside a form reruns the script
                         await asyncio.sleep(rng.uniform(0.3, 1.0))  # reading the question
                         screen = await s.run(widgets=list(states.values()))
+                        rec.rerun()
             just = screen.widget("text_area", "未预约的情况说明")
             if just is not None:  # an evening run: a night visit without appointment needs a reason
                 states[just.id] = sc.text(just, "群众下班后才在家，临时上门核查登记信息并了解需求，已征得同意。")
                 screen = await s.run(widgets=list(states.values()))
+                rec.rerun()
             submit = screen.widget("button", "提交走访")
             t0 = time.perf_counter()
             screen = await s.run(widgets=[*states.values(), sc.click(submit)])
@@ -430,12 +459,15 @@ def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client:
             done.wait(1.0)
         eng.dispose()
 
-    def signed_in():
+    def signed_in():  # the measured window starts
         rss_signed.update({p: _rss_mb(cluster.app_pid(p)) for p in ports})
+        server0.update(_cpu_s(pids))
 
     load_before = round(os.getloadavg()[0], 2)  # other work on the machine skews every number below
     th = threading.Thread(target=sample_lag, daemon=True)
     th.start()
+    pids = [cluster.app_pid(p) for p in ports]
+    server0: dict[str, float] = {}
     t0, cpu0 = time.perf_counter(), time.process_time()
     officers = _officers(cluster.url(), sessions)
     if client == "protocol":
@@ -444,6 +476,7 @@ def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client:
     else:
         info = asyncio.run(_run_sessions(cluster.http_url, sessions, seconds, officers, rec, signed_in))
     wall, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    server = {k: round(v - server0.get(k, 0.0), 1) for k, v in _cpu_s(pids).items()}
     rss_after = {p: _rss_mb(cluster.app_pid(p)) for p in ports}
     done.set()
     th.join()
@@ -457,6 +490,9 @@ def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client:
         "replicas": len(ports), "client": client, **info, "loadavg_1m_start": load_before,
         "loadavg_1m_end": round(os.getloadavg()[0], 2), "measured_s": seconds, "wall_s": round(wall, 1),
         "client_cpu_s": round(client_cpu, 1),  # this process (the protocol client); Chromium's own is not counted
+        "server_cpu_s": server,  # the replicas and PostgreSQL over the measured window
+        "script_runs": len(all_times) + rec.reruns,  # pages and the officers' answer reruns
+        "server_cpu_per_run_s": round(sum(server.values()) / max(1, len(all_times) + rec.reruns), 3),
         "pages": {k: _summary(v) for k, v in sorted(rec.times.items())}, "all_pages": _summary(all_times),
         "pages_per_s": round(len(all_times) / seconds, 2),
         "sign_in": _summary(rec.logins), "errors": len(rec.errors), "error_samples": rec.errors[:10],
@@ -479,6 +515,9 @@ def run() -> dict:
     pg, rep, http = (int(os.environ.get(k, d)) for k, d in (("BENCH_PG_PORT", "5451"), ("BENCH_REPLICA_PORT", "5452"),
                                                              ("BENCH_HTTP_PORT", "8090")))
     apps = [int(x) for x in os.environ.get("BENCH_APP_PORTS", "8521,8522,8523").split(",")]
+    counts = [int(n) for n in os.environ.get("BENCH_LOAD_REPLICAS", f"{len(apps)},1").split(",") if n]
+    if not counts or not all(1 <= n <= len(apps) for n in counts):
+        raise ValueError(f"BENCH_LOAD_REPLICAS: replica counts from 1 to {len(apps)}, not {counts}")
     clients = [c for c in os.environ.get("BENCH_LOAD_CLIENTS", "protocol").split(",") if c]
     if not set(clients) <= {"protocol", "browser"}:
         raise ValueError(f"BENCH_LOAD_CLIENTS: protocol and/or browser, not {clients}")
@@ -490,8 +529,7 @@ def run() -> dict:
         c.start_postgres()
         c.seed()
         setup_s = time.perf_counter() - t0
-        runs = [_one(c, ports, sessions, seconds, client) for ports in (tuple(apps), tuple(apps[:1]))
-                for client in clients]
+        runs = [_one(c, tuple(apps[:n]), sessions, seconds, client) for n in counts for client in clients]
     finally:
         c.app_ports = tuple(apps)
         c.stop()

@@ -179,9 +179,9 @@ def cookie_key() -> str:
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def _credentials(url: str) -> dict:
+def _credential(url: str, username: str) -> dict | None:
     with session_scope(get_engine(url)) as s:
-        return users.credentials(session=s)
+        return users.credential(session=s, username=username)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -192,7 +192,7 @@ def _user(url: str, username: str) -> UserInfo | None:
 
 def forget_users() -> None:
     """Drop the cached users so a new password, role or deactivation applies at the next click."""
-    _credentials.clear()
+    _credential.clear()
     _user.clear()
 
 
@@ -213,11 +213,14 @@ def record_login(username: str, ok: bool):
 
 
 def authenticator():
-    """streamlit-authenticator built for this run from the database's active users (pre-hashed)."""
+    """streamlit-authenticator built for this run, holding the credentials (pre-hashed) of the users
+    this run may need only: the session's, the login cookie's, the one typed into the login form.
+    Handing it every user cost a fifth of a replica's CPU at L (each run unpickled thousands of
+    officers' rows from the cache)."""
     import streamlit_authenticator as stauth
 
     auth = stauth.Authenticate(
-        _credentials(get_settings().database_url), cookie_name=COOKIE_NAME, cookie_key=cookie_key(),
+        {"usernames": {}}, cookie_name=COOKIE_NAME, cookie_key=cookie_key(),
         cookie_expiry_days=COOKIE_EXPIRY_DAYS, auto_hash=False, login_sleep_time=0,
     )
     # A forged or malformed cookie (e.g. "alg": "none") is no cookie: the library only catches a bad
@@ -225,12 +228,24 @@ def authenticator():
     cm = auth.cookie_controller.cookie_model
     cm._token_decode = lambda: decode_cookie(cm.token, cm.cookie_key)
     cm.set_cookie = lambda: _set_cookie(cm)
+    model = auth.authentication_controller.authentication_model
+    known = model.credentials["usernames"]
+    url = get_settings().database_url
+
+    def admit(username) -> None:  # where the library looks the user up (it writes into the entry)
+        name = username.lower().strip() if isinstance(username, str) else ""
+        if name and name not in known and (entry := _credential(url, name)) is not None:
+            known[name] = {**entry, "roles": list(entry["roles"])}
+
+    admit(st.session_state.get("username"))
+    token = auth.cookie_controller.get_cookie()  # a cookie re-login looks its user up too
+    admit(token.get("username") if isinstance(token, dict) else None)
     # Every form login goes through the lockout rule and is recorded (the check runs only when
     # the form is submitted; a cookie re-login does not call it).
-    model = auth.authentication_controller.authentication_model
     check = model.check_credentials
 
     def checked(username: str, password: str) -> bool:
+        admit(username)
         st.session_state.pop("login_locked_until", None)
         if _lock_state(username).locked:
             state = record_login(username, False)  # audited as login_locked, not counted
@@ -395,6 +410,16 @@ def scope_units(scope_code: str, max_level: str = "community") -> list[UnitRef]:
         return []
     with session_scope(get_engine(url)) as s:
         return users.units_under(session=s, root=root, max_level=max_level)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def picker_units(scope_code: str, current_code: str, max_level: str = "community") -> list[UnitRef]:
+    """A unit picker's choices in ``scope_code`` around ``current_code`` (``users.picker_units``):
+    a few dozen units per run, not the scope's whole subtree."""
+    units = scope_units(scope_code, max_level)
+    current = next((u for u in units if u.code == current_code), None) or _unit(get_settings().database_url,
+                                                                               current_code)
+    return users.picker_units(units, current) if current is not None else units
 
 
 def resolve_unit(user: CurrentUser, code: str | None) -> tuple[UnitRef, str | None]:

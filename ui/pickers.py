@@ -1,7 +1,8 @@
 """Shared selectors whose choice lives in the URL, so a view can be sent as a link.
 
 ``unit_picker``: the user's scope unit and everything below it (``?unit=CODE``; a unit outside
-the scope falls back to the scope with a warning). ``phase_picker``: the programme phases
+the scope falls back to the scope with a warning); in a large scope the tree opened along the
+path to the chosen unit (``users.picker_units``). ``phase_picker``: the programme phases
 (``?phase=CODE``; default the phase containing today).
 
 Widget keys carry the language: options are labelled by language, so a language switch starts
@@ -17,7 +18,7 @@ from data_access.org.users import UnitRef
 from data_access.programme.catalog import PhaseRow, phase_containing
 
 from . import format as fmt
-from .auth import CurrentUser, assert_in_scope, resolve_unit, scope_units
+from .auth import CurrentUser, assert_in_scope, picker_units, resolve_unit
 from .i18n import lang, name_of, t
 
 
@@ -26,7 +27,7 @@ def unit_picker(user: CurrentUser, *, max_level: str = "community", param: str =
     unit, why = resolve_unit(user, st.query_params.get(param))
     if why:
         st.warning(t(why))
-    units = {u.code: u for u in scope_units(user.scope_code, max_level)}
+    units = {u.code: u for u in picker_units(user.scope_code, unit.code, max_level)}
     units.setdefault(unit.code, unit)  # a deeper unit from the URL stays selectable
     codes = list(units)
     top = user.scope.depth

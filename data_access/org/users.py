@@ -60,16 +60,22 @@ def in_scope(scope: UnitRef, unit: UnitRef) -> bool:
     return unit.path.startswith(scope.path)
 
 
-def credentials(*, session: Session) -> dict:
-    """Credentials dict for streamlit-authenticator: active users that have a password hash."""
-    rows = session.exec(
-        select(User.username, User.display_name, User.role, User.password_hash)
-        .where(User.active.is_(True), User.password_hash.is_not(None))
-    ).all()
-    return {"usernames": {
-        username.lower(): {"name": name, "password": pw_hash, "roles": [role]}
-        for username, name, role, pw_hash in rows
-    }}
+def credential(*, session: Session, username: str) -> dict | None:
+    """streamlit-authenticator's entry for ``username`` (case-insensitive) — name, password hash,
+    roles — if that user is active and has a password, else None. One user per sign-in or run: the
+    library is never handed the whole user table (thousands of officers at a city's scale)."""
+    if not username:
+        return None
+    row = session.exec(
+        select(User.display_name, User.role, User.password_hash)
+        .where(User.username.in_({username, username.lower()}), User.active.is_(True),
+               User.password_hash.is_not(None))
+        .order_by(User.username != username.lower())  # the exact lower-case name first
+    ).first()
+    if row is None:
+        return None
+    name, role, pw_hash = row
+    return {"name": name, "password": pw_hash, "roles": [role]}
 
 
 def get_user(*, session: Session, username: str) -> UserInfo | None:
@@ -94,6 +100,23 @@ def get_user(*, session: Session, username: str) -> UserInfo | None:
 def unit_by_code(*, session: Session, code: str) -> UnitRef | None:
     u = session.exec(select(OrgUnit).where(OrgUnit.code == code)).first()
     return None if u is None else _unit_ref(u)
+
+
+def picker_units(units: list[UnitRef], current: UnitRef, limit: int = 200) -> list[UnitRef]:
+    """The choices of a unit picker over ``units`` (a scope's subtree in tree order, the scope
+    first): all of them when there are at most ``limit``; else the tree opened along the path to
+    ``current`` — the scope and the children of every unit from the scope down to ``current`` (a
+    city leader on a district sees the city, its districts and that district's stations: about 25
+    choices instead of 2,500 in a list sent with every rerun)."""
+    if len(units) <= limit or not units:
+        return list(units)
+    root, by_id = units[0], {u.id: u for u in units}
+    opened: set[int] = set()
+    cur = by_id.get(current.id) or by_id.get(current.parent_id)  # a unit below the list: from its parent
+    while cur is not None:
+        opened.add(cur.id)
+        cur = by_id.get(cur.parent_id) if cur.id != root.id else None
+    return [u for u in units if u.id == root.id or u.parent_id in opened]
 
 
 def units_under(*, session: Session, root: UnitRef, max_level: str = "community") -> list[UnitRef]:

@@ -25,11 +25,15 @@ def _tree(session):
     return u
 
 
-def test_credentials_hold_active_users_with_a_password_only(session):
+def test_a_credential_is_given_for_an_active_user_with_a_password_only(session):
     _tree(session)
-    creds = users.credentials(session=session)
-    assert creds == {"usernames": {"lead": {"name": "甲", "password": "$2b$04$hash-lead",
-                                            "roles": ["district_leader"]}}}
+    lead = {"name": "甲", "password": "$2b$04$hash-lead", "roles": ["district_leader"]}
+    assert users.credential(session=session, username="lead") == lead
+    assert users.credential(session=session, username="LEAD") == lead  # names are case-insensitive
+    assert users.credential(session=session, username="off") is None  # deactivated
+    assert users.credential(session=session, username="new") is None  # no password yet
+    assert users.credential(session=session, username="nobody") is None
+    assert users.credential(session=session, username="") is None
 
 
 def test_get_user_returns_the_scope_unit(session):
