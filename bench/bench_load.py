@@ -344,18 +344,18 @@ async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: 
                     option = radio.options[0]
                 if option is not None:
                     states[radio.id] = sc.choice(radio, option)
-                    if not radio.form_id:  # a click outside a form reruns the script
+                    if not radio.form_id:  # a click outside a form reruns the script (or its fragment)
                         await asyncio.sleep(rng.uniform(0.3, 1.0))  # reading the question
-                        screen = await s.run(widgets=list(states.values()))
+                        screen = await s.run(widgets=list(states.values()), fragment=screen.fragment_of(radio))
                         rec.rerun()
             just = screen.widget("text_area", "未预约的情况说明")
             if just is not None:  # an evening run: a night visit without appointment needs a reason
                 states[just.id] = sc.text(just, "群众下班后才在家，临时上门核查登记信息并了解需求，已征得同意。")
-                screen = await s.run(widgets=list(states.values()))
+                screen = await s.run(widgets=list(states.values()), fragment=screen.fragment_of(just))
                 rec.rerun()
             submit = screen.widget("button", "提交走访")
             t0 = time.perf_counter()
-            screen = await s.run(widgets=[*states.values(), sc.click(submit)])
+            screen = await s.run(widgets=[*states.values(), sc.click(submit)], fragment=screen.fragment_of(submit))
             rec.page("visit_submit", time.perf_counter() - t0)
             if (msg := screen.error()) is not None:
                 rec.error(f"visit: {msg}")

@@ -39,6 +39,16 @@ class Screen:
     elements: dict[tuple, object] = field(default_factory=dict)  # delta path → Element protobuf
     pages: dict[str, str] = field(default_factory=dict)  # url path → page script hash
     page_hash: str = ""
+    fragments: dict[tuple, str] = field(default_factory=dict)  # delta path → id of the fragment drawing it
+
+    def fragment_of(self, widget) -> str:
+        """The id of the fragment ``widget`` is drawn in ("" outside any): a change of it reruns
+        only that fragment, as the tab asks."""
+        for path, e in self.elements.items():
+            kind = e.WhichOneof("type")
+            if kind and getattr(getattr(e, kind), "id", None) == widget.id:
+                return self.fragments.get(path, "")
+        return ""
 
     def of_type(self, kind: str) -> list:
         return [e for e in self.elements.values() if e.WhichOneof("type") == kind]
@@ -89,6 +99,7 @@ class Session:
         self._closed: BaseException | None = None
         self.pages: dict[str, str] = {}
         self.query = ""
+        self._fragment = ""  # the fragment whose run is awaited ("" for a whole run)
 
     # --- connection -------------------------------------------------------------------------------
     def _get_index(self) -> None:
@@ -139,7 +150,12 @@ class Session:
     def _on(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
         if kind == "new_session":  # a script run starts: its screen is built anew
+            ids = set(msg.metadata.run.fragment_ids)
             self._running = Screen(pages=self.pages, page_hash=msg.new_session.page_script_hash)
+            if ids:  # a fragment's run: the rest of the screen stays, the fragment is drawn anew
+                old = self.screen
+                self._running.elements = {p: e for p, e in old.elements.items() if old.fragments.get(p) not in ids}
+                self._running.fragments = {p: f for p, f in old.fragments.items() if f not in ids}
         elif kind == "navigation":
             self.pages.clear()
             self.pages.update({p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages})
@@ -147,11 +163,14 @@ class Session:
                 self._running.page_hash = msg.navigation.page_script_hash or self._running.page_hash
         elif kind == "delta" and self._running is not None:
             if msg.delta.WhichOneof("type") == "new_element":
-                self._running.elements[tuple(msg.metadata.delta_path)] = msg.delta.new_element
+                path = tuple(msg.metadata.delta_path)
+                self._running.elements[path] = msg.delta.new_element
+                if msg.delta.fragment_id:
+                    self._running.fragments[path] = msg.delta.fragment_id
         elif kind == "script_finished":
             status = msg.script_finished
-            if status in (EARLY, FRAGMENT):
-                return  # st.rerun() or a fragment: the run the tab waits for is still to come
+            if status == EARLY or (status == FRAGMENT and self._fragment not in msg.metadata.run.fragment_ids):
+                return  # st.rerun(), or another fragment's run: the run the tab waits for is still to come
             if self._running is not None:
                 self.screen = self._running
             if self._done is not None and not self._done.done():
@@ -159,9 +178,10 @@ class Session:
 
     # --- runs -------------------------------------------------------------------------------------
     async def run(self, *, page: str | None = None, query: str | None = None,
-                  widgets: list[WidgetState] = ()) -> Screen:
+                  widgets: list[WidgetState] = (), fragment: str = "") -> Screen:
         """Ask for a script run and wait until the script has finished (after any st.rerun). Without
-        ``page`` the current page reruns with its query string, as after a widget change in the tab."""
+        ``page`` the current page reruns with its query string, as after a widget change in the tab;
+        with ``fragment`` (``Screen.fragment_of`` the widget changed) only that fragment runs."""
         if self._closed is not None:
             raise ProtocolError(f"connection lost: {self._closed!r}")
         back = BackMsg()
@@ -178,6 +198,9 @@ class Session:
         else:
             cs.page_script_hash = self.screen.page_hash
         cs.widget_states.widgets.extend(widgets)
+        self._fragment = fragment if page is None and query is None else ""
+        if self._fragment:
+            cs.fragment_id = self._fragment
         cs.context_info.locale = self.locale
         cs.context_info.timezone = "Asia/Shanghai"
         cs.context_info.timezone_offset = -480

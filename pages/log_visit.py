@@ -205,7 +205,11 @@ def submit() -> None:
     if not res.created:  # this draft had been submitted already (e.g. from another laptop)
         with session_scope() as s:
             vf.discard_draft(session=s, user=user.username, draft_key=draft_key(lv["hid"]))
-    start_form(ss["lv_hit"], None, form.form_items(), now)  # the form is reset for the next visit
+    # the form is reset for the next visit, on the household as the visit left it (its version, any
+    # corrected address): the page around this form is not run again after an answer or a submit
+    hit = form.find_household(user.username, lv["code"]) or ss["lv_hit"]
+    ss["lv_hit"], ss["lv_bookings"] = hit, form.bookings(user.username, hit.id)
+    start_form(hit, None, form.form_items(), now)
     ss["lv"]["fresh"] = True
 
 
@@ -228,16 +232,127 @@ def choose(code: str | None) -> None:
 
 # --- page ------------------------------------------------------------------------------------
 
+@st.fragment
+def visit_form(items: list[form.Item]) -> None:
+    """The form of the chosen household. A fragment: an answer reruns this form only (its draft is
+    saved by the answer's callback), not the page's frame, household lookup and bookings — the
+    form is answered a click at a time, and each click used to rerun everything."""
+    now = now_local()
+    lv = ss["lv"]
+    result = ss.get("lv_result")
+    if result:
+        lines = [t("logv.done_again" if not result["created"] else "logv.done", code=result["code"],
+                   household=fmt.md(result["household"]))]
+        lines += [t("logv.done_need", code=c, category=fmt.md(need_category_label(cat)),
+                    due=due.strftime("%Y-%m-%d %H:%M")) for c, cat, due in result["needs"]]
+        (st.success if result["created"] else st.info)("  \n".join(lines))
+    if lv.get("resumed") and not lv.get("fresh"):
+        st.info(t("logv.resumed"))
+    if ss.get("lv_notice"):
+        st.info(ss.pop("lv_notice"))
+    errors: dict[str, list[str]] = ss.get("lv_errors") or {}
+    err = form.field_errors
+
+    # --- the visit itself
+    c = st.columns([1.2, 1, 1.3, 1.3])
+    with c[0]:
+        st.date_input(t("logv.date"), key=P("date"), max_value=now.date(), on_change=changed, format="YYYY-MM-DD")
+    with c[1]:
+        st.time_input(t("logv.time"), key=P("time"), step=60, on_change=changed)
+    err(errors, "visited_at")
+    yes_no = {form.YES: t("logv.yes"), form.NO: t("logv.no")}
+    with c[2]:
+        st.radio(t("logv.id_shown"), list(yes_no), key=P("id_shown"), horizontal=True, format_func=yes_no.get,
+                 on_change=changed)
+        err(errors, "id_shown")
+    with c[3]:
+        st.radio(t("logv.bodycam"), list(yes_no), key=P("bodycam"), horizontal=True, format_func=yes_no.get,
+                 on_change=changed)
+        err(errors, "bodycam_on")
+    sat_labels = {v: t(f"logv.sat.{v}") for v in range(1, 6)}  # bound labels: format_func must not read the session
+    st.radio(t("logv.satisfaction"), list(sat_labels), key=P("sat"), horizontal=True, on_change=changed,
+             format_func=sat_labels.get)
+    err(errors, "satisfaction")
+    st.columns([1, 3])[0].number_input(t("logv.duration"), key=P("dur"), min_value=1, max_value=480, step=5,
+                                       on_change=changed, help=t("logv.duration_help"))
+    err(errors, "duration_min")
+
+    data_now = gather()
+    visited = data_now.visited_at if isinstance(data_now.visited_at, datetime) else None
+    if visited is not None and is_night(visited) or errors.get("appointment_made_at") or errors.get("justification"):
+        with st.container(border=True):
+            st.markdown(f":material/bedtime: {t('logv.night_rule')}")
+            opts = [b.id for b in ss["lv_bookings"]]
+            labels = {b.id: t("logv.booking", at=b.scheduled_at.strftime("%m-%d %H:%M"),
+                              made=b.made_at.strftime("%m-%d %H:%M")) for b in ss["lv_bookings"]}
+            if ss.get(P("appt")) not in opts:
+                ss[P("appt")] = None
+            st.selectbox(t("logv.appointment"), opts, key=P("appt"), format_func=labels.get, on_change=changed,
+                         placeholder=t("logv.no_booking") if not opts else t("logv.pick_booking"))
+            err(errors, "appointment_made_at")
+            err(errors, "appointment_id")
+            st.text_area(t("logv.justification"), key=P("just"), max_chars=500, height=68, on_change=changed)
+            err(errors, "justification")
+    if visited is not None and now - visited > timedelta(hours=24) or errors.get("late_entry_reason"):
+        st.text_input(t("logv.late_reason"), key=P("late"), max_chars=500, on_change=changed)
+        err(errors, "late_entry_reason")
+    st.caption(t("logv.entry_time"))
+
+    # --- part 1: information check, with corrections to the household record
+    st.subheader(t("logv.part.info"))
+    form.render_section(items, "info", lv["prefix"], changed, errors)
+    c = st.columns([3, 1.4])
+    with c[0]:
+        st.text_input(t("logv.address"), key=P("addr"), max_chars=200, on_change=changed)
+        err(errors, "household.address")
+    with c[1]:
+        cat_labels = {c: t(f"hh_cat.{c}") for c in CATEGORIES}
+        st.selectbox(t("logv.category"), list(cat_labels), key=P("cat"), on_change=changed,
+                     format_func=cat_labels.get)
+        err(errors, "household.category")
+    err(errors, "household_version")
+
+    # --- part 2: hazards
+    st.subheader(t("logv.part.hazard"))
+    form.render_section(items, "hazard", lv["prefix"], changed, errors)
+
+    # --- part 3: residents' needs (form items, then any number of needs for the tracker)
+    st.subheader(t("logv.part.need"))
+    form.render_section(items, "need", lv["prefix"], changed, errors)
+    need_labels = {c: need_category_label(c) for c in NEED_CATS}
+    for i, rid in enumerate(lv["needs"]):
+        c = st.columns([1.6, 4, 0.9], vertical_alignment="bottom")
+        with c[0]:
+            st.selectbox(t("logv.need_category", n=i + 1), NEED_CATS, key=P(f"n{rid}_cat"), on_change=changed,
+                         format_func=need_labels.get, placeholder=t("logv.pick_category"))
+            err(errors, f"needs[{i}].category")
+        with c[1]:
+            st.text_input(t("logv.need_description"), key=P(f"n{rid}_desc"), max_chars=1000, on_change=changed)
+            err(errors, f"needs[{i}].description")
+        with c[2]:
+            st.button(t("logv.remove_need"), key=P(f"n{rid}_rm"), on_click=remove_need, args=(rid,),
+                      width="stretch")
+    err(errors, "needs")
+    st.button(t("logv.add_need"), key=P("add_need"), on_click=add_need, icon=":material/add:")
+
+    # --- submit
+    st.divider()
+    if ss.get("lv_top_error"):
+        st.error(ss["lv_top_error"])
+    for field in ("household_id", "client_token"):
+        err(errors, field)
+    if ss.get("lv_draft_error"):
+        st.warning(t("logv.draft_failed", reason=ss["lv_draft_error"]))
+    c = st.columns([2, 2, 5], vertical_alignment="center")
+    c[0].button(t("logv.submit"), key="lv_submit", type="primary", on_click=submit, width="stretch",
+                icon=":material/send:")
+    c[1].button(t("logv.discard"), key="lv_discard", on_click=discard, width="stretch")
+    saved = lv.get("saved_at")
+    c[2].caption(t("logv.saved_at", time=saved.strftime("%H:%M:%S")) if saved else t("logv.autosave"))
+
+
 st.title(t("logv.title"))
 now = now_local()
-result = ss.get("lv_result")
-if result:
-    lines = [t("logv.done_again" if not result["created"] else "logv.done", code=result["code"],
-               household=fmt.md(result["household"]))]
-    lines += [t("logv.done_need", code=c, category=fmt.md(need_category_label(cat)), due=due.strftime("%Y-%m-%d %H:%M"))
-              for c, cat, due in result["needs"]]
-    (st.success if result["created"] else st.info)("  \n".join(lines))
-
 code = st.query_params.get("household")
 hit = form.find_household(user.username, code) if code else None
 if code and hit is None:
@@ -274,110 +389,9 @@ elif ss.get("lv", {}).get("hid") != hit.id:
     with session_scope() as s:
         draft = vf.load_draft(session=s, user=user.username, draft_key=draft_key(hit.id))
     start_form(hit, draft, items, now)
-lv = ss["lv"]
-errors: dict[str, list[str]] = ss.get("lv_errors") or {}
-err = form.field_errors
 
 top = st.columns([6, 1.6], vertical_alignment="center")
 top[0].markdown(f"#### {fmt.md(hit.code)} · {fmt.md(hit.address)}  \n{risk_label(hit.risk_level)} · "
                 f"{fmt.md('、'.join(hit.residents)) or t('logv.no_residents')}")
 top[1].button(t("logv.change_household"), on_click=choose, args=(None,), width="stretch")
-if lv.get("resumed") and not lv.get("fresh"):
-    st.info(t("logv.resumed"))
-if ss.get("lv_notice"):
-    st.info(ss.pop("lv_notice"))
-
-# --- the visit itself
-c = st.columns([1.2, 1, 1.3, 1.3])
-with c[0]:
-    st.date_input(t("logv.date"), key=P("date"), max_value=now.date(), on_change=changed, format="YYYY-MM-DD")
-with c[1]:
-    st.time_input(t("logv.time"), key=P("time"), step=60, on_change=changed)
-err(errors, "visited_at")
-yes_no = {form.YES: t("logv.yes"), form.NO: t("logv.no")}
-with c[2]:
-    st.radio(t("logv.id_shown"), list(yes_no), key=P("id_shown"), horizontal=True, format_func=yes_no.get,
-             on_change=changed)
-    err(errors, "id_shown")
-with c[3]:
-    st.radio(t("logv.bodycam"), list(yes_no), key=P("bodycam"), horizontal=True, format_func=yes_no.get,
-             on_change=changed)
-    err(errors, "bodycam_on")
-sat_labels = {v: t(f"logv.sat.{v}") for v in range(1, 6)}  # bound labels: format_func must not read the session
-st.radio(t("logv.satisfaction"), list(sat_labels), key=P("sat"), horizontal=True, on_change=changed,
-         format_func=sat_labels.get)
-err(errors, "satisfaction")
-st.columns([1, 3])[0].number_input(t("logv.duration"), key=P("dur"), min_value=1, max_value=480, step=5,
-                                   on_change=changed, help=t("logv.duration_help"))
-err(errors, "duration_min")
-
-data_now = gather()
-visited = data_now.visited_at if isinstance(data_now.visited_at, datetime) else None
-if visited is not None and is_night(visited) or errors.get("appointment_made_at") or errors.get("justification"):
-    with st.container(border=True):
-        st.markdown(f":material/bedtime: {t('logv.night_rule')}")
-        opts = [b.id for b in ss["lv_bookings"]]
-        labels = {b.id: t("logv.booking", at=b.scheduled_at.strftime("%m-%d %H:%M"),
-                          made=b.made_at.strftime("%m-%d %H:%M")) for b in ss["lv_bookings"]}
-        if ss.get(P("appt")) not in opts:
-            ss[P("appt")] = None
-        st.selectbox(t("logv.appointment"), opts, key=P("appt"), format_func=labels.get, on_change=changed,
-                     placeholder=t("logv.no_booking") if not opts else t("logv.pick_booking"))
-        err(errors, "appointment_made_at")
-        err(errors, "appointment_id")
-        st.text_area(t("logv.justification"), key=P("just"), max_chars=500, height=68, on_change=changed)
-        err(errors, "justification")
-if visited is not None and now - visited > timedelta(hours=24) or errors.get("late_entry_reason"):
-    st.text_input(t("logv.late_reason"), key=P("late"), max_chars=500, on_change=changed)
-    err(errors, "late_entry_reason")
-st.caption(t("logv.entry_time"))
-
-# --- part 1: information check, with corrections to the household record
-st.subheader(t("logv.part.info"))
-form.render_section(items, "info", lv["prefix"], changed, errors)
-c = st.columns([3, 1.4])
-with c[0]:
-    st.text_input(t("logv.address"), key=P("addr"), max_chars=200, on_change=changed)
-    err(errors, "household.address")
-with c[1]:
-    cat_labels = {c: t(f"hh_cat.{c}") for c in CATEGORIES}
-    st.selectbox(t("logv.category"), list(cat_labels), key=P("cat"), on_change=changed, format_func=cat_labels.get)
-    err(errors, "household.category")
-err(errors, "household_version")
-
-# --- part 2: hazards
-st.subheader(t("logv.part.hazard"))
-form.render_section(items, "hazard", lv["prefix"], changed, errors)
-
-# --- part 3: residents' needs (form items, then any number of needs for the tracker)
-st.subheader(t("logv.part.need"))
-form.render_section(items, "need", lv["prefix"], changed, errors)
-need_labels = {c: need_category_label(c) for c in NEED_CATS}
-for i, rid in enumerate(lv["needs"]):
-    c = st.columns([1.6, 4, 0.9], vertical_alignment="bottom")
-    with c[0]:
-        st.selectbox(t("logv.need_category", n=i + 1), NEED_CATS, key=P(f"n{rid}_cat"), on_change=changed,
-                     format_func=need_labels.get, placeholder=t("logv.pick_category"))
-        err(errors, f"needs[{i}].category")
-    with c[1]:
-        st.text_input(t("logv.need_description"), key=P(f"n{rid}_desc"), max_chars=1000, on_change=changed)
-        err(errors, f"needs[{i}].description")
-    with c[2]:
-        st.button(t("logv.remove_need"), key=P(f"n{rid}_rm"), on_click=remove_need, args=(rid,), width="stretch")
-err(errors, "needs")
-st.button(t("logv.add_need"), key=P("add_need"), on_click=add_need, icon=":material/add:")
-
-# --- submit
-st.divider()
-if ss.get("lv_top_error"):
-    st.error(ss["lv_top_error"])
-for field in ("household_id", "client_token"):
-    err(errors, field)
-if ss.get("lv_draft_error"):
-    st.warning(t("logv.draft_failed", reason=ss["lv_draft_error"]))
-c = st.columns([2, 2, 5], vertical_alignment="center")
-c[0].button(t("logv.submit"), key="lv_submit", type="primary", on_click=submit, width="stretch",
-            icon=":material/send:")
-c[1].button(t("logv.discard"), key="lv_discard", on_click=discard, width="stretch")
-saved = lv.get("saved_at")
-c[2].caption(t("logv.saved_at", time=saved.strftime("%H:%M:%S")) if saved else t("logv.autosave"))
+visit_form(items)

@@ -73,7 +73,33 @@ def test_officer_session_logs_a_visit_exactly_once(cluster):
     _run(go())
     assert rec.errors == []
     assert len(rec.times["visit_form"]) == 1 and len(rec.times["visit_submit"]) == 1
+    assert rec.reruns >= 3  # the answers, each a run of the form's fragment
     assert _visits(cluster, code) == before + 1
+
+
+def test_an_answer_reruns_the_visit_form_only(cluster):
+    """The form is a fragment: an answer's run redraws the form, the page around it stays (the
+    client keeps it, as a tab does) and was not run again (its elements keep their run's delta)."""
+    async def go():
+        s = sc.Session(cluster.http_url, timeout=60)
+        try:
+            await bl._p_login(s, "officer", PASSWORD)
+            page = await s.run(page="log_visit", query="household=H-G1-1")
+            radio = page.widget("radio", "满意度")
+            fragment = page.fragment_of(radio)
+            after = await s.run(widgets=[sc.choice(radio, radio.options[4])], fragment=fragment)
+            return page, fragment, after
+        finally:
+            await s.close()
+
+    page, fragment, after = _run(go())
+    radio = page.widget("radio", "满意度")
+    assert fragment  # the form is drawn by a fragment
+    header = page.widget("button", "更换住户")
+    assert page.fragment_of(header) == ""  # the household's header is not part of it
+    assert after.widget("button", "更换住户") is not None  # kept from the whole run
+    assert after.widget("button", "提交走访") is not None and after.error() is None
+    assert after.widget("radio", "满意度").id == radio.id
 
 
 def test_wrong_password_is_refused(cluster):
