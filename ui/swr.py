@@ -10,10 +10,11 @@ the fresh window plus one computation behind the database, and says when its dat
 (``computed_at``; ``ui.kpi.freshness_caption``).
 
 The fresh window grows with what the entry cost: ``cost_ratio`` times its last computation's wall
-time, at least ``fresh_s`` and at most ``max_fresh_s``. A key in constant use is then recomputed at
-most ``1 / cost_ratio`` of the time (5 % by default) in each process: at L the city's overview
-(about 1 s) stays fresh 20 s, a district's (0.2 s) 5 s, and under load, when a computation takes
-longer, the refreshes space out by themselves instead of taking the CPU the pages need.
+time, at least ``fresh_s`` and at most ``max_fresh_s`` (defaults 5 and 60 s). A key in constant use
+is then recomputed at most ``1 / cost_ratio`` of the time (5 % by default) in each process: at L
+the city's overview (about 1 s) stays fresh 20 s, a district's (0.2 s) 5 s, and under load, when a
+computation takes longer, the refreshes space out by themselves instead of taking the CPU the
+pages need (the dashboards' queries were most of the database's work under the load benchmark).
 
 A session that has just written (``ui.flash.keep``, a visit submitted) is never served an entry
 computed before its write: ``set_floor`` installs the hook that tells the write time of the session
@@ -166,8 +167,8 @@ class _Store:
                     return not self._threads
 
 
-def cached(fresh_s: float = 5.0, max_stale_s: float = 60.0, max_entries: int = 256, cost_ratio: float = 20.0,
-           max_fresh_s: float = 30.0) -> Callable:
+def cached(fresh_s: float = 5.0, max_stale_s: float = 120.0, max_entries: int = 256, cost_ratio: float = 20.0,
+           max_fresh_s: float = 60.0) -> Callable:
     """Decorator: ``fn(*args)`` served stale-while-revalidate (module docstring). The wrapper has
     ``computed_at(*args)`` (epoch seconds the served value's computation started, None if absent),
     ``clear()`` and ``store``."""
