@@ -87,7 +87,9 @@ elif own is None or own.value is None:
 else:
     funnel = charts.funnel_frame(units, own.value)
     vega.show("funnel", funnel, t("gaps.funnel_title", indicator=name_of(funnel_ind), unit=name_of(unit)),
-              today, lang(), g.funnel_labels(today), target=own.target, direction=funnel_ind.direction)
+              today, lang(), g.funnel_labels(today), target=own.target, direction=funnel_ind.direction,
+              key=(user.scope_code, unit.code, phase.code, funnel_ind.code, today, lang(),
+                   kpi.load_overview.computed_at(user.scope_code, unit.code, phase.code, today)))
     worst = charts.worse_flags(funnel_ind.direction)[0]  # beyond the 99.8 % limit on the worse side
     low = funnel.points[funnel.points["flag"] == worst]["name"].tolist()
     st.caption(t("gaps.flagged", units="、".join(low) if lang() == "zh" else ", ".join(low)) if low

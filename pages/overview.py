@@ -103,7 +103,9 @@ if pi.offered(indicators, pi.has_trend):
         vega.show(
             "trend", frame, t("trends.chart_title", name=name_of(trend_ind), unit=name_of(unit)), axis, today, lang(),
             {"actual": t("trends.actual"), "target": t("trends.target"), "projection": t("trends.projection"),
-             "month": t("trends.month"), "data_date": t("trends.data_date", date=fmt.day(today))})
+             "month": t("trends.month"), "data_date": t("trends.data_date", date=fmt.day(today))},
+            key=(user.scope_code, unit.code, phase.code, trend_code, reported, today, lang(),
+                 load_trend.computed_at(user.scope_code, unit.code, trend_code, today, reported)))
         m, v, n = values[-1]
         if reported:
             st.caption(t("pind.trend_latest", month=f"{m // 100}-{m % 100:02d}", value=fmt.value(v, trend_ind.unit),

@@ -11,7 +11,7 @@ import streamlit as st
 from data_access.core.db import session_scope
 from data_access.core.errors import ConcurrentEdit, FormInvalid, NotFound, PermissionDenied, ValidationError
 
-from . import swr
+from . import swr, vega
 from .admin_forms import flash, show_flash  # noqa: F401  (re-exported for the pages)
 from .errors import message
 from .i18n import CATALOGUE, t
@@ -76,6 +76,7 @@ def run_write(fn: Callable, prefix: str, done: str) -> bool:
     forget_versions()
     st.cache_data.clear()  # names, targets and KPIs are cached by the dashboards
     swr.clear_all()
+    vega.clear()
     flash(prefix, t("cfg.saved", what=done))
     return True
 

@@ -1,0 +1,57 @@
+"""ui.vega: a chart's spec is built once per key, with its data already in Arrow (the rows as the
+builder gave them), and the keyed cache is bounded."""
+from __future__ import annotations
+
+from datetime import date
+
+import pyarrow as pa
+import pytest
+from test_charts import MILESTONES
+
+from ui import charts as c
+from ui import vega
+
+LABELS = {"planned": "计划中", "in_progress": "进行中", "done": "已完成", "late": "已逾期"}
+
+
+@pytest.fixture(autouse=True)
+def _empty():
+    vega.clear()
+    yield
+    vega.clear()
+
+
+def _timeline():
+    return c.timeline_frame(MILESTONES, date(2024, 6, 1)), "里程碑", LABELS, date(2024, 6, 1), "zh"
+
+
+def test_the_spec_carries_its_data_as_arrow_with_every_row():
+    frame = _timeline()[0]
+    spec = vega.build("timeline", *_timeline())
+    plain = c.milestone_timeline(*_timeline()).to_dict(validate=False)
+    assert set(spec["datasets"]) == set(plain["datasets"])
+    tables = {name: pa.ipc.open_stream(data).read_all() for name, data in spec["datasets"].items()}
+    for name, table in tables.items():  # the milestones, and the data date's rule
+        assert table.num_rows == len(plain["datasets"][name])
+        assert table.to_pylist() == [{k: r.get(k) for k in table.column_names} for r in plain["datasets"][name]]
+    milestones = [t for t in tables.values() if "code" in t.column_names]
+    assert len(milestones) == 1 and sorted(milestones[0].column("code").to_pylist()) == sorted(frame["code"])
+    assert {k: v for k, v in spec.items() if k != "datasets"} == {k: v for k, v in plain.items() if k != "datasets"}
+
+
+def test_a_keyed_spec_is_built_once_per_key(monkeypatch):
+    built = []
+    real = vega.BUILDERS["timeline"]
+    monkeypatch.setitem(vega.BUILDERS, "timeline", lambda *a, **k: built.append(1) or real(*a, **k))
+    first = vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 1.0), *_timeline())
+    again = vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 1.0), *_timeline())
+    assert again is first and len(built) == 1
+    vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 2.0), *_timeline())  # the data recomputed: built anew
+    assert len(built) == 2
+
+
+def test_the_keyed_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(vega, "MAX_KEYED", 2)
+    for i in range(3):
+        vega.keyed_spec("timeline", (i,), *_timeline())
+    assert ("timeline", (0,)) not in vega._KEYED and ("timeline", (2,)) in vega._KEYED
