@@ -9,9 +9,10 @@ replicas, nginx), then for 3 replicas and for 1 replica (fresh app processes eac
 BENCH_LOAD_SESSIONS (default 50) sessions through the login form, all from 127.0.0.1, and lets them
 work for BENCH_LOAD_SECONDS (default 120):
 
-  * leaders (city, district, coordinator in turn): overview → gaps → map, 2–5 s apart;
+  * leaders (city, district, coordinator in turn): overview → gaps → map, 2–5 s apart
+    (BENCH_LOAD_THINK="min,max" seconds);
   * officers (o0001 … one per grid): open a household of their grid in 走访登记, answer the form
-    (a rerun per answer; 0.3–1 s apart with the protocol client), submit, 2–5 s apart.
+    (a rerun of the form per answer; 0.3–1 s apart with the protocol client), submit, 2–5 s apart.
 
 Two clients (BENCH_LOAD_CLIENTS, default ``protocol``):
   * ``protocol`` — bench/st_client.py speaks Streamlit's WebSocket protocol as a tab does (the
@@ -46,6 +47,17 @@ LEADERS = (("city", "City#2026"), ("district", "District#2026"), ("coord", "Coor
 OFFICER_PW = "Officer#2026"
 LEADER_PAGES = (("overview", "stMetricValue"), ("gaps", "stDataFrame"), ("map", "stDeckGlJsonChart"))
 TIMEOUT_MS = 60_000
+
+
+def _think() -> tuple[float, float]:
+    """Seconds a user spends on a page before the next one (BENCH_LOAD_THINK="min,max", default 2–5 s)."""
+    lo, hi = (float(x) for x in os.environ.get("BENCH_LOAD_THINK", "2,5").split(","))
+    if not 0 <= lo <= hi:
+        raise ValueError(f"BENCH_LOAD_THINK: min,max seconds, not {lo},{hi}")
+    return lo, hi
+
+
+THINK_S = _think()
 
 
 def _pct(xs: list[float], q: float) -> float | None:
@@ -165,7 +177,7 @@ async def _leader(page, base: str, rec: Recorder, stop: float, rng: random.Rando
                 rec.error(f"{kind}: {msg}")
         except Exception as exc:  # a timeout counts as an error
             rec.error(f"{kind}: {type(exc).__name__}: {exc}")
-        await asyncio.sleep(rng.uniform(2, 5))
+        await asyncio.sleep(rng.uniform(*THINK_S))
 
 
 async def _officer(page, base: str, households: list[str], rec: Recorder, stop: float, rng: random.Random) -> None:
@@ -209,7 +221,7 @@ async def _officer(page, base: str, households: list[str], rec: Recorder, stop: 
                 rec.error(f"visit: {msg}")
         except Exception as exc:
             rec.error(f"visit: {type(exc).__name__}: {exc}")
-        await asyncio.sleep(rng.uniform(2, 5))
+        await asyncio.sleep(rng.uniform(*THINK_S))
 
 
 async def _drive(plan: list, sign_in, work, rec: Recorder, on_signed_in, seconds: float) -> dict:
@@ -315,7 +327,7 @@ async def _p_leader(s, rec: Recorder, stop: float, rng: random.Random, units: li
                 rec.error(f"{kind}: no {PROTOCOL_EXPECT[kind]} on the page")
         except Exception as exc:  # a timeout or a lost connection counts as an error
             rec.error(f"{kind}: {type(exc).__name__}: {exc}")
-        await asyncio.sleep(rng.uniform(2, 5))
+        await asyncio.sleep(rng.uniform(*THINK_S))
 
 
 async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: random.Random) -> None:
@@ -333,7 +345,7 @@ async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: 
             rec.page("visit_form", time.perf_counter() - t0)
             if screen.widget("button", "提交走访") is None:
                 rec.error(f"visit: no form for {code}: {screen.error() or screen.text()[:200]}")
-                await asyncio.sleep(rng.uniform(2, 5))
+                await asyncio.sleep(rng.uniform(*THINK_S))
                 continue
             states: dict[str, object] = {}
             wanted = dict(VISIT_CHOICES)
@@ -363,7 +375,7 @@ async def _p_officer(s, households: list[str], rec: Recorder, stop: float, rng: 
                 rec.error(f"visit: no confirmation after submit: {screen.text()[:200]}")
         except Exception as exc:
             rec.error(f"visit: {type(exc).__name__}: {exc}")
-        await asyncio.sleep(rng.uniform(2, 5))
+        await asyncio.sleep(rng.uniform(*THINK_S))
 
 
 async def _run_sessions_protocol(base: str, sessions: int, seconds: float, officers: list[tuple[str, list[str]]],
@@ -533,4 +545,5 @@ def run() -> dict:
     finally:
         c.app_ports = tuple(apps)
         c.stop()
-    return {"scale": scale, "sessions": sessions, "setup_s": round(setup_s, 1), "runs": runs}
+    return {"scale": scale, "sessions": sessions, "think_s": list(THINK_S), "setup_s": round(setup_s, 1),
+            "runs": runs}

@@ -44,14 +44,15 @@ def spec(kind: str, *args, **kwargs) -> dict:
 
 
 def keyed_spec(kind: str, key: tuple, *args, **kwargs) -> dict:
-    """``build`` cached by ``key``, which must tell apart every input that changes the chart."""
+    """``spec`` cached by ``key``, which must tell apart every input that changes the chart: a hit
+    costs a dictionary lookup; a new key (the data recomputed) looks the arguments up by content."""
     k = (kind, key)
     with _LOCK:
         found = _KEYED.get(k)
         if found is not None:
             _KEYED.move_to_end(k)
             return found
-    made = build(kind, *args, **kwargs)
+    made = spec(kind, *args, **kwargs)  # a refresh that changed nothing finds the spec by content
     with _LOCK:
         _KEYED[k] = made
         while len(_KEYED) > MAX_KEYED:

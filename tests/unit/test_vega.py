@@ -1,4 +1,4 @@
-"""ui.vega: a chart's spec is built once per key, with its data already in Arrow (the rows as the
+"""ui.vega: a chart's spec is built once per key and content, with its data already in Arrow (the rows as the
 builder gave them), and the keyed cache is bounded."""
 from __future__ import annotations
 
@@ -46,8 +46,12 @@ def test_a_keyed_spec_is_built_once_per_key(monkeypatch):
     first = vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 1.0), *_timeline())
     again = vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 1.0), *_timeline())
     assert again is first and len(built) == 1
-    vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 2.0), *_timeline())  # the data recomputed: built anew
-    assert len(built) == 2
+    # the data recomputed (a new key) but unchanged: found by content, not built again
+    vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 2.0), *_timeline())
+    assert len(built) == 1
+    frame, *rest = _timeline()
+    changed = vega.keyed_spec("timeline", ("C", "2024-06-01", "zh", 3.0), frame.iloc[:2], *rest)  # it changed
+    assert len(built) == 2 and changed != first
 
 
 def test_the_keyed_cache_is_bounded(monkeypatch):
