@@ -314,7 +314,7 @@ async def _p_login(s, user: str, pw: str) -> None:
 
 
 async def _p_leader(s, rec: Recorder, stop: float, rng: random.Random, units: list[str] = ()) -> None:
-    """overview → gaps → map in turn, 2–5 s apart; each round on the leader's own unit (half the
+    """overview → gaps → map in turn, THINK_S apart; each round on the leader's own unit (half the
     rounds) or one of its direct children (?unit=, a drill-down), so the caches see many keys."""
     kinds = list(PROTOCOL_EXPECT)
     i = rng.randrange(len(kinds))
@@ -417,8 +417,8 @@ def _plan(sessions: int, officers: list[tuple[str, list[str]]]) -> list[tuple[st
     return plan + [("leader", LEADERS[i % len(LEADERS)]) for i in range(sessions - n_officers)]
 
 
-def _codes_by_user(url: str, sql: str, per_user: int | None = None) -> dict[str, list[str]]:
-    """(username, code) rows of ``sql`` grouped by user, in order, at most ``per_user`` codes each."""
+def _codes_by_user(url: str, sql: str) -> dict[str, list[str]]:
+    """(username, code) rows of ``sql`` grouped by user, in order."""
     from sqlalchemy import text
 
     from data_access.core import db as dbmod
@@ -429,9 +429,7 @@ def _codes_by_user(url: str, sql: str, per_user: int | None = None) -> dict[str,
     eng.dispose()
     out: dict[str, list[str]] = {}
     for user, code in rows:
-        codes = out.setdefault(user, [])
-        if per_user is None or len(codes) < per_user:
-            codes.append(code)
+        out.setdefault(user, []).append(code)
     return out
 
 
@@ -443,10 +441,13 @@ def _leader_units(url: str) -> dict[str, list[str]]:
 
 
 def _officers(url: str, n: int) -> list[tuple[str, list[str]]]:
-    """Up to ``n`` demo officers with up to 40 households of their grid each."""
-    return list(_codes_by_user(url, "SELECT u.username, h.code FROM app_user u JOIN household h ON h.grid_id = "
-                                    "u.scope_id WHERE u.role = 'officer' AND u.active AND u.username LIKE 'o%' "
-                                    "ORDER BY u.username, h.code", per_user=40).items())[:n]
+    """Up to ``n`` demo officers with up to 40 households of their grid each (chosen in the database:
+    at L the officers' grids hold 4 M households)."""
+    return list(_codes_by_user(url, (
+        "SELECT username, code FROM (SELECT u.username, h.code, ROW_NUMBER() OVER (PARTITION BY u.username "
+        "ORDER BY h.code) AS k FROM (SELECT username, scope_id FROM app_user WHERE role = 'officer' AND active "
+        f"AND username LIKE 'o%' ORDER BY username LIMIT {int(n)}) u JOIN household h ON h.grid_id = u.scope_id) x "
+        "WHERE k <= 40 ORDER BY username, code")).items())
 
 
 def _one(cluster, ports: tuple[int, ...], sessions: int, seconds: float, client: str = "protocol") -> dict:

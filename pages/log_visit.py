@@ -46,6 +46,12 @@ def new_prefix(hid: int) -> str:
     return f"lv{hid}g{ss['lv_gen']}_"
 
 
+def hold(hit) -> None:
+    """Keep ``hit`` and its bookings for the form (the fragment reads them; the page sets them on a
+    whole run, a submit after the visit changed the household)."""
+    ss["lv_hit"], ss["lv_bookings"] = hit, form.bookings(user.username, hit.id)
+
+
 def start_form(hit, draft: dict | None, items: list[form.Item], now: datetime) -> None:
     """A fresh form for ``hit`` (seeded from ``draft`` when there is one)."""
     d = vf.VisitInput.from_dict(draft) if draft else vf.VisitInput()
@@ -207,9 +213,8 @@ def submit() -> None:
             vf.discard_draft(session=s, user=user.username, draft_key=draft_key(lv["hid"]))
     # the form is reset for the next visit, on the household as the visit left it (its version, any
     # corrected address): the page around this form is not run again after an answer or a submit
-    hit = form.find_household(user.username, lv["code"]) or ss["lv_hit"]
-    ss["lv_hit"], ss["lv_bookings"] = hit, form.bookings(user.username, hit.id)
-    start_form(hit, None, form.form_items(), now)
+    hold(form.find_household(user.username, lv["code"]) or ss["lv_hit"])
+    start_form(ss["lv_hit"], None, form.form_items(), now)
     ss["lv"]["fresh"] = True
 
 
@@ -379,8 +384,7 @@ if hit is None:
     st.stop()
 
 items = form.form_items()
-ss["lv_hit"] = hit
-ss["lv_bookings"] = form.bookings(user.username, hit.id)
+hold(hit)
 unsaved = ss.get("lv_unsaved")
 if unsaved and unsaved["hid"] == hit.id and ss.get("lv", {}).get("hid") == hit.id and P("date") not in ss:
     start_form(hit, unsaved["draft"], items, now)  # widgets dropped by a failed run: the entries come back

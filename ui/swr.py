@@ -66,10 +66,10 @@ class _Entry:
 
 
 class _Store:
-    def __init__(self, fn: Callable, fresh_s: float, max_stale_s: float, max_entries: int,
-                 cost_ratio: float = 0.0, max_fresh_s: float | None = None) -> None:
+    def __init__(self, fn: Callable, fresh_s: float, max_stale_s: float, max_entries: int, cost_ratio: float,
+                 max_fresh_s: float) -> None:
         self.fn, self.fresh_s, self.max_stale_s, self.max_entries = fn, fresh_s, max_stale_s, max_entries
-        self.cost_ratio, self.max_fresh_s = cost_ratio, fresh_s if max_fresh_s is None else max_fresh_s
+        self.cost_ratio, self.max_fresh_s = cost_ratio, max_fresh_s
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._key_locks: dict[tuple, threading.Lock] = {}
