@@ -86,10 +86,10 @@ elif own is None or own.value is None:
     st.info(t("gaps.funnel_no_centre"))
 else:
     funnel = charts.funnel_frame(units, own.value)
-    vega.show("funnel", funnel, t("gaps.funnel_title", indicator=name_of(funnel_ind), unit=name_of(unit)),
-              today, lang(), g.funnel_labels(today), target=own.target, direction=funnel_ind.direction,
-              key=(user.scope_code, unit.code, phase.code, funnel_ind.code, today, lang(),
-                   kpi.load_overview.computed_at(user.scope_code, unit.code, phase.code, today)))
+    title = t("gaps.funnel_title", indicator=name_of(funnel_ind), unit=name_of(unit))
+    vega.show("funnel", funnel, title, today, lang(), g.funnel_labels(today), target=own.target,
+              direction=funnel_ind.direction,
+              key=(title, today, lang(), own.target, funnel_ind.direction, vega.content_key((units, own.value))))
     worst = charts.worse_flags(funnel_ind.direction)[0]  # beyond the 99.8 % limit on the worse side
     low = funnel.points[funnel.points["flag"] == worst]["name"].tolist()
     st.caption(t("gaps.flagged", units="、".join(low) if lang() == "zh" else ", ".join(low)) if low

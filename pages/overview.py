@@ -100,12 +100,13 @@ if pi.offered(indicators, pi.has_trend):
                                    last_complete_month=last_complete)
         axis = {"%": t("trends.axis_percent"), "score": t("trends.axis_score")}.get(
             trend_ind.unit, t("pind.axis_value") if reported else t("trends.axis_count"))
+        title = t("trends.chart_title", name=name_of(trend_ind), unit=name_of(unit))
         vega.show(
-            "trend", frame, t("trends.chart_title", name=name_of(trend_ind), unit=name_of(unit)), axis, today, lang(),
+            "trend", frame, title, axis, today, lang(),
             {"actual": t("trends.actual"), "target": t("trends.target"), "projection": t("trends.projection"),
              "month": t("trends.month"), "data_date": t("trends.data_date", date=fmt.day(today))},
-            key=(user.scope_code, unit.code, phase.code, trend_code, reported, today, lang(),
-                 load_trend.computed_at(user.scope_code, unit.code, trend_code, today, reported)))
+            key=(title, axis, today, lang(), phase.code, last_complete,  # and the frame's inputs:
+                 vega.content_key((values, trend["targets"], trend["baseline"], phases))))
         m, v, n = values[-1]
         if reported:
             st.caption(t("pind.trend_latest", month=f"{m // 100}-{m % 100:02d}", value=fmt.value(v, trend_ind.unit),

@@ -21,9 +21,17 @@ computed before its write: ``set_floor`` installs the hook that tells the write 
 calling, and an older entry is recomputed for it at once (read your own writes).
 
 Keys are the loader's arguments, which hold the user's scope as with ``st.cache_data``. Entries are
-plain per-process memory, recomputable from the database (nothing a user needs lives only here);
-values are shared between sessions and must be treated as read-only (frozen dataclasses, tuples).
+per-process memory, recomputable from the database (nothing a user needs lives only here); values
+are shared between sessions and must be treated as read-only (frozen dataclasses, tuples).
 No Streamlit import: the loaders run in a thread of their own when they refresh.
+
+Between replicas (``set_shared``; by default ``data_access.core.result_cache`` on PostgreSQL):
+before it computes, a store looks for the result another replica published; one still inside its
+fresh window (by its age and cost, as above) is taken instead of computed, and every computation
+is published. N replicas then compute a key in constant use about once per fresh window between
+them, not N times. A shared result serves a session's own write only if it started ``SKEW_S``
+after that write (the replicas' clocks may differ a little); ``clear`` and ``make_stale`` also
+refuse the shared results from before them, in this process.
 """
 from __future__ import annotations
 
@@ -34,6 +42,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,16 @@ _clock: Callable[[], float] = time.monotonic  # tests replace it
 _STORES: list[_Store] = []
 _BY_NAME: dict[tuple[str, str], _Store] = {}
 _REGISTRY_LOCK = threading.Lock()
+
+
+def _epoch() -> float:
+    return time.time()
+
+
+_wall: Callable[[], float] = _epoch  # tests replace it (or time.time)
+SKEW_S = 1.0  # a shared result serves a session's own write only if it started this long after it
+_UNSET = object()
+_shared: Any = _UNSET  # the tier between replicas: load(store, key) / save(store, key, value, wall, cost)
 
 
 def _no_floor() -> float | None:
@@ -54,6 +73,24 @@ def set_floor(provider: Callable[[], float | None]) -> None:
     """Install the hook returning the calling session's last write time (epoch seconds) or None."""
     global _floor
     _floor = provider
+
+
+def set_shared(tier: Any) -> None:
+    """Install the tier results are shared through between replicas (None: this process alone)."""
+    global _shared
+    _shared = tier
+
+
+def _tier() -> Any:
+    if _shared is not _UNSET:
+        return _shared
+    try:
+        from data_access.core import result_cache
+
+        return result_cache.default()
+    except Exception:  # never fail a page for the cache: this process computes alone
+        log.warning("no shared results between replicas", exc_info=True)
+        return None
 
 
 @dataclass
@@ -74,17 +111,50 @@ class _Store:
         self._lock = threading.Lock()
         self._key_locks: dict[tuple, threading.Lock] = {}
         self._threads: set[threading.Thread] = set()
+        self.name = _store_name(fn)
+        self._shared_floor = 0.0  # shared results that started before this are not taken (clear, make_stale)
         self.computations = 0  # how many times fn ran (for tests)
+        self.adopted = 0  # how many results were taken from another replica (for tests)
 
-    def _compute(self, key: tuple, args: tuple, kwargs: dict) -> Any:
-        at, wall = _clock(), time.time()
+    def _install(self, key: tuple, e: _Entry) -> None:
+        """Keep ``e`` unless a newer entry is there (a slower, older computation never overwrites it)."""
+        old = self._entries.get(key)
+        if old is None or old.at <= e.at:
+            self._entries[key] = e
+            self._entries.move_to_end(key)
+
+    def _adopt(self, tier: Any, key: tuple, floor: float | None) -> tuple[bool, Any]:
+        """``(True, value)`` when another replica's result for ``key`` is still fresh, else ``(False, None)``."""
+        try:
+            found = tier.load(self.name, key)
+        except Exception:
+            log.warning("shared results unavailable for %s", self.name, exc_info=True)
+            return False, None
+        if found is None:
+            return False, None
+        value, wall, cost = found
+        age = max(0.0, _wall() - wall)
+        e = _Entry(value, _clock() - age, wall, cost=cost)
+        if (age >= self.fresh_for(e) or wall < self._shared_floor
+                or (floor is not None and wall < floor + SKEW_S)):
+            return False, None
+        with self._lock:
+            self._install(key, e)
+            self.adopted += 1
+        return True, value
+
+    def _compute(self, key: tuple, args: tuple, kwargs: dict, floor: float | None = None) -> Any:
+        tier = _tier()
+        if tier is not None:
+            taken, value = self._adopt(tier, key, floor)
+            if taken:
+                return value
+        at, wall = _clock(), _wall()
         value = self.fn(*args, **kwargs)
         self.computations += 1
+        cost = max(0.0, _clock() - at)
         with self._lock:
-            old = self._entries.get(key)
-            if old is None or old.at <= at:  # a slower, older computation never overwrites a newer one
-                self._entries[key] = _Entry(value, at, wall, cost=max(0.0, _clock() - at))
-                self._entries.move_to_end(key)
+            self._install(key, _Entry(value, at, wall, cost=cost))
             now = _clock()  # entries too old to be served only hold memory: drop them, then the least used
             for gone in [k for k, v in self._entries.items() if now - v.at >= self.max_stale_s and not v.refreshing]:
                 del self._entries[gone]
@@ -92,6 +162,11 @@ class _Store:
             while len(self._entries) > self.max_entries:
                 gone, _ = self._entries.popitem(last=False)
                 self._key_locks.pop(gone, None)
+        if tier is not None:
+            try:
+                tier.save(self.name, key, value, wall, cost)
+            except Exception:
+                log.warning("could not share a result of %s", self.name, exc_info=True)
         return value
 
     def _refresh(self, key: tuple, args: tuple, kwargs: dict) -> None:
@@ -135,7 +210,7 @@ class _Store:
                 e = self._entries.get(key)
                 if e is not None and _clock() - e.at < self.fresh_for(e) and (floor is None or e.wall >= floor):
                     return e.value
-            return self._compute(key, args, kwargs)
+            return self._compute(key, args, kwargs, floor)
 
     def computed_at(self, args: tuple, kwargs: dict) -> float | None:
         with self._lock:
@@ -146,9 +221,11 @@ class _Store:
         with self._lock:
             self._entries.clear()
             self._key_locks.clear()
+            self._shared_floor = _wall()
 
     def make_stale(self) -> None:
         with self._lock:
+            self._shared_floor = _wall()
             now = _clock()
             for e in self._entries.values():
                 e.at = min(e.at, now - self.fresh_for(e) - 0.01)
@@ -165,6 +242,13 @@ class _Store:
             if time.monotonic() >= deadline:
                 with self._lock:
                     return not self._threads
+
+
+def _store_name(fn: Callable) -> str:
+    """The loader's file (relative to the project when inside it: the same on every replica) and name."""
+    path = fn.__code__.co_filename
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    return f"{path[len(root):] if path.startswith(root) else path}:{fn.__qualname__}"
 
 
 def cached(fresh_s: float = 5.0, max_stale_s: float = 120.0, max_entries: int = 256, cost_ratio: float = 20.0,

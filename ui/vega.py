@@ -8,6 +8,8 @@ builds a chart once per distinct input, keeps its spec with the data already in 
 ``st.vega_lite_chart``. Its inputs are told apart by ``key`` where the page has a cheap identity of
 them (the data's loader arguments and computation time, the indicator, language and day): looking
 a spec up by hashing the frames themselves cost a gaps page a quarter of its run under load.
+``content_key`` turns a chart's small inputs (a series of tuples, a dict of targets) into such a
+key: a recomputation that changed nothing then finds its spec again instead of rebuilding it.
 Without ``key`` the arguments themselves are the key (``st.cache_data``). The builders stay pure
 functions in ``ui.charts`` (their unit tests validate the full spec there).
 """
@@ -58,6 +60,16 @@ def keyed_spec(kind: str, key: tuple, *args, **kwargs) -> dict:
         while len(_KEYED) > MAX_KEYED:
             _KEYED.popitem(last=False)
     return made
+
+
+def content_key(value) -> object:
+    """``value`` (nested lists, tuples, dicts, scalars) as a hashable key equal for equal content."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted(((str(k), content_key(v)) for k, v in value.items()), key=lambda kv: kv[0])))
+    if isinstance(value, list | tuple):
+        return tuple(content_key(v) for v in value)
+    hash(value)  # a scalar (or a frozen value): refuse what cannot be a key here rather than at the lookup
+    return value
 
 
 def clear() -> None:

@@ -88,8 +88,9 @@ def backup(engine: Engine, directory: str | Path) -> dict:
             src.close()
         data_file = SQLITE_FILE
     elif backend == "postgresql":
+        # result_cache: the replicas' shared results, a cache (its table is kept, its rows are not)
         r = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                            "--file", str(d / PG_FILE), "--dbname", _libpq_url(engine)],
+                            "--exclude-table-data=result_cache", "--file", str(d / PG_FILE), "--dbname", _libpq_url(engine)],
                            capture_output=True, text=True)
         if r.returncode != 0:
             raise BackupError(f"pg_dump failed: {r.stderr.strip()}")

@@ -53,6 +53,11 @@ def lookup_hash(value: str | None) -> str | None:
     return hmac.new(_keys(_secret())[1], norm.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def derived_key(purpose: str) -> bytes:
+    """A 32-byte key for ``purpose`` (e.g. signing cached results), derived from the app secret."""
+    return hashlib.sha256(f"{purpose}:".encode() + _secret().encode()).digest()
+
+
 def mask_name(name: str | None) -> str:
     """张三丰 → 张**; one character stays one character plus *."""
     if not name:

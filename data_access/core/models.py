@@ -1,11 +1,12 @@
-"""Tables of data_access.core: app settings (key → JSON value) and the hash-chained audit log.
+"""Tables of data_access.core: app settings (key → JSON value), the hash-chained audit log and the
+dashboards' results shared between app replicas (``result_cache``).
 
 Every table at once: ``data_access.schema`` (Alembic, tests).
 """
 from __future__ import annotations
 
 from pydantic import NaiveDatetime as datetime  # naive local times (Asia/Shanghai)
-from sqlalchemy import Column, Index, Text, text
+from sqlalchemy import Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
 
@@ -34,3 +35,15 @@ class AuditLog(SQLModel, table=True):
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
     scheme: int = Field(default=2, sa_column_kwargs={"server_default": "1"})  # 1 sha256, 2 HMAC (audit.py)
+
+
+# --- results shared between app replicas (data_access.core.result_cache) -----------------------
+
+# A cache, not a record: UNLOGGED on PostgreSQL (no WAL, not on the streaming replica, empty after
+# a crash), left out of backups. Aggregates only, never a resident's data.
+class ResultCache(SQLModel, table=True):
+    __tablename__ = "result_cache"
+    key: str = Field(primary_key=True, max_length=64)  # sha256 of the code version, loader and arguments
+    computed_at: float = Field(index=True)  # epoch seconds its computation started
+    cost: float  # its computation's seconds
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # HMAC (32 bytes) + pickle

@@ -112,3 +112,43 @@ def test_wrong_password_is_refused(cluster):
 
     with pytest.raises(sc.ProtocolError, match="refused"):
         _run(go())
+
+
+def _shared_results(cluster) -> dict[str, float]:
+    eng = dbmod.make_engine(cluster.url())
+    with eng.connect() as c:
+        rows = dict(c.exec_driver_sql("SELECT key, computed_at FROM result_cache").all())
+    eng.dispose()
+    return rows
+
+
+def test_a_replica_shows_the_figures_another_one_computed(cluster):
+    """ui.swr's shared tier: the district leader's overview computed on one replica is published in
+    result_cache, and a session on another replica, moments later, is served that result — same
+    "统计结果生成于" time, no newer computation published — instead of computing it again."""
+    first, second = (f"http://127.0.0.1:{p}" for p in cluster.app_ports[:2])  # two replicas, past nginx
+    before = _shared_results(cluster)
+
+    async def go():
+        a, b = sc.Session(first, timeout=60), sc.Session(second, timeout=60)
+        try:
+            await bl._p_login(a, "district", PASSWORD)
+            await bl._p_login(b, "district", PASSWORD)
+            on_a = await a.run(page="overview")
+            published = _shared_results(cluster)
+            on_b = await b.run(page="overview")
+            return on_a, published, on_b
+        finally:
+            await a.close()
+            await b.close()
+
+    on_a, published, on_b = _run(go())
+    assert on_a.error() is None and on_b.error() is None
+    new = {k: v for k, v in published.items() if before.get(k) != v}
+    assert len(new) >= 2  # the overview's KPIs and its trend, pickled and signed
+
+    def computed(screen):
+        return [x for x in screen.text().splitlines() if "数据截至" in x]  # as of: computed less the replica's lag
+
+    assert computed(on_a) and computed(on_b) == computed(on_a)
+    assert {k: v for k, v in _shared_results(cluster).items() if k in new} == new  # b published nothing newer

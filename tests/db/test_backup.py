@@ -90,3 +90,28 @@ def test_restore_of_a_backup_of_the_other_engine_is_refused(use_db, tmp_path):
     (tmp_path / "b" / "manifest.json").write_text(json.dumps({"engine": other, "file": "x"}))
     with pytest.raises(bk.BackupError, match="backup is of"):
         bk.restore(dbmod.get_engine(), tmp_path / "b")
+
+
+def test_the_replicas_shared_results_are_not_backed_up(pg_url, monkeypatch, tmp_path):
+    """result_cache is a cache: a PostgreSQL backup keeps its table, not its rows (results signed for
+    one secret and one code version, recomputed within a minute anyway)."""
+    from sqlalchemy import text
+
+    from data_access.core import result_cache
+    from data_access.core.settings import reset_settings
+
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    reset_settings()
+    dbmod.dispose_engines()
+    try:
+        _seed(pg_url)
+        result_cache.default().save("pages/overview.py:load_overview", (("C1",), ()), ("kpis",), 1000.0, 0.5)
+        assert main(["backup", str(tmp_path / "b")]) == 0
+        assert main(["restore", str(tmp_path / "b")]) == 0
+        dbmod.dispose_engines()
+        with dbmod.get_engine().connect() as c:
+            assert c.execute(text("SELECT count(*) FROM result_cache")).scalar() == 0
+        assert _counts(pg_url)[:2] == (3, 3)
+    finally:
+        dbmod.dispose_engines()
+        reset_settings()

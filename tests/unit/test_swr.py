@@ -17,6 +17,7 @@ def clock(monkeypatch):
     monkeypatch.setattr(swr, "_clock", lambda: now[0])
     floor = [None]
     monkeypatch.setattr(swr, "_floor", lambda: floor[0])
+    monkeypatch.setattr(swr, "_shared", None)  # this process alone (the shared tier: tests below)
     swr.clear_all()  # the loaders below share one store per definition site, as a page's do
     yield now, floor
     swr.wait_idle(10)
@@ -198,6 +199,7 @@ def test_the_fresh_window_grows_with_what_the_entry_cost(monkeypatch, cost, fres
     clock = Clock(now)
     monkeypatch.setattr(swr, "_clock", clock.__call__)
     monkeypatch.setattr(swr, "_floor", lambda: None)
+    monkeypatch.setattr(swr, "_shared", None)
     swr.clear_all()
     calls = []
 
@@ -216,3 +218,108 @@ def test_the_fresh_window_grows_with_what_the_entry_cost(monkeypatch, cost, fres
     assert load_costly("C") == ("C", 1)  # stale now: served at once, refreshed in the background
     assert swr.wait_idle(5) and len(calls) == 2
     swr.clear_all()
+
+
+# --- between replicas ---------------------------------------------------------------------------
+
+class Tier:
+    """What data_access.core.result_cache does, in a dict: the latest result per (store, key)."""
+
+    def __init__(self):
+        self.rows, self.loads, self.fail = {}, 0, False
+
+    def load(self, store, key):
+        self.loads += 1
+        if self.fail:
+            raise ConnectionError("database unavailable")
+        return self.rows.get((store, key))
+
+    def save(self, store, key, value, wall, cost):
+        if self.fail:
+            raise ConnectionError("database unavailable")
+        old = self.rows.get((store, key))
+        if old is None or old[1] < wall:
+            self.rows[(store, key)] = (value, wall, cost)
+
+
+@pytest.fixture
+def replicas(monkeypatch):
+    """Two replicas' stores of one loader sharing a Tier, on one clock (monotonic = wall here)."""
+    now, floor, tier = [5000.0], [None], Tier()
+    monkeypatch.setattr(swr, "_clock", lambda: now[0])
+    monkeypatch.setattr(swr, "_wall", lambda: now[0])
+    monkeypatch.setattr(swr, "_floor", lambda: floor[0])
+    monkeypatch.setattr(swr, "_shared", tier)
+    calls = []
+
+    def load_overview(unit: str) -> tuple:
+        calls.append(unit)
+        now[0] += 0.5  # each computation costs 0.5 s: fresh for max(5, 20 × 0.5) = 10 s
+        return (unit, len(calls))
+
+    stores = [swr._Store(load_overview, 5.0, 60.0, 16, 20.0, 60.0) for _ in range(2)]
+    yield stores, calls, now, floor, tier
+    for st in stores:
+        st.wait_idle(10)
+
+
+def test_a_replica_takes_the_result_another_one_just_computed(replicas):
+    (a, b), calls, now, _, tier = replicas
+    assert a.get(("D1",), {}) == ("D1", 1)
+    assert a.name == b.name == "tests/unit/test_swr.py:replicas.<locals>.load_overview"  # same on every replica
+    now[0] += 9.0  # 9.5 s after the computation started: still fresh (10 s)
+    assert b.get(("D1",), {}) == ("D1", 1)
+    assert (len(calls), b.computations, b.adopted) == (1, 0, 1)
+    assert b.get(("D1",), {}) == ("D1", 1) and tier.loads == 2  # now in b's memory: no second load
+    assert b.get(("D2",), {}) == ("D2", 2) and tier.rows[(b.name, (("D2",), ()))][0] == ("D2", 2)  # published
+
+
+def test_a_shared_result_past_its_fresh_window_is_computed_again(replicas):
+    (a, b), calls, now, _, _ = replicas
+    a.get(("D1",), {})
+    now[0] += 10.0  # 10.5 s after it started: past the 10 s another replica would serve it as it is
+    assert b.get(("D1",), {}) == ("D1", 2)
+    assert (b.computations, b.adopted) == (1, 0)
+
+
+def test_a_stale_replica_refreshes_from_a_newer_shared_result(replicas):
+    (a, b), calls, now, _, _ = replicas
+    b.get(("D1",), {})  # b computes (1) at 5000
+    now[0] += 8.0
+    a.get(("D1",), {})  # a takes b's: fresh
+    now[0] += 3.0  # b's entry is stale (11 s)
+    assert b.get(("D1",), {}) == ("D1", 1)  # served stale at once ...
+    b.wait_idle(5)
+    assert len(calls) == 2  # ... while b recomputes: nobody newer
+    now[0] += 4.0  # a's copy of the first result is stale now; b published the second 4 s ago
+    assert a.get(("D1",), {}) == ("D1", 1)
+    a.wait_idle(5)
+    assert (len(calls), a.adopted) == (2, 2)  # a's refresh took b's second result instead of computing
+    assert a.get(("D1",), {}) == ("D1", 2)
+
+
+def test_a_session_that_wrote_is_not_served_a_shared_result_from_before_its_write(replicas):
+    (a, b), calls, now, floor, _ = replicas
+    a.get(("D1",), {})  # started at 5000
+    floor[0] = 5000.0 - swr.SKEW_S + 0.01  # the write: less than the clocks' margin before it
+    assert b.get(("D1",), {}) == ("D1", 2)  # computed for the writer
+    c = swr._Store(b.fn, 5.0, 60.0, 16, 20.0, 60.0)  # a third replica
+    floor[0] = 5000.5 - swr.SKEW_S  # a writer whose write came the margin before the second computation
+    assert c.get(("D1",), {}) == ("D1", 2) and c.adopted == 1
+
+
+def test_clear_refuses_shared_results_from_before_it(replicas):
+    (a, b), calls, now, _, _ = replicas
+    a.get(("D1",), {})
+    a.clear()  # e.g. an admin changed targets in a's process, then in b's
+    b.clear()
+    assert b.get(("D1",), {}) == ("D1", 2) and b.adopted == 0
+    assert a.get(("D1",), {}) == ("D1", 2) and a.adopted == 1  # b's started after a's clear
+
+
+def test_an_unavailable_tier_leaves_each_replica_computing_alone(replicas):
+    (a, b), calls, now, _, tier = replicas
+    tier.fail = True
+    assert a.get(("D1",), {}) == ("D1", 1)
+    assert b.get(("D1",), {}) == ("D1", 2)
+    assert a.get(("D1",), {}) == ("D1", 1)  # a's own memory still serves it

@@ -59,3 +59,17 @@ def test_the_keyed_cache_is_bounded(monkeypatch):
     for i in range(3):
         vega.keyed_spec("timeline", (i,), *_timeline())
     assert ("timeline", (0,)) not in vega._KEYED and ("timeline", (2,)) in vega._KEYED
+
+
+def test_a_content_key_is_equal_for_equal_content_and_differs_otherwise():
+    series = [(202401, 88.5, 120), (202402, 89.0, 131)]
+    targets = {"P2025": 88.0, "P2024": 85.0}
+    key = vega.content_key((series, targets, 82.4))
+    assert key == vega.content_key(([tuple(r) for r in series], dict(reversed(targets.items())), 82.4))
+    assert hash(key) == hash(vega.content_key((list(series), dict(targets), 82.4)))
+    assert key != vega.content_key((series[:1], targets, 82.4))
+    assert key != vega.content_key((series, {**targets, "P2026": 92.0}, 82.4))
+    assert key != vega.content_key((series, targets, None))
+    assert key != vega.content_key(([(202401, 88.5, 121), series[1]], targets, 82.4))
+    with pytest.raises(TypeError):
+        vega.content_key(({1, 2},))  # a set is not ordered content: refused, never silently unequal
