@@ -230,10 +230,10 @@ def matrix_table(kpis: Sequence, indicators: Sequence[IndicatorRow]):
     codes, gaps, statuses = gap_matrix(kpis, indicators)
     if not codes:
         return None
-    names = {k.unit_code: ((k.unit_name_en or k.unit_code) if lang() == "en" else k.unit_name_zh)
+    L = lang()  # once: a session-state read is not free, and this runs for every child × indicator
+    names = {k.unit_code: ((k.unit_name_en or k.unit_code) if L == "en" else k.unit_name_zh)
              for k in kpis if not k.is_self}
     heads = [i for i in indicators if i.headline]
-    L = lang()
     cols = [t("col.unit")] + [name_of(i) for i in heads]
     values = [[names[c]] + [fmt.gap(g.get(i.code), i.unit, L) for i in heads] for c, g in zip(codes, gaps, strict=True)]
     tints = [[""] + [_status_bg(s.get(i.code)) for i in heads] for s in statuses]
