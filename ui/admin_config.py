@@ -13,6 +13,7 @@ from data_access.core.errors import ConcurrentEdit, FormInvalid, NotFound, Permi
 
 from . import swr, vega
 from .admin_forms import flash, show_flash  # noqa: F401  (re-exported for the pages)
+from .auth import forget_units
 from .errors import message
 from .i18n import CATALOGUE, t
 
@@ -75,6 +76,7 @@ def run_write(fn: Callable, prefix: str, done: str) -> bool:
         return False
     forget_versions()
     st.cache_data.clear()  # names, targets and KPIs are cached by the dashboards
+    forget_units()
     swr.clear_all()
     vega.clear()
     flash(prefix, t("cfg.saved", what=done))

@@ -412,14 +412,21 @@ def scope_units(scope_code: str, max_level: str = "community") -> list[UnitRef]:
         return users.units_under(session=s, root=root, max_level=max_level)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def picker_units(scope_code: str, current_code: str, max_level: str = "community") -> list[UnitRef]:
+@st.cache_resource(ttl=60, max_entries=1000, show_spinner=False)
+def picker_units(scope_code: str, current_code: str, max_level: str = "community") -> tuple[UnitRef, ...]:
     """A unit picker's choices in ``scope_code`` around ``current_code`` (``users.picker_units``):
-    a few dozen units per run, not the scope's whole subtree."""
+    a few dozen units per run, not the scope's whole subtree. Read on every dashboard run, so kept
+    as one shared, read-only tuple of frozen units (``st.cache_data`` unpickled a copy each time:
+    3 % of a loaded replica); ``forget_units`` drops it after an admin's change."""
     units = scope_units(scope_code, max_level)
     current = next((u for u in units if u.code == current_code), None) or _unit(get_settings().database_url,
                                                                                current_code)
-    return users.picker_units(units, current) if current is not None else units
+    return tuple(users.picker_units(units, current) if current is not None else units)
+
+
+def forget_units() -> None:
+    """Drop the cached unit choices (names, units or their order changed)."""
+    picker_units.clear()
 
 
 def resolve_unit(user: CurrentUser, code: str | None) -> tuple[UnitRef, str | None]:

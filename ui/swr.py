@@ -28,8 +28,9 @@ No Streamlit import: the loaders run in a thread of their own when they refresh.
 Between replicas (``set_shared``; by default ``data_access.core.result_cache`` on PostgreSQL):
 before it computes, a store looks for the result another replica published; one still inside its
 fresh window (by its age and cost, as above) is taken instead of computed, and every computation
-is published. N replicas then compute a key in constant use about once per fresh window between
-them, not N times. A shared result serves a session's own write only if it started ``SKEW_S``
+is published; while it computes, it holds the key's claim (``tier.claim``), so replicas whose
+copies went stale together wait for one computation and take its result. N replicas then compute
+a key in constant use about once per fresh window between them, not N times. A shared result serves a session's own write only if it started ``SKEW_S``
 after that write (the replicas' clocks may differ a little); ``clear`` and ``make_stale`` also
 refuse the shared results from before them, in this process.
 """
@@ -143,12 +144,42 @@ class _Store:
             self.adopted += 1
         return True, value
 
+    def _claim(self, tier: Any, key: tuple) -> Any:
+        """The entered ``tier.claim`` of ``key`` (waits while another replica computes it), or None."""
+        claim = getattr(tier, "claim", None)
+        if claim is None:
+            return None
+        try:
+            cm = claim(self.name, key)
+            cm.__enter__()
+            return cm
+        except Exception:
+            log.warning("could not claim a result of %s; computing it anyway", self.name, exc_info=True)
+            return None
+
     def _compute(self, key: tuple, args: tuple, kwargs: dict, floor: float | None = None) -> Any:
         tier = _tier()
-        if tier is not None:
-            taken, value = self._adopt(tier, key, floor)
-            if taken:
-                return value
+        if tier is None:
+            return self._run(key, args, kwargs, None)
+        taken, value = self._adopt(tier, key, floor)
+        if taken:
+            return value
+        claim = self._claim(tier, key)
+        try:
+            if claim is not None:  # another replica may have computed it while this one waited
+                taken, value = self._adopt(tier, key, floor)
+                if taken:
+                    return value
+            return self._run(key, args, kwargs, tier)
+        finally:
+            if claim is not None:
+                try:
+                    claim.__exit__(None, None, None)
+                except Exception:
+                    log.warning("could not release a claim of %s", self.name, exc_info=True)
+
+    def _run(self, key: tuple, args: tuple, kwargs: dict, tier: Any) -> Any:
+        """Compute ``key``, keep it and publish it to ``tier`` (if any)."""
         at, wall = _clock(), _wall()
         value = self.fn(*args, **kwargs)
         self.computations += 1

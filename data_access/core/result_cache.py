@@ -6,6 +6,9 @@ dashboards' computations were most of the servers' CPU under the load benchmark)
 lets a replica take a result another one computed moments ago (``ui.swr`` decides whether it is
 still fresh enough) and publishes what it computes itself.
 
+- ``claim`` holds a result's PostgreSQL advisory lock while a replica computes it: replicas whose
+  copies went stale at the same moment (they took the same result) wait for the first one's
+  computation and take it, instead of all computing it at once.
 - A row is keyed by the code version (a hash of the app's source: a replica running other code
   never reads it), the loader and its arguments (which hold the user's scope).
 - Its value is a pickle signed with a key derived from the app secret: a row that was not written
@@ -24,6 +27,8 @@ import hmac
 import logging
 import pickle
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -38,6 +43,7 @@ MAX_BYTES = 32 * 1024 * 1024  # larger results stay in their replica
 KEEP_S = 600.0  # rows older than this are deleted (no loader serves anything that old)
 PURGE_EVERY_S = 60.0
 _SIG = 32  # bytes of HMAC-SHA256 before the pickle
+LOCK_WAIT_S = 30  # a claim waits this long for another replica's computation, then gives up (lock_timeout)
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +68,20 @@ class SharedResults:
 
     def row_key(self, store: str, args: tuple) -> str:
         return hashlib.sha256(f"{self.version}\0{store}\0{args!r}".encode()).hexdigest()
+
+    @contextmanager
+    def claim(self, store: str, args: tuple) -> Iterator[None]:
+        """Hold the lock of ``store(*args)``'s result while computing it (PostgreSQL: a transaction
+        advisory lock on a connection of its own; SQLite: nothing to coordinate). Blocks while
+        another replica holds it; raises (lock_timeout) after LOCK_WAIT_S."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        lock = int.from_bytes(bytes.fromhex(self.row_key(store, args))[:8], "big", signed=True)
+        with self.engine.begin() as c:
+            c.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{LOCK_WAIT_S}s"})
+            c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+            yield
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()

@@ -215,7 +215,12 @@ def unit_row(url: str, code: str) -> OrgUnit:
         return s.exec(select(OrgUnit).where(OrgUnit.code == code)).one()
 
 
+def _picker_labels(user: str) -> list[str]:
+    return [o.strip("\u3000 ") for o in open_page(ROOT / "pages" / "overview.py", user).selectbox(key="unit_zh").options]
+
+
 def test_org_renames_a_unit_sets_pilot_and_refuses_a_concurrent_edit(app_env):
+    assert "西山区 · 分局" in _picker_labels("city")  # the dashboards' unit pickers keep their choices a minute
     at = open_page(ORG, "admin")
     d2 = unit_id(app_env, "D2")
     at.selectbox(key="og_unit_zh").set_value(d2).run()
@@ -228,6 +233,7 @@ def test_org_renames_a_unit_sets_pilot_and_refuses_a_concurrent_edit(app_env):
     assert (row.name_zh, row.pilot, row.version) == ("西山新区", True, 3)
     assert [json.loads(a.detail)["reason"] for a in audit_rows(app_env, "org_unit.rename")] == ["区划调整"]
     assert len(audit_rows(app_env, "org_unit.pilot")) == 1
+    assert "西山新区 · 分局" in _picker_labels("city")  # ... an admin's change drops them at once
     # concurrent: someone renames D1 after the form was shown
     d1 = unit_id(app_env, "D1")
     at.selectbox(key="og_unit_zh").set_value(d1).run()

@@ -125,3 +125,35 @@ def test_the_default_tier_is_postgresql_only(use_db):
         assert tier is rc.default() and str(tier.engine.url) == use_db
         tier.save("s", ARGS, VALUE, 1000.0, 0.1)
         assert tier.load("s", ARGS) == (VALUE, 1000.0, 0.1)
+
+
+def test_a_claim_waits_for_another_replicas_claim_of_the_same_result(pg_url, monkeypatch):
+    """PostgreSQL advisory locks: the second claim of one result waits until the first is released;
+    another result's claim does not wait; a claim held longer than LOCK_WAIT_S makes the waiter give up."""
+    import threading
+    import time
+
+    from data_access.core import db as dbmod
+
+    engines = [dbmod.make_engine(pg_url) for _ in range(2)]  # two replicas
+    a, b = (rc.SharedResults(e, KEY, version="v1") for e in engines)
+    try:
+        order = []
+        with a.claim("s", ARGS):
+            waiter = threading.Thread(target=lambda: (b.claim("s", ARGS).__enter__(), order.append("b claimed")))
+            waiter.start()
+            with b.claim("s", (("other",), ())):  # another result: no wait
+                order.append("b other")
+            time.sleep(0.5)
+            order.append("a released")
+        waiter.join(10)
+        assert order == ["b other", "a released", "b claimed"]
+
+        monkeypatch.setattr(rc, "LOCK_WAIT_S", 1)
+        with a.claim("s", (("third",), ())):
+            with pytest.raises(Exception, match="lock timeout"):
+                with b.claim("s", (("third",), ())):
+                    pass
+    finally:
+        for e in engines:
+            e.dispose()

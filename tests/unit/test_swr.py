@@ -3,6 +3,7 @@ refresh runs, too-old or missing ones computed by the caller (one caller per key
 write never answered by an older entry, failures keeping the stale value."""
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -323,3 +324,60 @@ def test_an_unavailable_tier_leaves_each_replica_computing_alone(replicas):
     assert a.get(("D1",), {}) == ("D1", 1)
     assert b.get(("D1",), {}) == ("D1", 2)
     assert a.get(("D1",), {}) == ("D1", 1)  # a's own memory still serves it
+
+
+class LockingTier(Tier):
+    """... with result_cache's claim: one holder per (store, key) at a time."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock, self.claims = threading.Lock(), 0
+
+    @contextlib.contextmanager
+    def claim(self, store, key):
+        self.claims += 1
+        with self.lock:
+            yield
+
+
+def test_replicas_computing_one_key_at_once_compute_it_once(monkeypatch):
+    """Two replicas whose copies went stale together: the second waits for the first's computation
+    (its claim) and takes the result instead of computing it too."""
+    now, tier = [5000.0], LockingTier()
+    monkeypatch.setattr(swr, "_clock", lambda: now[0])
+    monkeypatch.setattr(swr, "_wall", lambda: now[0])
+    monkeypatch.setattr(swr, "_floor", lambda: None)
+    monkeypatch.setattr(swr, "_shared", tier)
+    started, gate, calls = threading.Event(), threading.Event(), []
+
+    def load_gaps(unit: str) -> tuple:
+        calls.append(unit)
+        started.set()
+        assert gate.wait(10)
+        return (unit, len(calls))
+
+    a, b = (swr._Store(load_gaps, 5.0, 60.0, 16, 20.0, 60.0) for _ in range(2))
+    got = {}
+    first = threading.Thread(target=lambda: got.setdefault("a", a.get(("D1",), {})))
+    first.start()
+    assert started.wait(10)  # a computes, holding the claim
+    second = threading.Thread(target=lambda: got.setdefault("b", b.get(("D1",), {})))
+    second.start()
+    deadline = time.monotonic() + 10
+    while tier.claims < 2 and time.monotonic() < deadline:  # b found nothing published and waits
+        time.sleep(0.01)
+    gate.set()
+    first.join(10)
+    second.join(10)
+    assert got == {"a": ("D1", 1), "b": ("D1", 1)}
+    assert (len(calls), a.computations, b.computations, b.adopted) == (1, 1, 0, 1)
+
+
+def test_a_claim_that_cannot_be_had_leaves_the_replica_computing(replicas):
+    (a, b), calls, now, _, tier = replicas
+
+    def refuse(store, key):
+        raise TimeoutError("lock_timeout")
+
+    tier.claim = refuse
+    assert a.get(("D1",), {}) == ("D1", 1)
