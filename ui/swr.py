@@ -124,25 +124,41 @@ class _Store:
             self._entries[key] = e
             self._entries.move_to_end(key)
 
-    def _adopt(self, tier: Any, key: tuple, floor: float | None) -> tuple[bool, Any]:
-        """``(True, value)`` when another replica's result for ``key`` is still fresh, else ``(False, None)``."""
+    def _shared(self, tier: Any, key: tuple, floor: float | None, fresh_only: bool = False) -> _Entry | None:
+        """Another replica's result for ``key`` while it can be served (younger than max_stale_s, not
+        from before this store's clear, for a writer started ``SKEW_S`` after the write; with
+        ``fresh_only`` inside its fresh window), else None. The tier reads the value only then."""
+        def servable(wall: float, cost: float) -> bool:
+            return (_wall() - wall < self.max_stale_s and wall >= self._shared_floor
+                    and (floor is None or wall >= floor + SKEW_S) and (not fresh_only or self._fresh(
+                        _Entry(None, _clock() - max(0.0, _wall() - wall), wall, cost=cost))))
+
         try:
-            found = tier.load(self.name, key)
+            found = tier.load(self.name, key, servable)
         except Exception:
             log.warning("shared results unavailable for %s", self.name, exc_info=True)
-            return False, None
+            return None
         if found is None:
-            return False, None
+            return None
         value, wall, cost = found
-        age = max(0.0, _wall() - wall)
-        e = _Entry(value, _clock() - age, wall, cost=cost)
-        if (age >= self.fresh_for(e) or wall < self._shared_floor
-                or (floor is not None and wall < floor + SKEW_S)):
+        return _Entry(value, _clock() - max(0.0, _wall() - wall), wall, cost=cost)
+
+    def _adopt(self, tier: Any, key: tuple, floor: float | None) -> tuple[bool, Any]:
+        """``(True, value)`` when another replica's result for ``key`` is still fresh (now kept
+        here), else ``(False, None)``."""
+        e = self._shared(tier, key, floor, fresh_only=True)
+        if e is None or not self._fresh(e):
             return False, None
+        self._take(key, e)
+        return True, e.value
+
+    def _take(self, key: tuple, e: _Entry) -> None:
         with self._lock:
             self._install(key, e)
             self.adopted += 1
-        return True, value
+
+    def _fresh(self, e: _Entry) -> bool:
+        return _clock() - e.at < self.fresh_for(e)
 
     def _claim(self, tier: Any, key: tuple) -> Any:
         """The entered ``tier.claim`` of ``key`` (waits while another replica computes it), or None."""
@@ -157,13 +173,15 @@ class _Store:
             log.warning("could not claim a result of %s; computing it anyway", self.name, exc_info=True)
             return None
 
-    def _compute(self, key: tuple, args: tuple, kwargs: dict, floor: float | None = None) -> Any:
+    def _compute(self, key: tuple, args: tuple, kwargs: dict, floor: float | None = None,
+                 shared_checked: bool = False) -> Any:
         tier = _tier()
         if tier is None:
             return self._run(key, args, kwargs, None)
-        taken, value = self._adopt(tier, key, floor)
-        if taken:
-            return value
+        if not shared_checked:
+            taken, value = self._adopt(tier, key, floor)
+            if taken:
+                return value
         claim = self._claim(tier, key)
         try:
             if claim is not None:  # another replica may have computed it while this one waited
@@ -215,33 +233,50 @@ class _Store:
         """How long ``e`` is served as it is: ``cost_ratio`` × its cost, within [fresh_s, max_fresh_s]."""
         return min(self.max_fresh_s, max(self.fresh_s, self.cost_ratio * e.cost))
 
+    def _serve(self, key: tuple, e: _Entry | None, floor: float | None, args: tuple, kwargs: dict) -> tuple[bool, Any]:
+        """``(True, value)`` when ``e`` can be served — fresh, or stale with one background refresh
+        started — else ``(False, None)``. Call with ``self._lock`` held."""
+        if e is None or (floor is not None and e.wall < floor):  # none, or from before this session's write
+            return False, None
+        self._entries.move_to_end(key)
+        age = _clock() - e.at
+        if age < self.fresh_for(e):
+            return True, e.value
+        if age >= self.max_stale_s:
+            return False, None
+        if not e.refreshing:
+            e.refreshing = True
+            th = threading.Thread(target=self._refresh, args=(key, args, kwargs), daemon=True,
+                                  name=f"swr-{getattr(self.fn, '__name__', 'loader')}")
+            self._threads.add(th)
+            th.start()
+        return True, e.value
+
     def get(self, args: tuple, kwargs: dict) -> Any:
         key = (args, tuple(sorted(kwargs.items())))
         floor = _floor()
         with self._lock:
-            e = self._entries.get(key)
-            if e is not None and floor is not None and e.wall < floor:
-                e = None  # computed before this session's own write: recompute now
-            if e is not None:
-                self._entries.move_to_end(key)
-                age = _clock() - e.at
-                if age < self.fresh_for(e):
-                    return e.value
-                if age < self.max_stale_s:
-                    if not e.refreshing:
-                        e.refreshing = True
-                        th = threading.Thread(target=self._refresh, args=(key, args, kwargs), daemon=True,
-                                              name=f"swr-{getattr(self.fn, '__name__', 'loader')}")
-                        self._threads.add(th)
-                        th.start()
-                    return e.value
+            served, value = self._serve(key, self._entries.get(key), floor, args, kwargs)
+            if served:
+                return value
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:  # one caller computes a missing or too-old entry; the others get its result
             with self._lock:
-                e = self._entries.get(key)
-                if e is not None and _clock() - e.at < self.fresh_for(e) and (floor is None or e.wall >= floor):
-                    return e.value
-            return self._compute(key, args, kwargs, floor)
+                served, value = self._serve(key, self._entries.get(key), floor, args, kwargs)
+                if served:
+                    return value
+            tier = _tier()
+            if tier is None:
+                return self._compute(key, args, kwargs, floor)
+            # another replica's result, if it can be served: at once, refreshed in the background
+            # when stale — a replica's first view of a unit does not wait for a computation
+            e = self._shared(tier, key, floor)
+            if e is None:
+                return self._compute(key, args, kwargs, floor, shared_checked=True)
+            self._take(key, e)
+            with self._lock:
+                served, value = self._serve(key, self._entries.get(key), floor, args, kwargs)
+            return value if served else self._compute(key, args, kwargs, floor)
 
     def computed_at(self, args: tuple, kwargs: dict) -> float | None:
         with self._lock:

@@ -27,7 +27,7 @@ import hmac
 import logging
 import pickle
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -86,19 +86,26 @@ class SharedResults:
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
 
-    def load(self, store: str, args: tuple) -> tuple[Any, float, float] | None:
-        """``(value, computed_at, cost)`` of the row for ``store(*args)``, None if absent or forged."""
+    def load(self, store: str, args: tuple, accept: Callable[[float, float], bool] | None = None
+             ) -> tuple[Any, float, float] | None:
+        """``(value, computed_at, cost)`` of the row for ``store(*args)``; None if absent, forged, or
+        refused by ``accept(computed_at, cost)`` — asked before the value is read (results run to
+        half a megabyte: one not taken is neither fetched nor unpickled)."""
+        k = self.row_key(store, args)
         with self.engine.connect() as c:
-            row = c.execute(text("SELECT value, computed_at, cost FROM result_cache WHERE key = :k"),
-                            {"k": self.row_key(store, args)}).first()
-        if row is None:
+            head = c.execute(text("SELECT computed_at, cost FROM result_cache WHERE key = :k"), {"k": k}).first()
+            if head is None or (accept is not None and not accept(float(head[0]), float(head[1]))):
+                return None
+            blob = c.execute(text("SELECT value FROM result_cache WHERE key = :k AND computed_at = :t"),
+                             {"k": k, "t": head[0]}).scalar()
+        if blob is None:  # replaced in between by a newer result: the next look takes that one
             return None
-        blob = bytes(row[0])
+        blob = bytes(blob)
         sig, payload = blob[:_SIG], blob[_SIG:]
         if not hmac.compare_digest(sig, self._sign(payload)):
             log.warning("result_cache: a row of %s has a wrong signature; ignored", store)
             return None
-        return pickle.loads(payload), float(row[1]), float(row[2])  # noqa: S301 (signed above)
+        return pickle.loads(payload), float(head[0]), float(head[1])  # noqa: S301 (signed above)
 
     def save(self, store: str, args: tuple, value: Any, computed_at: float, cost: float) -> bool:
         """Publish a result (unless a newer one is there already); False when it is too large."""

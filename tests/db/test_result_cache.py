@@ -157,3 +157,20 @@ def test_a_claim_waits_for_another_replicas_claim_of_the_same_result(pg_url, mon
     finally:
         for e in engines:
             e.dispose()
+
+
+def test_a_result_not_accepted_is_neither_fetched_nor_unpickled(engine):
+    """``accept(computed_at, cost)`` decides before the value is read: a signed row whose pickle
+    would stop the process comes back None when not accepted (and is unpickled when it is)."""
+    tier = rc.SharedResults(engine, KEY, version="v1")
+
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise RuntimeError('unpickled')",))
+
+    tier.save("s", ARGS, Boom(), 1000.0, 0.7)
+    seen = []
+    assert tier.load("s", ARGS, lambda t, c: seen.append((t, c)) and False) is None
+    assert seen == [(1000.0, 0.7)]
+    with pytest.raises(RuntimeError, match="unpickled"):
+        tier.load("s", ARGS, lambda t, c: True)

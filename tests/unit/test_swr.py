@@ -229,11 +229,12 @@ class Tier:
     def __init__(self):
         self.rows, self.loads, self.fail = {}, 0, False
 
-    def load(self, store, key):
+    def load(self, store, key, accept=None):
         self.loads += 1
         if self.fail:
             raise ConnectionError("database unavailable")
-        return self.rows.get((store, key))
+        row = self.rows.get((store, key))
+        return row if row is not None and (accept is None or accept(row[1], row[2])) else None
 
     def save(self, store, key, value, wall, cost):
         if self.fail:
@@ -275,10 +276,20 @@ def test_a_replica_takes_the_result_another_one_just_computed(replicas):
     assert b.get(("D2",), {}) == ("D2", 2) and tier.rows[(b.name, (("D2",), ()))][0] == ("D2", 2)  # published
 
 
-def test_a_shared_result_past_its_fresh_window_is_computed_again(replicas):
+def test_a_stale_shared_result_is_served_at_once_and_refreshed_in_the_background(replicas):
     (a, b), calls, now, _, _ = replicas
     a.get(("D1",), {})
     now[0] += 10.0  # 10.5 s after it started: past the 10 s another replica would serve it as it is
+    assert b.get(("D1",), {}) == ("D1", 1)  # b's first view of D1 does not wait for a computation ...
+    b.wait_idle(5)
+    assert (b.computations, b.adopted) == (1, 1)  # ... b recomputes it in the background
+    assert b.get(("D1",), {}) == ("D1", 2)
+
+
+def test_a_shared_result_too_old_to_serve_is_computed_by_the_caller(replicas):
+    (a, b), calls, now, _, _ = replicas
+    a.get(("D1",), {})
+    now[0] += 60.0  # max_stale_s (60 here) after it started
     assert b.get(("D1",), {}) == ("D1", 2)
     assert (b.computations, b.adopted) == (1, 0)
 
