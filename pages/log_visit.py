@@ -55,6 +55,9 @@ def hold(hit) -> None:
 def start_form(hit, draft: dict | None, items: list[form.Item], now: datetime) -> None:
     """A fresh form for ``hit`` (seeded from ``draft`` when there is one)."""
     d = vf.VisitInput.from_dict(draft) if draft else vf.VisitInput()
+    old = ss.get("lv", {}).get("prefix")
+    for k in [k for k in ss if old and isinstance(k, str) and k.startswith(old)]:
+        del ss[k]  # the previous form's entries (those never drawn are not dropped by Streamlit)
     token = d.client_token if isinstance(d.client_token, str) and vf.TOKEN_RE.match(d.client_token) else None
     ss["lv"] = {"hid": hit.id, "code": hit.code, "prefix": new_prefix(hit.id), "token": token or vf.new_token(),
                 "resumed": draft is not None, "fresh": False, "needs": []}

@@ -278,3 +278,21 @@ def test_switching_language_mid_form_keeps_what_was_typed(app_env):
     assert at.radio(key=key(at, "id_shown")).label == CATALOGUE["logv.id_shown"]["en"]
     assert at.radio(key=key(at, "id_shown")).value == "yes"
     assert at.text_input(key=key(at, "a_hz_note")).value == "楼道堆放杂物"
+
+
+def test_a_new_household_leaves_no_entries_of_the_previous_form(app_env):
+    """Each form has its own widget keys; switching households drops the previous form's, also
+    those of fields never drawn (appointment, late-entry reason), so a day of visits does not grow
+    the session (Streamlit scans the whole state for every radio)."""
+    at = run(LOG_VISIT, "officer", household="H-G1-0")
+    first = at.session_state["lv"]["prefix"]
+    assert any(k.startswith(first) for k in at.session_state.keys())
+    for code in ("H-G1-1", "H-G1-2"):
+        at.query_params["household"] = code
+        at.run()
+        assert not at.exception
+    assert at.session_state["lv"]["code"] == "H-G1-2"
+    prefix = at.session_state["lv"]["prefix"]
+    stale = [k for k in at.session_state.keys() if k.startswith("lv") and "_" in k and k[:k.index("_") + 1] != prefix
+             and k[2:3].isdigit()]
+    assert stale == []
