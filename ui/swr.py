@@ -129,9 +129,10 @@ class _Store:
         from before this store's clear, for a writer started ``SKEW_S`` after the write; with
         ``fresh_only`` inside its fresh window), else None. The tier reads the value only then."""
         def servable(wall: float, cost: float) -> bool:
-            return (_wall() - wall < self.max_stale_s and wall >= self._shared_floor
-                    and (floor is None or wall >= floor + SKEW_S) and (not fresh_only or self._fresh(
-                        _Entry(None, _clock() - max(0.0, _wall() - wall), wall, cost=cost))))
+            if wall < self._shared_floor or (floor is not None and wall < floor + SKEW_S):
+                return False
+            limit = self.fresh_for(_Entry(None, 0.0, wall, cost=cost)) if fresh_only else self.max_stale_s
+            return _wall() - wall < limit
 
         try:
             found = tier.load(self.name, key, servable)
