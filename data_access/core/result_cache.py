@@ -27,6 +27,7 @@ import hmac
 import logging
 import pickle
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -43,7 +44,8 @@ MAX_BYTES = 32 * 1024 * 1024  # larger results stay in their replica
 KEEP_S = 600.0  # rows older than this are deleted (no loader serves anything that old)
 PURGE_EVERY_S = 60.0
 _SIG = 32  # bytes of HMAC-SHA256 before the pickle
-LOCK_WAIT_S = 30  # a claim waits this long for another replica's computation, then gives up (lock_timeout)
+LOCK_WAIT_S = 30.0  # a claim waits this long for another replica's computation, then gives up
+POLL_S = 0.2  # how often a waiting claim asks again
 
 
 @lru_cache(maxsize=1)
@@ -72,16 +74,37 @@ class SharedResults:
     @contextmanager
     def claim(self, store: str, args: tuple) -> Iterator[None]:
         """Hold the lock of ``store(*args)``'s result while computing it (PostgreSQL: a transaction
-        advisory lock on a connection of its own; SQLite: nothing to coordinate). Blocks while
-        another replica holds it; raises (lock_timeout) after LOCK_WAIT_S."""
+        advisory lock; SQLite: nothing to coordinate). While another replica holds it, wait — asking
+        again every POLL_S, holding no connection meanwhile (a replica's pool also serves its pages
+        and computations) — and raise TimeoutError after LOCK_WAIT_S."""
         if self.engine.dialect.name != "postgresql":
             yield
             return
         lock = int.from_bytes(bytes.fromhex(self.row_key(store, args))[:8], "big", signed=True)
-        with self.engine.begin() as c:
-            c.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{LOCK_WAIT_S}s"})
-            c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            conn = self.engine.connect()
+            tx = conn.begin()
+            try:
+                got = conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock}).scalar()
+            except BaseException:
+                tx.rollback()
+                conn.close()
+                raise
+            if got:
+                break
+            tx.rollback()
+            conn.close()
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"result of {store} claimed by another replica for {LOCK_WAIT_S} s")
+            time.sleep(POLL_S)
+        try:
             yield
+        finally:
+            try:
+                tx.commit()  # releases the lock
+            finally:
+                conn.close()
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
