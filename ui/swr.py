@@ -29,9 +29,7 @@ Between replicas (``set_shared``; by default ``data_access.core.result_cache`` o
 before it computes, a store looks for the result another replica published; one still inside its
 fresh window (by its age and cost, as above) is taken instead of computed, and every computation
 is published; while it computes, it holds the key's claim (``tier.claim``), so replicas whose
-copies went stale together compute it once: a background refresh that finds the key claimed
-leaves it (the stale entry is served; a refresh is tried again ``RETRY_S`` later and takes the
-result), a caller that must have it waits for the holder's computation and takes its result. N replicas then compute
+copies went stale together wait for one computation and take its result. N replicas then compute
 a key in constant use about once per fresh window between them, not N times. A shared result serves a session's own write only if it started ``SKEW_S``
 after that write (the replicas' clocks may differ a little); ``clear`` and ``make_stale`` also
 refuse the shared results from before them, in this process.
@@ -61,7 +59,6 @@ def _epoch() -> float:
 
 _wall: Callable[[], float] = _epoch  # tests replace it (or time.time)
 SKEW_S = 1.0  # a shared result serves a session's own write only if it started this long after it
-RETRY_S = 1.0  # a refresh that found its result claimed by another replica is tried again after this
 _UNSET = object()
 _shared: Any = _UNSET  # the tier between replicas: load(store, key) / save(store, key, value, wall, cost)
 
@@ -104,7 +101,6 @@ class _Entry:
     wall: float  # time.time() then: what the screen shows as "data as of"
     cost: float = 0.0  # its computation's duration (_clock seconds)
     refreshing: bool = False
-    retry_at: float = 0.0  # no background refresh before this (another replica was computing it)
 
 
 class _Store:
@@ -165,21 +161,21 @@ class _Store:
     def _fresh(self, e: _Entry) -> bool:
         return _clock() - e.at < self.fresh_for(e)
 
-    def _claim(self, tier: Any, key: tuple, wait: bool) -> tuple[Any, bool]:
-        """``(entered tier.claim, held)`` of ``key``; ``(None, True)`` when the tier cannot claim
-        (then this replica computes, as it would alone)."""
+    def _claim(self, tier: Any, key: tuple) -> Any:
+        """The entered ``tier.claim`` of ``key`` (waits while another replica computes it), or None."""
         claim = getattr(tier, "claim", None)
         if claim is None:
-            return None, True
+            return None
         try:
-            cm = claim(self.name, key, wait=wait)
-            return cm, bool(cm.__enter__())
+            cm = claim(self.name, key)
+            cm.__enter__()
+            return cm
         except Exception:
             log.warning("could not claim a result of %s; computing it anyway", self.name, exc_info=True)
-            return None, True
+            return None
 
     def _compute(self, key: tuple, args: tuple, kwargs: dict, floor: float | None = None,
-                 shared_checked: bool = False, background: bool = False) -> Any:
+                 shared_checked: bool = False) -> Any:
         tier = _tier()
         if tier is None:
             return self._run(key, args, kwargs, None)
@@ -187,13 +183,8 @@ class _Store:
             taken, value = self._adopt(tier, key, floor)
             if taken:
                 return value
-        claim, held = self._claim(tier, key, wait=not background)
+        claim = self._claim(tier, key)
         try:
-            if not held:  # another replica computes it: serve the stale entry, take its result later
-                with self._lock:
-                    if (e := self._entries.get(key)) is not None:
-                        e.retry_at = _clock() + RETRY_S
-                return None
             if claim is not None:  # another replica may have computed it while this one waited
                 taken, value = self._adopt(tier, key, floor)
                 if taken:
@@ -230,7 +221,7 @@ class _Store:
 
     def _refresh(self, key: tuple, args: tuple, kwargs: dict) -> None:
         try:
-            self._compute(key, args, kwargs, background=True)
+            self._compute(key, args, kwargs)
         except Exception:  # the stale value stays until max_stale_s; then a caller computes and sees the error
             log.exception("background refresh of %s failed", getattr(self.fn, "__qualname__", self.fn))
         finally:
@@ -254,7 +245,7 @@ class _Store:
             return True, e.value
         if age >= self.max_stale_s:
             return False, None
-        if not e.refreshing and _clock() >= e.retry_at:
+        if not e.refreshing:
             e.refreshing = True
             th = threading.Thread(target=self._refresh, args=(key, args, kwargs), daemon=True,
                                   name=f"swr-{getattr(self.fn, '__name__', 'loader')}")

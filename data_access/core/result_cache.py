@@ -7,9 +7,8 @@ lets a replica take a result another one computed moments ago (``ui.swr`` decide
 still fresh enough) and publishes what it computes itself.
 
 - ``claim`` holds a result's PostgreSQL advisory lock while a replica computes it: replicas whose
-  copies went stale at the same moment (they took the same result) do not all compute it at once —
-  a background refresh that finds it claimed leaves it to the holder and takes its result later, a
-  page waiting for it waits for the holder's computation and takes that.
+  copies went stale at the same moment (they took the same result) wait for the first one's
+  computation and take it, instead of all computing it at once.
 - A row is keyed by the code version (a hash of the app's source: a replica running other code
   never reads it), the loader and its arguments (which hold the user's scope).
 - Its value is a pickle signed with a key derived from the app secret: a row that was not written
@@ -44,7 +43,7 @@ MAX_BYTES = 32 * 1024 * 1024  # larger results stay in their replica
 KEEP_S = 600.0  # rows older than this are deleted (no loader serves anything that old)
 PURGE_EVERY_S = 60.0
 _SIG = 32  # bytes of HMAC-SHA256 before the pickle
-LOCK_WAIT_S = 30.0  # a waiting claim waits this long for another replica's computation (lock_timeout)
+LOCK_WAIT_S = 30  # a claim waits this long for another replica's computation, then gives up (lock_timeout)
 
 
 @lru_cache(maxsize=1)
@@ -71,23 +70,18 @@ class SharedResults:
         return hashlib.sha256(f"{self.version}\0{store}\0{args!r}".encode()).hexdigest()
 
     @contextmanager
-    def claim(self, store: str, args: tuple, wait: bool = True) -> Iterator[bool]:
+    def claim(self, store: str, args: tuple) -> Iterator[None]:
         """Hold the lock of ``store(*args)``'s result while computing it (PostgreSQL: a transaction
-        advisory lock; SQLite: nothing to coordinate, always held). Yields whether it is held: with
-        ``wait`` it blocks while another replica holds it (raising after LOCK_WAIT_S, lock_timeout),
-        else it yields False at once — a background refresh does not hold a connection waiting."""
+        advisory lock on a connection of its own; SQLite: nothing to coordinate). Blocks while
+        another replica holds it; raises (lock_timeout) after LOCK_WAIT_S."""
         if self.engine.dialect.name != "postgresql":
-            yield True
+            yield
             return
         lock = int.from_bytes(bytes.fromhex(self.row_key(store, args))[:8], "big", signed=True)
         with self.engine.begin() as c:
-            if wait:
-                c.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{int(LOCK_WAIT_S * 1000)}ms"})
-                c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
-                held = True
-            else:
-                held = bool(c.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": lock}).scalar())
-            yield held
+            c.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{LOCK_WAIT_S}s"})
+            c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+            yield
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()

@@ -345,14 +345,10 @@ class LockingTier(Tier):
         self.lock, self.claims = threading.Lock(), 0
 
     @contextlib.contextmanager
-    def claim(self, store, key, wait=True):
+    def claim(self, store, key):
         self.claims += 1
-        held = self.lock.acquire(blocking=wait)
-        try:
-            yield held
-        finally:
-            if held:
-                self.lock.release()
+        with self.lock:
+            yield
 
 
 def test_replicas_computing_one_key_at_once_compute_it_once(monkeypatch):
@@ -391,44 +387,8 @@ def test_replicas_computing_one_key_at_once_compute_it_once(monkeypatch):
 def test_a_claim_that_cannot_be_had_leaves_the_replica_computing(replicas):
     (a, b), calls, now, _, tier = replicas
 
-    def refuse(store, key, wait=True):
+    def refuse(store, key):
         raise TimeoutError("lock_timeout")
 
     tier.claim = refuse
     assert a.get(("D1",), {}) == ("D1", 1)
-
-
-def test_a_background_refresh_leaves_a_claimed_result_to_its_holder_and_takes_it_later(monkeypatch):
-    """b's copy went stale while a recomputes it: b serves its stale copy, its refresh finds the
-    claim taken and computes nothing; a refresh RETRY_S later takes a's result."""
-    now, tier = [5000.0], LockingTier()
-    monkeypatch.setattr(swr, "_clock", lambda: now[0])
-    monkeypatch.setattr(swr, "_wall", lambda: now[0])
-    monkeypatch.setattr(swr, "_floor", lambda: None)
-    monkeypatch.setattr(swr, "_shared", tier)
-    gate, started, calls = threading.Event(), threading.Event(), []
-
-    def load_map(unit: str) -> tuple:
-        calls.append(unit)
-        if len(calls) > 1:  # the second computation (a's) holds until the test lets it go
-            started.set()
-            assert gate.wait(10)
-        return (unit, len(calls))
-
-    a, b = (swr._Store(load_map, 5.0, 60.0, 16, 20.0, 60.0) for _ in range(2))
-    assert b.get(("D1",), {}) == ("D1", 1)  # computed by b, published; a takes it
-    assert a.get(("D1",), {}) == ("D1", 1) and a.adopted == 1
-    now[0] += 6.0  # both copies stale
-    a.get(("D1",), {})  # a's background refresh computes, holding the claim
-    assert started.wait(10)
-    assert b.get(("D1",), {}) == ("D1", 1)  # b: stale copy at once ...
-    assert b.wait_idle(5)
-    assert (b.computations, len(calls)) == (1, 2)  # ... and its refresh left the claimed result alone
-    assert b.get(("D1",), {}) == ("D1", 1) and b.wait_idle(5) and len(calls) == 2  # not again before RETRY_S
-    gate.set()
-    assert a.wait_idle(5)
-    now[0] += swr.RETRY_S
-    assert b.get(("D1",), {}) == ("D1", 1)
-    assert b.wait_idle(5)
-    assert (b.computations, b.adopted, len(calls)) == (1, 1, 2)  # took a's second result
-    assert b.get(("D1",), {}) == ("D1", 2)
