@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from metrics.definitions import UNRANKED_STATUSES, rank_by_gap
 
 from .format import owner as owner_name
+from .format import unit_name
 from .i18n import CATALOGUE
 
 SECTIONS = ("kpis", "gaps", "overdue_units", "overdue", "milestones")
@@ -63,10 +64,6 @@ def _name(row, lang: str, zh: str = "name_zh", en: str = "name_en", code: str = 
     if lang == "en":
         return getattr(row, en, None) or getattr(row, code, "") or ""
     return getattr(row, zh, "") or ""
-
-
-def _unit_name(k, lang: str) -> str:
-    return (k.unit_name_en or k.unit_code) if lang == "en" else k.unit_name_zh
 
 
 def _measure(unit: str, lang: str, kind: str = "computed") -> str:
@@ -157,7 +154,7 @@ def gap_frame(kpis: Sequence, indicators: Sequence, lang: str) -> pd.DataFrame:
                              for k in group])
         for k, rank in zip(group, ranks, strict=True):
             gain = k.required_gain if k.required_gain is not None and k.required_gain > 0 else None
-            row = {c["indicator"]: _name(ind, lang), c["unit"]: _unit_name(k, lang), c["code"]: k.unit_code,
+            row = {c["indicator"]: _name(ind, lang), c["unit"]: unit_name(k, lang), c["code"]: k.unit_code,
                    c["value"]: _r1(k.value), c["target"]: _r1(k.target), c["gap"]: _r1(k.gap),
                    c["status"]: _status(k.status, lang), c["required_gain"]: _r1(gain), c["rank"]: rank,
                    **_plan_cells(ind, k, lang)}

@@ -75,6 +75,11 @@ def day(d: date | None) -> str:
     return NONE if d is None else d.isoformat()
 
 
+def unit_name(k, lang: str) -> str:
+    """The unit of a KPI row (``unit_name_zh`` / ``unit_name_en``) in ``lang``; English falls back to the code."""
+    return (k.unit_name_en or k.unit_code) if lang == "en" else k.unit_name_zh
+
+
 def owner(text: str | None, lang: str = "zh") -> str:
     """A milestone's owner as the plans name it (Chinese) in the user's language; an owner the
     catalogue does not know stays as entered."""

@@ -96,8 +96,7 @@ def funnel_units(kpis: Sequence, indicator: str, language: str = "zh") -> list[t
     for k in kpis:
         if k.is_self or k.indicator != indicator or not k.n or k.value is None:
             continue
-        name = (k.unit_name_en or k.unit_code) if language == "en" else k.unit_name_zh
-        out.append((name, int(round(k.value * k.n / 100.0)), int(k.n), k.unit_code))
+        out.append((fmt.unit_name(k, language), int(round(k.value * k.n / 100.0)), int(k.n), k.unit_code))
     return out
 
 
@@ -231,8 +230,7 @@ def matrix_table(kpis: Sequence, indicators: Sequence[IndicatorRow]):
     if not codes:
         return None
     L = lang()  # once: a session-state read is not free, and this runs for every child × indicator
-    names = {k.unit_code: ((k.unit_name_en or k.unit_code) if L == "en" else k.unit_name_zh)
-             for k in kpis if not k.is_self}
+    names = {k.unit_code: fmt.unit_name(k, L) for k in kpis if not k.is_self}
     heads = [i for i in indicators if i.headline]
     cols = [t("col.unit")] + [name_of(i) for i in heads]
     values = [[names[c]] + [fmt.gap(g.get(i.code), i.unit, L) for i in heads] for c, g in zip(codes, gaps, strict=True)]

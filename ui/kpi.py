@@ -209,7 +209,7 @@ def _child_rows(kpis: Sequence) -> dict[str, dict[str, object]]:
 
 
 def _unit_name(k) -> str:
-    return (k.unit_name_en or k.unit_code) if lang() == "en" else k.unit_name_zh
+    return fmt.unit_name(k, lang())
 
 
 def children_matrix(kpis: Sequence, indicators: Sequence[IndicatorRow]) -> pd.io.formats.style.Styler | None:
