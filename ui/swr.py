@@ -147,8 +147,8 @@ class _Store:
     def _adopt(self, tier: Any, key: tuple, floor: float | None) -> tuple[bool, Any]:
         """``(True, value)`` when another replica's result for ``key`` is still fresh (now kept
         here), else ``(False, None)``."""
-        e = self._shared(tier, key, floor, fresh_only=True)
-        if e is None or not self._fresh(e):
+        e = self._shared(tier, key, floor, fresh_only=True)  # the tier checked its freshness
+        if e is None:
             return False, None
         self._take(key, e)
         return True, e.value
@@ -157,9 +157,6 @@ class _Store:
         with self._lock:
             self._install(key, e)
             self.adopted += 1
-
-    def _fresh(self, e: _Entry) -> bool:
-        return _clock() - e.at < self.fresh_for(e)
 
     def _claim(self, tier: Any, key: tuple) -> Any:
         """The entered ``tier.claim`` of ``key`` (waits while another replica computes it), or None."""

@@ -6,10 +6,10 @@ chart again and again, since the dashboards' data is shared for seconds (``ui.sw
 builds a chart once per distinct input, keeps its spec with the data already in Arrow (what
 ``st.vega_lite_chart`` would otherwise convert on every run), and hands the spec to
 ``st.vega_lite_chart``. Its inputs are told apart by ``key`` where the page has a cheap identity of
-them (the data's loader arguments and computation time, the indicator, language and day): looking
-a spec up by hashing the frames themselves cost a gaps page a quarter of its run under load.
-``content_key`` turns a chart's small inputs (a series of tuples, a dict of targets) into such a
-key: a recomputation that changed nothing then finds its spec again instead of rebuilding it.
+them: looking a spec up by hashing the frames themselves cost a gaps page a quarter of its run
+under load. The pages key a chart by its title, language and day and, through ``content_key``, by
+the small inputs its frame is made of (a series of tuples, a dict of targets) — not by when the
+data was computed, so a recomputation that changed nothing finds its spec again.
 Without ``key`` the arguments themselves are the key (``st.cache_data``). The builders stay pure
 functions in ``ui.charts`` (their unit tests validate the full spec there).
 """
