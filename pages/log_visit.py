@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -47,8 +48,8 @@ def new_prefix(hid: int) -> str:
 
 
 def hold(hit) -> None:
-    """Keep ``hit`` and its bookings for the form (the fragment reads them; the page sets them on a
-    whole run, a submit after the visit changed the household)."""
+    """Keep ``hit`` and its bookings for the form (its parts, fragments, read them; the page sets them
+    on a whole run, a submit after the visit changed the household)."""
     ss["lv_hit"], ss["lv_bookings"] = hit, form.bookings(user.username, hit.id)
 
 
@@ -61,7 +62,7 @@ def start_form(hit, draft: dict | None, items: list[form.Item], now: datetime) -
     token = d.client_token if isinstance(d.client_token, str) and vf.TOKEN_RE.match(d.client_token) else None
     ss["lv"] = {"hid": hit.id, "code": hit.code, "prefix": new_prefix(hit.id), "token": token or vf.new_token(),
                 "resumed": draft is not None, "fresh": False, "needs": []}
-    ss["lv_errors"], ss["lv_top_error"] = {}, None
+    ss["lv_errors"], ss["lv_top_error"], ss["lv_fix_n"] = {}, None, None
     visited = d.visited_at if isinstance(d.visited_at, datetime) else now
     ss[P("date")], ss[P("time")] = visited.date(), visited.time().replace(second=0, microsecond=0)
     for name, v in (("id_shown", d.id_shown), ("bodycam", d.bodycam_on)):
@@ -128,16 +129,28 @@ def _validate(data: vf.VisitInput, now: datetime):
     return vf.validate_visit(data, now=now, items=items, settings=settings)
 
 
-def changed() -> None:
-    """on_change of every field: save the draft to the database (resumable on another laptop)."""
+def changed(part: str) -> None:
+    """on_change of every field of ``part``: save the draft to the database (resumable on another
+    laptop). Only that part of the form runs again; when messages outside it change too (a fixed
+    field after a refused submit, a draft that could not be saved or can be again), the whole form
+    is drawn again."""
     lv = ss["lv"]
-    lv["fresh"] = False
+    lv["fresh"], lv["edited"] = False, part
+    before = (ss.get("lv_errors") or {}, bool(ss.get("lv_draft_error")))
+    try:
+        _save_draft(lv, part)
+    finally:
+        if (ss.get("lv_errors") or {}, bool(ss.get("lv_draft_error"))) != before:
+            ss["lv_redraw"] = True
+
+
+def _save_draft(lv: dict, part: str) -> None:
     data = gather()
     try:
         with session_scope() as s:
             vf.save_draft(session=s, user=user.username, draft_key=draft_key(lv["hid"]), payload=data,
                           now=now_local())
-        lv["saved_at"] = now_local()
+        lv.setdefault("saved", {})[part] = now_local()
         ss["lv_draft_error"] = None
     except (ValidationError, PermissionDenied, NotFound) as exc:
         ss["lv_draft_error"] = message(exc)
@@ -145,8 +158,11 @@ def changed() -> None:
         refused(exc, data, "lv_draft_error")
         return
     ss.pop("lv_unsaved", None)
-    if ss.get("lv_errors"):  # fixed fields lose their message at once
-        ss["lv_errors"] = by_field(_validate(data, now_local()))
+    if ss.get("lv_errors"):  # fixed fields lose their message at once, and the count above submit follows
+        errors = _validate(data, now_local())
+        ss["lv_errors"] = by_field(errors)
+        if ss.get("lv_fix_n"):
+            ss["lv_fix_n"] = len(errors) or None
 
 
 def refused(exc: DatabaseError, data: vf.VisitInput, slot: str) -> None:
@@ -162,12 +178,12 @@ def refused(exc: DatabaseError, data: vf.VisitInput, slot: str) -> None:
 
 def add_need() -> None:
     add_need_row()
-    changed()
+    changed("need")
 
 
 def remove_need(rid: int) -> None:
     ss["lv"]["needs"].remove(rid)
-    changed()
+    changed("need")
 
 
 def submit() -> None:
@@ -176,15 +192,14 @@ def submit() -> None:
         return
     now = now_local()
     data = gather()
-    ss["lv_top_error"] = None
+    ss["lv_top_error"] = ss["lv_fix_n"] = None
     try:
         errors = _validate(data, now)  # before anything is written
     except DatabaseError as exc:
         refused(exc, data, "lv_top_error")
         return
     if errors:
-        ss["lv_errors"] = by_field(errors)
-        ss["lv_top_error"] = t("logv.fix_errors", n=len(errors))
+        ss["lv_errors"], ss["lv_fix_n"] = by_field(errors), len(errors)
         return
     try:
         def work(s):
@@ -196,8 +211,7 @@ def submit() -> None:
         # two tabs of one draft: the loser of a race is run again and finds the winner's visit
         res, result = run_in_transaction(work)
     except FormInvalid as exc:
-        ss["lv_errors"] = by_field(exc)
-        ss["lv_top_error"] = t("logv.fix_errors", n=len(exc.errors))
+        ss["lv_errors"], ss["lv_fix_n"] = by_field(exc), len(exc.errors)
         return
     except (PermissionDenied, ConcurrentEdit, NotFound, ValidationError) as exc:
         ss["lv_top_error"] = message(exc)
@@ -215,7 +229,7 @@ def submit() -> None:
         with session_scope() as s:
             vf.discard_draft(session=s, user=user.username, draft_key=draft_key(lv["hid"]))
     # the form is reset for the next visit, on the household as the visit left it (its version, any
-    # corrected address): the page around this form is not run again after an answer or a submit
+    # corrected address: the new form's address field is seeded from it)
     hold(form.find_household(user.username, lv["code"]) or ss["lv_hit"])
     start_form(ss["lv_hit"], None, form.form_items(), now)
     ss["lv"]["fresh"] = True
@@ -240,49 +254,32 @@ def choose(code: str | None) -> None:
 
 # --- page ------------------------------------------------------------------------------------
 
-@st.fragment
-def visit_form(items: list[form.Item]) -> None:
-    """The form of the chosen household. A fragment: an answer reruns this form only (its draft is
-    saved by the answer's callback), not the page's frame, household lookup and bookings — the
-    form is answered a click at a time, and each click used to rerun everything."""
+def draw_visit(items: list[form.Item], errors: dict[str, list[str]]) -> None:
+    """The visit itself: when, the process checks, satisfaction, duration; the night and late rules."""
     now = now_local()
-    lv = ss["lv"]
-    result = ss.get("lv_result")
-    if result:
-        lines = [t("logv.done_again" if not result["created"] else "logv.done", code=result["code"],
-                   household=fmt.md(result["household"]))]
-        lines += [t("logv.done_need", code=c, category=fmt.md(need_category_label(cat)),
-                    due=due.strftime("%Y-%m-%d %H:%M")) for c, cat, due in result["needs"]]
-        (st.success if result["created"] else st.info)("  \n".join(lines))
-    if lv.get("resumed") and not lv.get("fresh"):
-        st.info(t("logv.resumed"))
-    if ss.get("lv_notice"):
-        st.info(ss.pop("lv_notice"))
-    errors: dict[str, list[str]] = ss.get("lv_errors") or {}
+    on = partial(changed, "visit")
     err = form.field_errors
-
-    # --- the visit itself
     c = st.columns([1.2, 1, 1.3, 1.3])
     with c[0]:
-        st.date_input(t("logv.date"), key=P("date"), max_value=now.date(), on_change=changed, format="YYYY-MM-DD")
+        st.date_input(t("logv.date"), key=P("date"), max_value=now.date(), on_change=on, format="YYYY-MM-DD")
     with c[1]:
-        st.time_input(t("logv.time"), key=P("time"), step=60, on_change=changed)
+        st.time_input(t("logv.time"), key=P("time"), step=60, on_change=on)
     err(errors, "visited_at")
     yes_no = {form.YES: t("logv.yes"), form.NO: t("logv.no")}
     with c[2]:
         st.radio(t("logv.id_shown"), list(yes_no), key=P("id_shown"), horizontal=True, format_func=yes_no.get,
-                 on_change=changed)
+                 on_change=on)
         err(errors, "id_shown")
     with c[3]:
         st.radio(t("logv.bodycam"), list(yes_no), key=P("bodycam"), horizontal=True, format_func=yes_no.get,
-                 on_change=changed)
+                 on_change=on)
         err(errors, "bodycam_on")
     sat_labels = {v: t(f"logv.sat.{v}") for v in range(1, 6)}  # bound labels: format_func must not read the session
-    st.radio(t("logv.satisfaction"), list(sat_labels), key=P("sat"), horizontal=True, on_change=changed,
+    st.radio(t("logv.satisfaction"), list(sat_labels), key=P("sat"), horizontal=True, on_change=on,
              format_func=sat_labels.get)
     err(errors, "satisfaction")
     st.columns([1, 3])[0].number_input(t("logv.duration"), key=P("dur"), min_value=1, max_value=480, step=5,
-                                       on_change=changed, help=t("logv.duration_help"))
+                                       on_change=on, help=t("logv.duration_help"))
     err(errors, "duration_min")
 
     data_now = gather()
@@ -295,47 +292,56 @@ def visit_form(items: list[form.Item]) -> None:
                               made=b.made_at.strftime("%m-%d %H:%M")) for b in ss["lv_bookings"]}
             if ss.get(P("appt")) not in opts:
                 ss[P("appt")] = None
-            st.selectbox(t("logv.appointment"), opts, key=P("appt"), format_func=labels.get, on_change=changed,
+            st.selectbox(t("logv.appointment"), opts, key=P("appt"), format_func=labels.get, on_change=on,
                          placeholder=t("logv.no_booking") if not opts else t("logv.pick_booking"))
             err(errors, "appointment_made_at")
             err(errors, "appointment_id")
-            st.text_area(t("logv.justification"), key=P("just"), max_chars=500, height=68, on_change=changed)
+            st.text_area(t("logv.justification"), key=P("just"), max_chars=500, height=68, on_change=on)
             err(errors, "justification")
     if visited is not None and now - visited > timedelta(hours=24) or errors.get("late_entry_reason"):
-        st.text_input(t("logv.late_reason"), key=P("late"), max_chars=500, on_change=changed)
+        st.text_input(t("logv.late_reason"), key=P("late"), max_chars=500, on_change=on)
         err(errors, "late_entry_reason")
     st.caption(t("logv.entry_time"))
 
-    # --- part 1: information check, with corrections to the household record
+
+def draw_info(items: list[form.Item], errors: dict[str, list[str]]) -> None:
+    """Part 1: the information check, with corrections to the household record."""
+    on = partial(changed, "info")
+    err = form.field_errors
     st.subheader(t("logv.part.info"))
-    form.render_section(items, "info", lv["prefix"], changed, errors)
+    form.render_section(items, "info", ss["lv"]["prefix"], on, errors)
     c = st.columns([3, 1.4])
     with c[0]:
-        st.text_input(t("logv.address"), key=P("addr"), max_chars=200, on_change=changed)
+        st.text_input(t("logv.address"), key=P("addr"), max_chars=200, on_change=on)
         err(errors, "household.address")
     with c[1]:
         cat_labels = {c: t(f"hh_cat.{c}") for c in CATEGORIES}
-        st.selectbox(t("logv.category"), list(cat_labels), key=P("cat"), on_change=changed,
-                     format_func=cat_labels.get)
+        st.selectbox(t("logv.category"), list(cat_labels), key=P("cat"), on_change=on, format_func=cat_labels.get)
         err(errors, "household.category")
     err(errors, "household_version")
 
-    # --- part 2: hazards
-    st.subheader(t("logv.part.hazard"))
-    form.render_section(items, "hazard", lv["prefix"], changed, errors)
 
-    # --- part 3: residents' needs (form items, then any number of needs for the tracker)
+def draw_hazard(items: list[form.Item], errors: dict[str, list[str]]) -> None:
+    """Part 2: hazards."""
+    st.subheader(t("logv.part.hazard"))
+    form.render_section(items, "hazard", ss["lv"]["prefix"], partial(changed, "hazard"), errors)
+
+
+def draw_need(items: list[form.Item], errors: dict[str, list[str]]) -> None:
+    """Part 3: residents' needs (form items, then any number of needs for the tracker)."""
+    on = partial(changed, "need")
+    err = form.field_errors
     st.subheader(t("logv.part.need"))
-    form.render_section(items, "need", lv["prefix"], changed, errors)
+    form.render_section(items, "need", ss["lv"]["prefix"], on, errors)
     need_labels = {c: need_category_label(c) for c in NEED_CATS}
-    for i, rid in enumerate(lv["needs"]):
+    for i, rid in enumerate(ss["lv"]["needs"]):
         c = st.columns([1.6, 4, 0.9], vertical_alignment="bottom")
         with c[0]:
-            st.selectbox(t("logv.need_category", n=i + 1), NEED_CATS, key=P(f"n{rid}_cat"), on_change=changed,
+            st.selectbox(t("logv.need_category", n=i + 1), NEED_CATS, key=P(f"n{rid}_cat"), on_change=on,
                          format_func=need_labels.get, placeholder=t("logv.pick_category"))
             err(errors, f"needs[{i}].category")
         with c[1]:
-            st.text_input(t("logv.need_description"), key=P(f"n{rid}_desc"), max_chars=1000, on_change=changed)
+            st.text_input(t("logv.need_description"), key=P(f"n{rid}_desc"), max_chars=1000, on_change=on)
             err(errors, f"needs[{i}].description")
         with c[2]:
             st.button(t("logv.remove_need"), key=P(f"n{rid}_rm"), on_click=remove_need, args=(rid,),
@@ -343,20 +349,61 @@ def visit_form(items: list[form.Item]) -> None:
     err(errors, "needs")
     st.button(t("logv.add_need"), key=P("add_need"), on_click=add_need, icon=":material/add:")
 
+
+PARTS = {"visit": draw_visit, "info": draw_info, "hazard": draw_hazard, "need": draw_need}
+
+
+@st.fragment
+def form_part(part: str, items: list[form.Item]) -> None:
+    """One part of the form, a fragment of its own: an answer reruns its part only (the draft is
+    saved by the answer's callback), not the page's frame, household lookup, bookings and the other
+    parts — the form is answered a click at a time. Under each part: when its last change was
+    saved, or why the draft could not be saved (under the part being edited, where the officer is
+    looking; another part's status would be left stale by a run of this one)."""
+    if ss.pop("lv_redraw", False):  # messages outside this part changed: draw the whole form
+        st.rerun(scope="app")
+    PARTS[part](items, ss.get("lv_errors") or {})
+    lv = ss["lv"]
+    saved = lv.get("saved", {}).get(part)
+    if ss.get("lv_draft_error") and lv.get("edited") == part:
+        st.warning(t("logv.draft_failed", reason=ss["lv_draft_error"]))
+    elif saved:
+        st.caption(t("logv.part_saved", time=saved.strftime("%H:%M:%S")))
+
+
+def visit_form(items: list[form.Item]) -> None:
+    """The form of the chosen household: notices, the four parts, submit (a whole run: the form is
+    reset or its messages shown everywhere)."""
+    ss.pop("lv_redraw", None)  # this run draws every part anyway
+    lv = ss["lv"]
+    result = ss.get("lv_result")
+    if result:
+        lines = [t("logv.done_again" if not result["created"] else "logv.done", code=result["code"],
+                   household=fmt.md(result["household"]))]
+        lines += [t("logv.done_need", code=c, category=fmt.md(need_category_label(cat)),
+                    due=due.strftime("%Y-%m-%d %H:%M")) for c, cat, due in result["needs"]]
+        (st.success if result["created"] else st.info)("  \n".join(lines))
+    if lv.get("resumed") and not lv.get("fresh"):
+        st.info(t("logv.resumed"))
+    if ss.get("lv_notice"):
+        st.info(ss.pop("lv_notice"))
+    for part in PARTS:
+        form_part(part, items)
+
     # --- submit
+    errors: dict[str, list[str]] = ss.get("lv_errors") or {}
     st.divider()
-    if ss.get("lv_top_error"):
+    if ss.get("lv_fix_n"):
+        st.error(t("logv.fix_errors", n=ss["lv_fix_n"]))
+    elif ss.get("lv_top_error"):
         st.error(ss["lv_top_error"])
     for field in ("household_id", "client_token"):
-        err(errors, field)
-    if ss.get("lv_draft_error"):
-        st.warning(t("logv.draft_failed", reason=ss["lv_draft_error"]))
+        form.field_errors(errors, field)
     c = st.columns([2, 2, 5], vertical_alignment="center")
     c[0].button(t("logv.submit"), key="lv_submit", type="primary", on_click=submit, width="stretch",
                 icon=":material/send:")
     c[1].button(t("logv.discard"), key="lv_discard", on_click=discard, width="stretch")
-    saved = lv.get("saved_at")
-    c[2].caption(t("logv.saved_at", time=saved.strftime("%H:%M:%S")) if saved else t("logv.autosave"))
+    c[2].caption(t("logv.autosave"))
 
 
 st.title(t("logv.title"))

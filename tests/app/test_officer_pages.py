@@ -157,6 +157,20 @@ def test_missing_required_answers_are_shown_next_to_each_field(app_env):
     assert visits(app_env) == []
 
 
+def test_the_count_above_submit_follows_the_fixes(app_env):
+    """A refused submit counts the problems; each answer that fixes one lowers the count (the whole
+    form is drawn again when its messages change); the last fix clears it."""
+    at = run(LOG_VISIT, "officer", household="H-G1-0")
+    at.button(key="lv_submit").click().run()
+    n = len(red_notes(at))
+    assert n >= 3 and [e.value for e in at.error] == [zh("logv.fix_errors", n=n)]
+    at.radio(key=key(at, "id_shown")).set_value("yes").run()
+    assert [e.value for e in at.error] == [zh("logv.fix_errors", n=n - 1)] and len(red_notes(at)) == n - 1
+    fill_valid(at, app_env)
+    assert not at.error and not red_notes(at)
+    assert visits(app_env) == []  # fixing is not submitting
+
+
 # --- submission ---------------------------------------------------------------------------------
 
 def test_valid_submission_writes_one_visit_and_its_needs(app_env):

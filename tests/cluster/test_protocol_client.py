@@ -77,29 +77,70 @@ def test_officer_session_logs_a_visit_exactly_once(cluster):
     assert _visits(cluster, code) == before + 1
 
 
-def test_an_answer_reruns_the_visit_form_only(cluster):
-    """The form is a fragment: an answer's run redraws the form, the page around it stays (the
-    client keeps it, as a tab does) and was not run again (its elements keep their run's delta)."""
+def _kept(before, after, path) -> bool:
+    """``after`` shows the very element ``before`` had at ``path``: the client kept it because the
+    run that produced ``after`` did not draw it again."""
+    return path in after.elements and path in before.elements and after.elements[path] is before.elements[path]
+
+
+def _paths(screen, fragment: str) -> set:
+    return {p for p in screen.elements if screen.fragments.get(p, "") == fragment}
+
+
+def test_an_answer_reruns_its_part_of_the_visit_form_only(cluster):
+    """Each part of the form is a fragment: a hazard answer's run redraws the hazard part; the page
+    around it, the other parts and the submit button were not run again (the client keeps their
+    elements, as a tab does), and the draft's state is shown under the part answered."""
     async def go():
         s = sc.Session(cluster.http_url, timeout=60)
         try:
             await bl._p_login(s, "officer", PASSWORD)
-            page = await s.run(page="log_visit", query="household=H-G1-1")
-            radio = page.widget("radio", "满意度")
-            fragment = page.fragment_of(radio)
-            after = await s.run(widgets=[sc.choice(radio, radio.options[4])], fragment=fragment)
-            return page, fragment, after
+            page = await s.run(page="log_visit", query="household=H-G1-2")
+            radio = next(r for r in page.widgets("radio") if "消防" in r.label)  # a hazard item
+            after = await s.run(widgets=[sc.choice(radio, radio.options[0])], fragment=page.fragment_of(radio))
+            return page, radio, after
         finally:
             await s.close()
 
-    page, fragment, after = _run(go())
-    radio = page.widget("radio", "满意度")
-    assert fragment  # the form is drawn by a fragment
-    header = page.widget("button", "更换住户")
-    assert page.fragment_of(header) == ""  # the household's header is not part of it
-    assert after.widget("button", "更换住户") is not None  # kept from the whole run
-    assert after.widget("button", "提交走访") is not None and after.error() is None
-    assert after.widget("radio", "满意度").id == radio.id
+    page, radio, after = _run(go())
+    hazard = page.fragment_of(radio)
+    visit = page.fragment_of(page.widget("radio", "满意度"))
+    info = page.fragment_of(page.widget("text_input", "登记地址"))
+    assert "" not in (hazard, visit, info) and len({hazard, visit, info}) == 3  # three parts, three fragments
+    assert page.fragment_of(page.widget("button", "提交走访")) == ""  # submit is a whole run
+    for fragment in ("", visit, info):  # the page, the other parts
+        assert all(_kept(page, after, p) for p in _paths(page, fragment)), fragment
+    redrawn = _paths(after, hazard)
+    assert redrawn and not any(_kept(page, after, p) for p in redrawn)
+    assert after.widget("radio", radio.label).id == radio.id and after.error() is None
+    saved = [e.markdown.body for p, e in after.elements.items()
+             if p in redrawn and e.WhichOneof("type") == "markdown" and "本部分已于" in e.markdown.body]
+    assert len(saved) == 1, after.text()
+
+
+def test_fixing_a_field_after_a_refused_submit_redraws_every_part(cluster):
+    """After a refused submit every part shows its red notes; an answer that fixes one changes the
+    messages, so the whole form runs again (not only the answered part) and that note is gone."""
+    async def go():
+        s = sc.Session(cluster.http_url, timeout=60)
+        try:
+            await bl._p_login(s, "officer", PASSWORD)
+            page = await s.run(page="log_visit", query="household=H-G1-3")
+            refused = await s.run(widgets=[sc.click(page.widget("button", "提交走访"))])
+            radio = refused.widget("radio", "已出示证件")  # a process check: required
+            fixed = await s.run(widgets=[sc.choice(radio, "是")], fragment=refused.fragment_of(radio))
+            return refused, fixed
+        finally:
+            await s.close()
+
+    refused, fixed = _run(go())
+
+    def notes(screen):
+        return [e.markdown.body for e in screen.of_type("markdown") if e.markdown.body.startswith(":red[")]
+
+    assert refused.error() and len(notes(refused)) >= 3  # the process checks and the required items
+    assert len(notes(fixed)) == len(notes(refused)) - 1
+    assert not any(_kept(refused, fixed, p) for p in refused.elements)  # a whole run: nothing kept
 
 
 def test_wrong_password_is_refused(cluster):

@@ -82,7 +82,8 @@ def test_officer_logs_a_visit_and_the_leader_sees_it(e2e_app, browser, page, ext
     desc.fill("楼道灯坏了两周")
     desc.press("Enter")
     wait_idle(page)
-    expect(page.get_by_text("草稿已于")).to_have_count(1, timeout=30_000)  # saved as typed
+    # saved as typed: each part of the form says when (all four were answered)
+    expect(page.get_by_text("本部分已于")).to_have_count(4, timeout=30_000)
 
     page.get_by_role("button", name="提交走访").click()
     ok = page.get_by_test_id("stAlertContentSuccess")

@@ -95,7 +95,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "logv.discard": {"zh": "清除草稿", "en": "Discard draft"},
     "logv.autosave": {"zh": "填写内容会自动保存为草稿，可在其他电脑上继续。",
                       "en": "What you type is saved as a draft and can be resumed on another computer."},
-    "logv.saved_at": {"zh": "草稿已于 {time} 自动保存。", "en": "Draft saved at {time}."},
+    "logv.part_saved": {"zh": "本部分已于 {time} 自动保存为草稿。", "en": "This part was saved as a draft at {time}."},
     "logv.draft_failed": {"zh": "草稿未能保存：{reason}", "en": "The draft could not be saved: {reason}"},
     "logv.fix_errors": {"zh": "有 {n} 处需要修改，请查看各项下方的红色提示。未写入任何数据。",
                         "en": "{n} problem(s) to fix: see the red notes under the fields. Nothing was written."},
