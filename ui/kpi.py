@@ -26,6 +26,7 @@ from .i18n import lang, name_of, t, t_opt
 STATUS_COLORS = {"met": "green", "on_track": "blue", "at_risk": "orange", "off_track": "red",
                  "too_early": "gray", "no_data": "gray", "no_target": "gray"}
 FLAG_COLORS = {"vetoed": "red", "incomplete": "gray", "small_sample": "gray"}
+CARD_WIDTH = 288  # px: three cards a line in the main area of a 1366 px laptop, more on wider screens
 # light cell backgrounds for tables (same meaning as the badges)
 STATUS_BG = {"met": "#e3f1e6", "on_track": "#e4ecf7", "at_risk": "#fbefd9", "off_track": "#f8e0de"}
 SCORE = "assessment_score"
@@ -124,10 +125,10 @@ def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict |
              indicators: dict[str, IndicatorRow] | None = None) -> None:
     """One bordered card: value, status, target and gap, n and 95% interval, needed gain per month."""
     L = lang()
-    with st.container(border=True):
+    with st.container(border=True, width=CARD_WIDTH):
         flags = " ".join(f":{FLAG_COLORS.get(f, 'gray')}-badge[{t_opt('flag.' + f, 'status.unknown')}]"
                          for f in (k.flags or ()) if f != k.status)
-        st.markdown(f"**{name_of(ind)}** {badge(k.status)} {flags}".strip())
+        st.markdown(f"**{name_of(ind)}** {badge(k.status)} {flags}".strip())  # wraps: a label would cut it
         delta = None
         if k.value is not None and k.target is not None:
             # ASCII sign first: Streamlit colours the delta by its leading "-"
@@ -172,29 +173,31 @@ def kpi_card(k, ind: IndicatorRow, *, parts: dict | None = None, weights: dict |
             st.caption(t("pind.empty") if pi.is_reported(k) and k.m else t_opt(f"empty.{ind.code}", "empty.default"))
 
 
-def kpi_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], weights: dict, per_row: int = 3) -> None:
+def card_grid():
+    """The cards' row: they wrap, as many per line as the screen holds (three on an officer's laptop).
+    One container for all the cards, not a row of columns per three: fewer elements per run."""
+    return st.container(horizontal=True, gap="small")
+
+
+def kpi_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], weights: dict) -> None:
     """Cards for the headline indicators of the unit itself (``is_self``), in registry order."""
     by_code = {i.code: i for i in indicators}
     own = {k.indicator: k for k in kpis if k.is_self}
     heads = [i for i in indicators if i.headline and i.code in own]
     parts = {c: own[c].value if c in own else None for c in SCORE_PARTS}
-    for start in range(0, len(heads), per_row):
-        cols = st.columns(per_row)
-        for col, ind in zip(cols, heads[start:start + per_row], strict=False):
-            with col:
-                kpi_card(own[ind.code], ind, parts=parts, weights=weights, indicators=by_code)
+    with card_grid():
+        for ind in heads:
+            kpi_card(own[ind.code], ind, parts=parts, weights=weights, indicators=by_code)
 
 
-def plan_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], plan: str, per_row: int = 3) -> int:
+def plan_cards(kpis: Sequence, indicators: Sequence[IndicatorRow], plan: str) -> int:
     """Cards of the unit's own indicators of one plan (seed 000: its non-headline ones, the
     headline cards being shown already); returns how many were drawn."""
     own = {k.indicator: k for k in kpis if k.is_self}
     inds = [i for i in pi.of_plan(indicators, plan) if i.code in own and not i.headline]
-    for start in range(0, len(inds), per_row):
-        cols = st.columns(per_row)
-        for col, ind in zip(cols, inds[start:start + per_row], strict=False):
-            with col:
-                kpi_card(own[ind.code], ind)
+    with card_grid():
+        for ind in inds:
+            kpi_card(own[ind.code], ind)
     return len(inds)
 
 
