@@ -131,16 +131,17 @@ def _validate(data: vf.VisitInput, now: datetime):
 
 def changed(part: str) -> None:
     """on_change of every field of ``part``: save the draft to the database (resumable on another
-    laptop). Only that part of the form runs again; when messages outside it change too (a fixed
-    field after a refused submit, a draft that could not be saved or can be again), the whole form
-    is drawn again."""
+    laptop). Only that part of the form runs again; when messages outside it change too (a field
+    fixed after a refused submit; a draft saved again after a failure, whose warning stands under
+    another part), the whole form is drawn again. A failure alone is not: its warning shows under
+    this part, and a whole run while the database is away would replace the form by its message."""
     lv = ss["lv"]
     lv["fresh"], lv["edited"] = False, part
-    before = (ss.get("lv_errors") or {}, bool(ss.get("lv_draft_error")))
+    errors, failed = ss.get("lv_errors") or {}, bool(ss.get("lv_draft_error"))
     try:
         _save_draft(lv, part)
     finally:
-        if (ss.get("lv_errors") or {}, bool(ss.get("lv_draft_error"))) != before:
+        if (ss.get("lv_errors") or {}) != errors or (failed and not ss.get("lv_draft_error")):
             ss["lv_redraw"] = True
 
 

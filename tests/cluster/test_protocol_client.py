@@ -143,6 +143,43 @@ def test_fixing_a_field_after_a_refused_submit_redraws_every_part(cluster):
     assert not any(_kept(refused, fixed, p) for p in refused.elements)  # a whole run: nothing kept
 
 
+def test_a_draft_that_cannot_be_saved_warns_under_its_part_and_the_form_stays(cluster):
+    """The primary stops while the officer answers: the answer's part says the draft was not saved
+    and the rest of the form stays as it was (a whole run would replace it by the database's
+    message). Once the primary is back, the next answer is saved and the whole form is drawn again,
+    the warning gone."""
+    async def go():
+        s = sc.Session(cluster.http_url, timeout=60)
+        try:
+            await bl._p_login(s, "officer", PASSWORD)
+            page = await s.run(page="log_visit", query="household=H-G1-0")
+            radio = page.widget("radio", "满意度")
+            cluster._pg_ctl(cluster.primary_data, "-m", "fast", "-w", "stop")
+            try:
+                down = await s.run(widgets=[sc.choice(radio, radio.options[3])], fragment=page.fragment_of(radio))
+            finally:
+                cluster._pg_start(cluster.primary_data, cluster.pg_port)
+            radio = down.widget("radio", "满意度")
+            back = await s.run(widgets=[sc.choice(radio, radio.options[4])], fragment=down.fragment_of(radio))
+            return page, down, back
+        finally:
+            await s.close()
+
+    page, down, back = _run(go())
+
+    def warnings(screen):
+        return [e.alert.body for e in screen.of_type("alert") if "草稿未能保存" in e.alert.body]
+
+    visit = page.fragment_of(page.widget("radio", "满意度"))
+    assert len(warnings(down)) == 1 and down.error() is None
+    assert all(_kept(page, down, p) for p in _paths(page, ""))  # the page and submit: not run again
+    assert warnings(back) == [] and back.error() is None
+    assert not any(_kept(down, back, p) for p in down.elements)  # a whole run
+    saved = [e.markdown.body for p, e in back.elements.items() if back.fragments.get(p) == visit
+             and e.WhichOneof("type") == "markdown" and "本部分已于" in e.markdown.body]
+    assert len(saved) == 1
+
+
 def test_wrong_password_is_refused(cluster):
     async def go():
         s = sc.Session(cluster.http_url, timeout=60)
