@@ -14,7 +14,7 @@ import sqlalchemy.exc as sa_exc
 from sqlalchemy import event, func, select
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
-from test_officer_pages import fill_valid, key, run
+from test_officer_pages import box, fill_valid, key, run
 from tiny_city import serving
 
 from data_access.core import db as dbmod
@@ -96,7 +96,7 @@ def test_postgres_restarted_during_submit_message_nothing_lost_resubmit_writes_o
     at = run_app("officer", "H-G1-1")
     fill_valid(at, pg_app)
     at.button(key=key(at, "add_need")).click().run()
-    at.selectbox(key=key(at, "n1_cat")).set_value("lighting").run()
+    box(at, "n1_cat").set_value("lighting").run()
     before = answers(at)
     assert before[0] == "yes" and before[1] == 5
     visits0, needs0, audit0 = counts(pg_app)
@@ -116,7 +116,7 @@ def test_postgres_restarted_during_submit_message_nothing_lost_resubmit_writes_o
     at.run()  # back up: the form is drawn again with every entry and the same token
     assert not at.exception, [e.value for e in at.exception]
     assert answers(at) == before
-    assert at.selectbox(key=key(at, "n1_cat")).value == "lighting"
+    assert box(at, "n1_cat").value == "lighting"
     assert counts(pg_app) == (visits0, needs0, audit0)  # nothing partial was written
 
     at.button(key="lv_submit").click().run()

@@ -51,6 +51,11 @@ def key(at: AppTest, name: str) -> str:
     return at.session_state["lv"]["prefix"] + name
 
 
+def box(at: AppTest, name: str, lang: str = "zh"):
+    """The form's select box ``name`` as drawn in ``lang`` (each language has its own)."""
+    return at.selectbox(key=f"{key(at, name)}@{lang}")
+
+
 def fill_valid(at: AppTest, url: str) -> None:
     """Answer the process checks and every required form item (read from the form_item rows)."""
     at.radio(key=key(at, "id_shown")).set_value("yes").run()
@@ -178,9 +183,9 @@ def test_valid_submission_writes_one_visit_and_its_needs(app_env):
     fill_valid(at, app_env)
     at.button(key=key(at, "add_need")).click().run()
     at.button(key=key(at, "add_need")).click().run()
-    at.selectbox(key=key(at, "n1_cat")).set_value("lighting").run()
+    box(at, "n1_cat").set_value("lighting").run()
     at.text_input(key=key(at, "n1_desc")).input("楼道灯坏了").run()
-    at.selectbox(key=key(at, "n2_cat")).set_value("anti_fraud").run()
+    box(at, "n2_cat").set_value("anti_fraud").run()
     assert at.number_input(key=key(at, "dur")).value == 30  # the visit duration's default
     at.number_input(key=key(at, "dur")).set_value(45).run()
     token = at.session_state["lv"]["token"]
@@ -239,7 +244,7 @@ def test_draft_saved_in_one_session_is_loaded_in_a_fresh_one(app_env):
     a.radio(key=key(a, "a_hz_fire")).set_value("yes").run()
     a.text_input(key=key(a, "a_hz_note")).input("电动车在楼道充电").run()
     a.button(key=key(a, "add_need")).click().run()
-    a.selectbox(key=key(a, "n1_cat")).set_value("elderly_care").run()
+    box(a, "n1_cat").set_value("elderly_care").run()
     with db(app_env) as s:
         assert len(s.exec(select(VisitDraft)).all()) == 1
 
@@ -249,7 +254,7 @@ def test_draft_saved_in_one_session_is_loaded_in_a_fresh_one(app_env):
     assert b.radio(key=key(b, "bodycam")).value is None
     assert b.radio(key=key(b, "a_hz_fire")).value == "yes"
     assert b.text_input(key=key(b, "a_hz_note")).value == "电动车在楼道充电"
-    assert b.selectbox(key=key(b, "n1_cat")).value == "elderly_care"
+    assert box(b, "n1_cat").value == "elderly_care"
     assert b.session_state["lv"]["token"] == a.session_state["lv"]["token"]
     assert visits(app_env) == []  # a draft is not a visit
 
@@ -292,6 +297,29 @@ def test_switching_language_mid_form_keeps_what_was_typed(app_env):
     assert at.radio(key=key(at, "id_shown")).label == CATALOGUE["logv.id_shown"]["en"]
     assert at.radio(key=key(at, "id_shown")).value == "yes"
     assert at.text_input(key=key(at, "a_hz_note")).value == "楼道堆放杂物"
+
+
+def test_switching_language_keeps_the_chosen_categories_valid(app_env):
+    """Each language has its own select boxes, seeded from the entries kept under the form's keys
+    (a box's value travels as the text it shows; the browser test checks what is shown): after a
+    switch to English the need category chosen in Chinese is the same choice, and the visit is
+    written with it and with the household's category unchanged."""
+    at = run(LOG_VISIT, "officer", household="H-G1-1")
+    fill_valid(at, app_env)
+    at.button(key=key(at, "add_need")).click().run()
+    box(at, "n1_cat").set_value("lighting").run()
+    with db(app_env) as s:
+        category = s.exec(select(Household).where(Household.code == "H-G1-1")).one().category
+    at.session_state["lang"] = "en"
+    at.run()
+    assert box(at, "n1_cat", "en").value == "lighting"
+    assert box(at, "cat", "en").value == category
+    at.radio(key=key(at, "sat")).set_value(4).run()  # a later run sends every box's value back
+    at.button(key="lv_submit").click().run()
+    assert not at.exception and not red_notes(at), red_notes(at)
+    with db(app_env) as s:
+        assert [n.category for n in s.exec(select(Need)).all()] == ["lighting"]
+        assert s.exec(select(Household).where(Household.code == "H-G1-1")).one().category == category
 
 
 def test_a_new_household_leaves_no_entries_of_the_previous_form(app_env):
