@@ -37,6 +37,17 @@ def leader_counts(page) -> tuple[int, int]:
     return card_n(page, "过程规范率"), card_n(page, "群众需求解决率")
 
 
+def answer_required(page) -> None:
+    """Every required form item still unanswered (its label ends with " *"): the first option."""
+    radios = page.get_by_test_id("stRadio")
+    for i in range(radios.count()):
+        r = radios.nth(i)
+        label = r.get_by_test_id("stWidgetLabel").inner_text().strip()
+        if label.endswith("*") and not r.locator("input:checked").count():
+            r.get_by_test_id("stRadioOption").first.click()
+            wait_idle(page)
+
+
 def click_option(page, radio_label: str, option: str) -> None:
     group = page.get_by_test_id("stRadio").filter(has_text=radio_label).first
     group.get_by_text(option, exact=True).click()
@@ -65,14 +76,7 @@ def test_officer_logs_a_visit_and_the_leader_sees_it(e2e_app, browser, page, ext
     click_option(page, "已出示证件", "是")
     click_option(page, "执法记录仪已开启", "是")
     click_option(page, "群众满意度", "5 很满意")
-    # every required form item (label ends with " *"): the first option
-    radios = page.get_by_test_id("stRadio")
-    for i in range(radios.count()):
-        r = radios.nth(i)
-        label = r.get_by_test_id("stWidgetLabel").inner_text().strip()
-        if label.endswith("*") and not r.locator("input:checked").count():
-            r.get_by_test_id("stRadioOption").first.click()
-            wait_idle(page)
+    answer_required(page)
     page.get_by_role("button", name="添加诉求").click()
     wait_idle(page)
     page.get_by_test_id("stSelectbox").filter(has_text="诉求 1 类别").click()
@@ -156,14 +160,8 @@ def test_switching_to_english_mid_form_keeps_the_need_category(e2e_app, page):
 
     click_option(page, "ID shown", "Yes")
     click_option(page, "Body camera on", "Yes")
-    radios = page.get_by_test_id("stRadio")
-    for i in range(radios.count()):
-        r = radios.nth(i)
-        label = r.get_by_test_id("stWidgetLabel").inner_text().strip()
-        if label.endswith("*") and not r.locator("input:checked").count():
-            r.get_by_test_id("stRadioOption").first.click()
-            wait_idle(page)
+    answer_required(page)
     page.get_by_role("button", name="Submit visit").click()
     ok = page.get_by_test_id("stAlertContentSuccess")
     ok.wait_for(timeout=30_000)
-    assert "(Lighting)" in ok.inner_text(), ok.inner_text()  # refused as "no category of the list" before
+    assert "(Lighting)" in ok.inner_text(), ok.inner_text()
