@@ -47,10 +47,15 @@ def select(label: str, options: list, name: str, on, **kwargs) -> None:
     box's value as the text shown, so after a language switch the box kept the old language's text
     and sent it back, an invalid choice: each language has a box of its own (key ``P(name)@zh``),
     seeded from the kept entry, and a change is copied back before ``on`` saves the draft."""
-    wk = f"{P(name)}@{lang()}"
+    wk = box_key(name)
     if wk not in ss:  # first drawn in this language (Streamlit drops the state of boxes not drawn)
         ss[wk] = ss.get(P(name))
     st.selectbox(label, options, key=wk, on_change=_selected, args=(name, wk, on), **kwargs)
+
+
+def box_key(name: str) -> str:
+    """The widget key of the select box ``name`` in the current language."""
+    return f"{P(name)}@{lang()}"
 
 
 def _selected(name: str, wk: str, on) -> None:
@@ -309,7 +314,7 @@ def draw_visit(items: list[form.Item], errors: dict[str, list[str]]) -> None:
                               made=b.made_at.strftime("%m-%d %H:%M")) for b in ss["lv_bookings"]}
             if ss.get(P("appt")) not in opts:
                 ss[P("appt")] = None
-                ss.pop(f"{P('appt')}@{lang()}", None)
+                ss.pop(box_key("appt"), None)
             select(t("logv.appointment"), opts, "appt", on, format_func=labels.get,
                    placeholder=t("logv.no_booking") if not opts else t("logv.pick_booking"))
             err(errors, "appointment_made_at")
