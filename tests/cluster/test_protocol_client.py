@@ -87,6 +87,13 @@ def _paths(screen, fragment: str) -> set:
     return {p for p in screen.elements if screen.fragments.get(p, "") == fragment}
 
 
+def _saved_lines(screen, fragment: str) -> list[str]:
+    """The "saved at" lines a part of the visit form (``fragment``) shows."""
+    paths = _paths(screen, fragment)
+    return [e.markdown.body for p, e in screen.elements.items()
+            if p in paths and e.WhichOneof("type") == "markdown" and "本部分已于" in e.markdown.body]
+
+
 def test_an_answer_reruns_its_part_of_the_visit_form_only(cluster):
     """Each part of the form is a fragment: a hazard answer's run redraws the hazard part; the page
     around it, the other parts and the submit button were not run again (the client keeps their
@@ -113,9 +120,7 @@ def test_an_answer_reruns_its_part_of_the_visit_form_only(cluster):
     redrawn = _paths(after, hazard)
     assert redrawn and not any(_kept(page, after, p) for p in redrawn)
     assert after.widget("radio", radio.label).id == radio.id and after.error() is None
-    saved = [e.markdown.body for p, e in after.elements.items()
-             if p in redrawn and e.WhichOneof("type") == "markdown" and "本部分已于" in e.markdown.body]
-    assert len(saved) == 1, after.text()
+    assert len(_saved_lines(after, hazard)) == 1, after.text()
 
 
 def test_fixing_a_field_after_a_refused_submit_redraws_every_part(cluster):
@@ -175,9 +180,7 @@ def test_a_draft_that_cannot_be_saved_warns_under_its_part_and_the_form_stays(cl
     assert all(_kept(page, down, p) for p in _paths(page, ""))  # the page and submit: not run again
     assert warnings(back) == [] and back.error() is None
     assert not any(_kept(down, back, p) for p in down.elements)  # a whole run
-    saved = [e.markdown.body for p, e in back.elements.items() if back.fragments.get(p) == visit
-             and e.WhichOneof("type") == "markdown" and "本部分已于" in e.markdown.body]
-    assert len(saved) == 1
+    assert len(_saved_lines(back, visit)) == 1
 
 
 def test_wrong_password_is_refused(cluster):
