@@ -54,7 +54,7 @@ def load_overview(scope_code: str, unit_code: str, period: str, as_of: date) -> 
     reported (``metrics.reported.compute_all``); None when the unit is not inside ``scope_code``.
 
     Keyed by the user's scope as well as the unit, so one user's entry never serves another
-    scope; stale-while-revalidate (``ui.swr``): fresh 5–60 s (20 × what it cost), then served at
+    scope; stale-while-revalidate (``ui.swr``): fresh 30–120 s (20 × what it cost), then served at
     once while one thread recomputes it.
     """
     from data_access.analytics.kpi_queries import setting

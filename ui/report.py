@@ -78,7 +78,7 @@ def month_picker(today: date, *, param: str = "month") -> int:
 def load_report(scope_code: str, unit_code: str, month: int, as_of: datetime) -> ReportData | None:
     """The report of ``unit_code`` for ``month``; None when the unit is not inside ``scope_code``.
 
-    Keyed by the user's scope as well as the unit; stale-while-revalidate (``ui.swr``: fresh 5–60 s by its cost).
+    Keyed by the user's scope as well as the unit; stale-while-revalidate (``ui.swr``: fresh 30–120 s by its cost).
     """
     with session_scope(read_engine()) as s:
         scope = users.unit_by_code(session=s, code=scope_code)

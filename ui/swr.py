@@ -10,11 +10,16 @@ the fresh window plus one computation behind the database, and says when its dat
 (``computed_at``; ``ui.kpi.freshness_caption``).
 
 The fresh window grows with what the entry cost: ``cost_ratio`` times its last computation's wall
-time, at least ``fresh_s`` and at most ``max_fresh_s`` (defaults 5 and 60 s). A key in constant use
-is then recomputed at most ``1 / cost_ratio`` of the time (5 % by default) in each process: at L
-the city's overview (about 1 s) stays fresh 20 s, a district's (0.2 s) 5 s, and under load, when a
-computation takes longer, the refreshes space out by themselves instead of taking the CPU the
-pages need (the dashboards' queries were most of the database's work under the load benchmark).
+time, at least ``fresh_s`` and at most ``max_fresh_s`` (defaults 30 and 120 s; a deployment sets
+them with ``DASHBOARD_FRESH_S`` / ``DASHBOARD_MAX_FRESH_S``, and how long a stale entry may still
+be served with ``DASHBOARD_MAX_STALE_S``, default 300 s). A key in constant use is then recomputed
+at most ``1 / cost_ratio`` of the time (5 % by default) in each process, and at most once in 30 s:
+at L the city's overview (about 1 s) stays fresh 30 s, and under load, when a computation takes
+longer, the refreshes space out by themselves instead of taking the CPU the pages need. With the
+first default of 5 s, half of a loaded replica's CPU went to refreshing the 78 units' dashboards
+the benchmark's leaders looked at (py-spy), and most of the database's work. A programme
+dashboard half a minute behind is what its users expect; each screen says when its data was
+computed, and a session that has just written reads its own write (below).
 
 A session that has just written (``ui.flash.keep``, a visit submitted) is never served an entry
 computed before its write: ``set_floor`` installs the hook that tells the write time of the session
@@ -38,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -315,11 +321,34 @@ def _store_name(fn: Callable) -> str:
     return f"{path[len(root):] if path.startswith(root) else path}:{fn.__qualname__}"
 
 
-def cached(fresh_s: float = 5.0, max_stale_s: float = 120.0, max_entries: int = 256, cost_ratio: float = 20.0,
-           max_fresh_s: float = 60.0) -> Callable:
-    """Decorator: ``fn(*args)`` served stale-while-revalidate (module docstring). The wrapper has
-    ``computed_at(*args)`` (epoch seconds the served value's computation started, None if absent),
-    ``clear()`` and ``store``."""
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not value > 0:
+        raise ValueError(f"{name} must be more than 0 seconds, not {raw!r}")
+    return value
+
+
+def windows() -> tuple[float, float, float]:
+    """The deployment's ``(fresh_s, max_fresh_s, max_stale_s)``: the environment's, else 30, 120, 300."""
+    return (_env_seconds("DASHBOARD_FRESH_S", 30.0), _env_seconds("DASHBOARD_MAX_FRESH_S", 120.0),
+            _env_seconds("DASHBOARD_MAX_STALE_S", 300.0))
+
+
+def cached(fresh_s: float | None = None, max_stale_s: float | None = None, max_entries: int = 256,
+           cost_ratio: float = 20.0, max_fresh_s: float | None = None) -> Callable:
+    """Decorator: ``fn(*args)`` served stale-while-revalidate (module docstring); a window not given
+    is the deployment's (``windows()``). The wrapper has ``computed_at(*args)`` (epoch seconds the
+    served value's computation started, None if absent), ``clear()`` and ``store``."""
+    env_fresh, env_max_fresh, env_stale = windows()
+    fresh_s = env_fresh if fresh_s is None else fresh_s
+    max_stale_s = max(env_stale, fresh_s) if max_stale_s is None else max_stale_s
+    max_fresh_s = env_max_fresh if max_fresh_s is None else max_fresh_s
     max_fresh_s = min(max(fresh_s, max_fresh_s), max_stale_s)
     if not 0 < fresh_s <= max_fresh_s <= max_stale_s or cost_ratio < 0:
         raise ValueError("need 0 < fresh_s <= max_fresh_s <= max_stale_s and cost_ratio >= 0")

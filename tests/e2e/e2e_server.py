@@ -38,7 +38,10 @@ def app_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
     env.update(APP_DATA_DIR=str(data_dir), APP_FAKE_NOW=FAKE_NOW, PYTHONPATH=str(ROOT),
                COOKIE_KEY="e2e-cookie-key-not-for-production", APP_SECRET_KEY="e2e-secret-key-not-for-production",
-               AUDIT_KEY=AUDIT_KEY)
+               AUDIT_KEY=AUDIT_KEY,
+               # dashboards fresh 5–10 s (deployments: 30–120 s), so a leader sees another session's
+               # write within a test's patience
+               DASHBOARD_FRESH_S="5", DASHBOARD_MAX_FRESH_S="10")
     return env
 
 

@@ -110,7 +110,7 @@ def test_officer_logs_a_visit_and_the_leader_sees_it(e2e_app, browser, page, ext
     detail = page.get_by_test_id("stMain").inner_text()
     assert due in detail, detail
 
-    # the district leader's overview counts it (cache ttl ≤ 5 s: reload until it shows, 30 s at most)
+    # the district leader's overview counts it (fresh 5–10 s on the e2e server: reload until it shows, 30 s at most)
     deadline = time.monotonic() + 30
     while True:
         leader.reload()
@@ -150,6 +150,7 @@ def test_switching_to_english_mid_form_keeps_the_need_category(e2e_app, page):
         option.click()
         break
     wait_idle(page)
+    click_option(page, "已出示证件", "是")  # answered in Chinese, kept in English
 
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Log a visit").wait_for(timeout=30_000)
@@ -158,8 +159,9 @@ def test_switching_to_english_mid_form_keeps_the_need_category(e2e_app, page):
     shown = page.get_by_role("combobox", name="Household type").input_value()
     assert shown and not re.search(r"[\u3400-\u9fff]", shown), shown  # not the Chinese text it showed
 
-    click_option(page, "ID shown", "Yes")
-    click_option(page, "Body camera on", "Yes")
+    click_option(page, "Body camera on", "Yes")  # another answer: a run with every radio's state
+    shown_yes = page.get_by_test_id("stRadio").filter(has_text="ID shown").first.get_by_role("radio", name="Yes")
+    expect(shown_yes).to_be_checked()
     answer_required(page)
     page.get_by_role("button", name="Submit visit").click()
     ok = page.get_by_test_id("stAlertContentSuccess")

@@ -392,3 +392,27 @@ def test_a_claim_that_cannot_be_had_leaves_the_replica_computing(replicas):
 
     tier.claim = refuse
     assert a.get(("D1",), {}) == ("D1", 1)
+
+
+def test_the_deployment_sets_the_windows_of_the_dashboards_loaders(monkeypatch):
+    for name in ("DASHBOARD_FRESH_S", "DASHBOARD_MAX_FRESH_S", "DASHBOARD_MAX_STALE_S"):
+        monkeypatch.delenv(name, raising=False)
+    assert swr.windows() == (30.0, 120.0, 300.0)  # half a minute fresh, two at most under load
+
+    monkeypatch.setenv("DASHBOARD_FRESH_S", "5")
+    monkeypatch.setenv("DASHBOARD_MAX_FRESH_S", "10")
+
+    def load_deployed(unit):  # a loader of its own: stores are kept per function
+        return unit
+
+    store = swr.cached()(load_deployed).store
+    assert (store.fresh_s, store.max_fresh_s, store.max_stale_s) == (5.0, 10.0, 300.0)
+    assert store.fresh_for(swr._Entry(None, 0.0, 0.0, cost=0.1)) == 5.0  # 20 × 0.1 s, at least 5 s
+    assert store.fresh_for(swr._Entry(None, 0.0, 0.0, cost=3.0)) == 10.0  # 60 s, at most 10 s
+
+
+@pytest.mark.parametrize("raw", ["half a minute", "0", "-5"])
+def test_a_window_that_is_not_a_positive_number_of_seconds_is_refused_by_name(monkeypatch, raw):
+    monkeypatch.setenv("DASHBOARD_MAX_STALE_S", raw)
+    with pytest.raises(ValueError, match="DASHBOARD_MAX_STALE_S"):
+        swr.windows()
