@@ -18,7 +18,7 @@ from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
-from ui.i18n import lang, name_of, t
+from ui.i18n import lang, name_of, t, translated
 from ui.kpi import STATUS_BG
 
 user = require(roles=roles_for("complaints"))  # stops here unless signed in with an allowed role
@@ -108,9 +108,9 @@ if user.role in svc.INTAKE_ROLES:
         c1.date_input(t("complaints.f.date"), value=now.date(), max_value=now.date(), key="pc_date")
         c2.time_input(t("complaints.f.time"), value=now.time().replace(second=0, microsecond=0), key="pc_time",
                       step=300)
-        c3.selectbox(t("complaints.f.channel"), svc.CHANNELS, key="pc_channel",
+        c3.selectbox(t("complaints.f.channel"), svc.CHANNELS, key=translated("pc_channel"),
                      format_func=lambda c: t(f"complaints.channel.{c}"))
-        c4.selectbox(t("complaints.f.unit"), list(units), key="pc_unit", format_func=lambda i: name_of(units[i]))
+        c4.selectbox(t("complaints.f.unit"), list(units), key=translated("pc_unit"), format_func=lambda i: name_of(units[i]))
         st.text_area(t("complaints.f.summary"), key="pc_summary", max_chars=1000, height=80)
         st.button(t("complaints.f.submit"), key="pc_submit", type="primary", on_click=do_receive,
                   args=(user.username,))

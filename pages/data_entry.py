@@ -17,7 +17,7 @@ from ui import errors
 from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
-from ui.i18n import lang, name_of, t
+from ui.i18n import lang, name_of, t, translated
 
 user = require(roles=roles_for("data_entry"))  # stops here unless signed in with an allowed role
 
@@ -183,7 +183,7 @@ if pending:
     unit_names = {u.id: name_of(u) for u in units}
     labels = {v.id: f"{unit_names.get(v.unit_id, v.unit_id)} · {v.period} · {names.get(v.indicator_code, v.indicator_code)}"
               f" = {v.value:g}" for v in pending}
-    pick = st.selectbox(t("entry.review_pick"), list(labels), format_func=labels.get, key=f"review_pick_{plan}")
+    pick = st.selectbox(t("entry.review_pick"), list(labels), format_func=labels.get, key=translated(f"review_pick_{plan}"))
     comment = st.text_input(t("entry.review_comment"), key=f"review_comment_{plan}_{pick}")
     c_ok, c_back = st.columns(2)
     chosen = next(v for v in pending if v.id == pick)

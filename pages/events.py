@@ -19,7 +19,7 @@ from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for, scope_units
 from ui.errors import message
-from ui.i18n import lang, name_of, t, t_opt
+from ui.i18n import lang, name_of, t, t_opt, translated
 from ui.idempotency import token
 from ui.pickers import unit_picker
 
@@ -61,7 +61,7 @@ def report_forms() -> None:
     left, right = st.columns(2)
     with left.expander(t("events.report"), expanded=user.role == "officer", icon=":material/campaign:"):
         with st.form("event_form"):
-            g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key="ev_grid")
+            g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key=translated("ev_grid"))
             c1, c2 = st.columns(2)
             tier = c1.selectbox(t("events.tier"), EVENT_TIERS, index=EVENT_TIERS.index("general"),
                                 format_func=lambda x: t(f"events.tier.{x}"), key=f"ev_tier_{lang()}")
@@ -82,7 +82,7 @@ def report_forms() -> None:
                     saved(t("events.saved", code=fmt.md(e.code), due=cases.ts(e.due_at)))
     with right.expander(t("events.report_hazard"), icon=":material/warning:"):
         with st.form("hazard_form"):
-            g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key="hz_grid")
+            g = st.selectbox(t("events.grid"), ids, format_func=grids.get, key=translated("hz_grid"))
             c1, c2 = st.columns(2)
             level = c1.selectbox(t("events.level"), HAZARD_LEVELS, format_func=lambda x: t(f"events.level.{x}"),
                                  key=f"hz_level_{lang()}")

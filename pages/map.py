@@ -20,7 +20,7 @@ from ui import map as umap
 from ui import map_data as md
 from ui import plan_indicators as pi
 from ui.auth import require, roles_for
-from ui.i18n import CATALOGUE, lang, name_of, need_category_label, risk_label, t, t_opt
+from ui.i18n import CATALOGUE, lang, name_of, need_category_label, risk_label, t, t_opt, translated
 from ui.pickers import phase_picker, unit_picker
 
 user = require(roles=roles_for("map"))  # stops here unless signed in with an allowed role
@@ -287,7 +287,7 @@ elif grid_key not in st.session_state:
 @st.fragment
 def grid_panel(grids: dict, grid_key: str) -> None:
     """Grid picker and detail: choosing another grid reruns only this part, not the map."""
-    grid_id = st.selectbox(t("map.grid_pick"), list(grids), key=grid_key, placeholder=t("map.grid_none"),
+    grid_id = st.selectbox(t("map.grid_pick"), list(grids), key=translated(grid_key), placeholder=t("map.grid_none"),
                            format_func=lambda g: f"{grids[g].name(lang())} · {grids[g].code}")
     if grid_id is None:
         st.query_params.pop("grid", None)

@@ -21,7 +21,7 @@ from ui import flash as flashes
 from ui import format as fmt
 from ui.auth import require, roles_for
 from ui.errors import message
-from ui.i18n import lang, t
+from ui.i18n import lang, t, translated
 from ui.kpi import STATUS_BG
 
 user = require(roles=roles_for("special_groups"))  # stops here unless signed in with an allowed role
@@ -229,7 +229,7 @@ with act_left:
     st.markdown(f"**{t('special.change')}**")
     if user.role in svc.RISK_ROLES:
         options = [lv for lv in reversed(RISK_LEVELS) if lv != house.risk_level]
-        st.selectbox(t("special.change.level"), options, key=f"special_level_{hid}", format_func=level_label)
+        st.selectbox(t("special.change.level"), options, key=translated(f"special_level_{hid}"), format_func=level_label)
         st.text_area(t("special.change.reason"), key=f"special_reason_{hid}", max_chars=svc.RISK_REASON_MAX,
                      height=80)
         st.button(t("special.change.submit"), key="special_change", type="primary",
@@ -242,7 +242,7 @@ with act_right:
     if choices:
         st.selectbox(t("special.reveal.resident"), [p.id for p in choices], key=f"special_rv_res_{hid}",
                      format_func=lambda i: next(p.name for p in choices if p.id == i))
-        st.radio(t("special.reveal.field"), REVEAL_FIELDS, key=f"special_rv_field_{hid}", horizontal=True,
+        st.radio(t("special.reveal.field"), REVEAL_FIELDS, key=translated(f"special_rv_field_{hid}"), horizontal=True,
                  format_func=lambda f: t(f"special.r.{f}"))
         st.text_input(t("special.reveal.reason"), key=f"special_rv_reason_{hid}", max_chars=svc.REASON_MAX)
         st.button(t("special.reveal.submit"), key="special_reveal", on_click=do_reveal, args=(user.username, hid))

@@ -170,9 +170,30 @@ def init_lang() -> str:
     return lang()
 
 
+_TRANSLATED = "_i18n_translated_choices"
+
+
+def translated(key: str) -> str:
+    """``key``, noted as the key of a choice widget (select box, radio) whose options show translated.
+
+    Streamlit sends such a widget's value back as the text it shows. After a language switch the
+    browser still held the old language's text, which matches no option any more: the box kept
+    showing it (a mixed-language screen) and the choice was lost at the next interaction. The
+    switch (``set_lang``) sets each noted widget's value again through the session state, so
+    Streamlit sends it in the new language. Only for widgets drawn without an ``index`` other than
+    0 (Streamlit warns about a widget given both a default and a session-state value)."""
+    st.session_state.setdefault(_TRANSLATED, set()).add(key)
+    return key
+
+
 def set_lang(value: str) -> None:
+    """Switch the language (the language radio's callback); see ``translated``."""
     if value in LANGS:
         st.session_state["lang"] = value
+        state = st.session_state
+        for key in state.get(_TRANSLATED, ()):
+            if key in state:
+                state[key] = state[key]  # sent again, in the new language
         sync_url()
 
 

@@ -11,7 +11,7 @@ from data_access.core.errors import NotFound, PermissionDenied, ValidationError
 from data_access.staffing import presence
 from ui import format as fmt
 from ui.errors import message
-from ui.i18n import t
+from ui.i18n import t, translated
 from ui.idempotency import token
 
 
@@ -26,7 +26,7 @@ def office_hours_form(username: str) -> None:
         return
     with st.expander(t("office.title"), icon=":material/storefront:"):
         with st.form("office_form"):
-            gid = st.selectbox(t("office.grid"), list(grids), format_func=grids.get, key="oh_grid")
+            gid = st.selectbox(t("office.grid"), list(grids), format_func=grids.get, key=translated("oh_grid"))
             c1, c2, c3 = st.columns(3)
             day = c1.date_input(t("office.day"), value=now.date(), max_value=now.date(), key="oh_day",
                                 format="YYYY-MM-DD")
