@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from data_access.analytics import kpi_queries as kq
 from data_access.analytics import map_queries as mq
 from data_access.org import geometry as geo
 from data_access.org.models import LEVELS, OrgUnit
@@ -113,7 +114,9 @@ def level_kpis(session: Session, unit: Any, level: str, period: str, as_of: date
         parents = [unit.code] if parent_level == unit.level else _units_at(session, unit, parent_level)
         want_self = False
     out: dict[int, dict] = {}
-    for kpis in _each(session, parents, period, as_of, children=not want_self, compute=compute):
+    with kq.shared_reads():  # the parents' calls read phases, targets, settings … once between them
+        each = _each(session, parents, period, as_of, children=not want_self, compute=compute)
+    for kpis in each:
         for k in kpis:
             if k.is_self != want_self:
                 continue
@@ -136,7 +139,7 @@ def _each(session: Session, codes: list[str], period: str, as_of, children: bool
             return compute(s, unit_code=code, period=period, as_of=as_of, children=children)
 
     with ThreadPoolExecutor(max_workers=min(PARALLEL, len(codes))) as pool:
-        return list(pool.map(one, codes))
+        return list(pool.map(kq.in_block(one), codes))
 
 
 def load_map(session: Session, unit: Any, level: str, period: str, as_of: date | datetime) -> MapData:

@@ -19,8 +19,13 @@ year/month for hh_year_first/hh_month_first, registration date for households).
 """
 from __future__ import annotations
 
+import copy
+import functools
 import math
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -171,6 +176,64 @@ def _none(session: Session, table, cond) -> bool:
     return session.execute(select(literal(1)).select_from(table).where(cond).limit(1)).first() is None
 
 
+# --- reference reads shared by the KPI calls of one screen ---------------------------------------
+# A map of a station's grids calls compute_kpis once per community: each call read the phases,
+# targets, baselines, indicator meta, settings and the "settled" probes again — 17 of its 40
+# queries. Inside ``shared_reads()`` those reads are made once per block (the block's context is
+# handed to the threads that compute in parallel, ``in_block``) and each caller gets its own copy.
+_SHARED: ContextVar[dict | None] = ContextVar("kpi_shared_reads", default=None)
+_LOCK = object()  # the memo's key of its lock
+
+
+@contextmanager
+def shared_reads() -> Iterator[dict]:
+    """Within the block, the reference reads below return what their first call read."""
+    memo: dict = {_LOCK: threading.Lock()}  # the block's threads read each one once, not each at once
+    token = _SHARED.set(memo)
+    try:
+        yield memo
+    finally:
+        _SHARED.reset(token)
+
+
+def in_block(fn: Callable) -> Callable:
+    """``fn`` bound to the calling context (for a thread pool: threads do not inherit it)."""
+    memo = _SHARED.get()
+    if memo is None:
+        return fn
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        token = _SHARED.set(memo)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _SHARED.reset(token)
+
+    return run
+
+
+def _shared(fn: Callable) -> Callable:
+    """Memoise ``fn(session, *args)`` by its other arguments inside ``shared_reads()``."""
+    @functools.wraps(fn)
+    def read(session: Session, *args):
+        memo = _SHARED.get()
+        if memo is None:
+            return fn(session, *args)
+        key = (fn.__name__, *(frozenset(a) if isinstance(a, (set, frozenset)) else a for a in args))
+        try:
+            hash(key)
+        except TypeError:  # an unhashable argument (a default given as a dict): read as usual
+            return fn(session, *args)
+        with memo[_LOCK]:
+            if key not in memo:
+                memo[key] = fn(session, *args)
+        return copy.copy(memo[key])  # callers may change their copy (a preview's targets)
+
+    return read
+
+
+@_shared
 def settled_metrics(session: Session, as_of: datetime, metrics: Iterable[str]) -> set[str]:
     """The metrics among ``metrics`` with no event between ``as_of`` and the end of its month.
 
@@ -598,6 +661,7 @@ def veto_paths(session: Session, unit: Unit, d0: date, d1: date) -> list[str]:
 
 # --- reference data --------------------------------------------------------------------------
 
+@_shared
 def phases(session: Session) -> list[tuple[str, date, date]]:
     from data_access.programme.models import Phase
 
@@ -605,6 +669,7 @@ def phases(session: Session) -> list[tuple[str, date, date]]:
     return [(c, s, e) for c, s, e in session.execute(select(P.c.code, P.c.start, P.c.end).order_by(P.c.start))]
 
 
+@_shared
 def targets(session: Session, phase_code: str) -> dict[tuple[str, int | None], tuple[float, float | None]]:
     """``{(indicator, org_unit_id or None): (target, baseline)}`` for one phase."""
     from data_access.programme.models import Target
@@ -615,6 +680,7 @@ def targets(session: Session, phase_code: str) -> dict[tuple[str, int | None], t
     return {(i, u): (float(t), None if b is None else float(b)) for i, u, t, b in rows}
 
 
+@_shared
 def indicator_meta(session: Session) -> dict[str, tuple[str, str]]:
     """``{indicator: (direction, unit)}`` of the registry (direction "up" or "down")."""
     from data_access.programme.models import Indicator
@@ -624,6 +690,7 @@ def indicator_meta(session: Session) -> dict[str, tuple[str, str]]:
         select(ind.c.code, ind.c.direction, ind.c.unit))}
 
 
+@_shared
 def baselines(session: Session) -> dict[str, float]:
     """City-default baselines per indicator (from any phase's target row)."""
     from data_access.programme.models import Target
@@ -634,6 +701,7 @@ def baselines(session: Session) -> dict[str, float]:
     return {i: float(b) for i, b in rows}
 
 
+@_shared
 def setting(session: Session, key: str, default=None):
     import json
 
