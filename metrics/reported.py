@@ -139,15 +139,17 @@ def compute_all(session: Session, *, unit_code: str, period: str, as_of, childre
     blocks = [partial(compute_kpis, **kw), partial(compute_casework, **kw, response_times=response_times),
               partial(compute_staffing, **kw), partial(compute_reported, **kw)]
     bind = session.get_bind()
-    if parallel and isinstance(bind, Engine) and bind.dialect.name == "postgresql" and _FANOUT.acquire(blocking=False):
-        try:
-            with ThreadPoolExecutor(max_workers=len(blocks) - 1, thread_name_prefix="kpi") as pool:
-                rest = [pool.submit(_in_own_session, bind, b) for b in blocks[1:]]
-                first = blocks[0](session)
-                return first + [k for f in rest for k in f.result()]
-        finally:
-            _FANOUT.release()
-    return [k for b in blocks for k in b(session)]
+    with q.shared_reads():  # the four blocks read phases, targets, settings … once between them
+        if parallel and isinstance(bind, Engine) and bind.dialect.name == "postgresql" and _FANOUT.acquire(
+                blocking=False):
+            try:
+                with ThreadPoolExecutor(max_workers=len(blocks) - 1, thread_name_prefix="kpi") as pool:
+                    rest = [pool.submit(q.in_block(_in_own_session), bind, b) for b in blocks[1:]]
+                    first = blocks[0](session)
+                    return first + [k for f in rest for k in f.result()]
+            finally:
+                _FANOUT.release()
+        return [k for b in blocks for k in b(session)]
 
 
 def reported_series(session: Session, *, unit_code: str, indicator: str, start, end, as_of

@@ -187,7 +187,12 @@ _LOCK = object()  # the memo's key of its lock
 
 @contextmanager
 def shared_reads() -> Iterator[dict]:
-    """Within the block, the reference reads below return what their first call read."""
+    """Within the block, the reference reads below return what their first call read (a block
+    inside another one shares the outer one's reads)."""
+    outer = _SHARED.get()
+    if outer is not None:
+        yield outer
+        return
     memo: dict = {_LOCK: threading.Lock()}  # the block's threads read each one once, not each at once
     token = _SHARED.set(memo)
     try:

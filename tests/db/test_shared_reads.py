@@ -77,3 +77,24 @@ def test_a_copy_changed_by_one_caller_does_not_change_what_the_next_one_reads(se
         first.pop(("info_accuracy", None))  # as compute_kpis does for a preview's overrides
         assert kq.targets(session, "deepening")[("info_accuracy", None)] == (90.0, None)
     assert kq.targets(session, "deepening")[("info_accuracy", None)] == (90.0, None)
+
+
+def test_every_indicator_of_a_unit_reads_the_phases_once_and_equals_its_four_blocks(session, city):
+    from metrics.casework import compute_casework
+    from metrics.reported import compute_all, compute_reported
+    from metrics.staffing import compute_staffing
+
+    kw = dict(unit_code="C", period="deepening", as_of=AS_OF, children=True)
+    seen, stop = _reads(session.get_bind())
+    try:
+        together = compute_all(session, **kw)
+        shared = Counter(seen)
+        seen.clear()
+        blocks = [k for block in (compute_kpis, compute_casework, compute_staffing, compute_reported)
+                  for k in block(session, **kw)]
+        alone = Counter(seen)
+    finally:
+        stop()
+    assert together == blocks
+    assert shared["phase"] == 1 < alone["phase"]  # each block read them on its own
+    assert shared["app_setting"] < alone["app_setting"]
