@@ -25,7 +25,7 @@ from ui import format as fmt
 from ui import visit_form as form
 from ui.auth import require, roles_for
 from ui.errors import by_field, db_problem, message
-from ui.i18n import lang, need_categories, need_category_label, risk_label, t
+from ui.i18n import need_categories, need_category_label, risk_label, t, translated
 
 user = require(roles=roles_for("log_visit"))  # officers only; stops here otherwise
 
@@ -40,27 +40,6 @@ def draft_key(hid: int) -> str:
 
 def P(name: str) -> str:  # noqa: N802 - widget key of the current form
     return f"{ss['lv']['prefix']}{name}"
-
-
-def select(label: str, options: list, name: str, on, **kwargs) -> None:
-    """A select box of the form whose entry is kept under ``P(name)``. Streamlit sends a select
-    box's value as the text shown, so after a language switch the box kept the old language's text
-    and sent it back, an invalid choice: each language has a box of its own (key ``P(name)@zh``),
-    seeded from the kept entry, and a change is copied back before ``on`` saves the draft."""
-    wk = box_key(name)
-    if wk not in ss:  # first drawn in this language (Streamlit drops the state of boxes not drawn)
-        ss[wk] = ss.get(P(name))
-    st.selectbox(label, options, key=wk, on_change=_selected, args=(name, wk, on), **kwargs)
-
-
-def box_key(name: str) -> str:
-    """The widget key of the select box ``name`` in the current language."""
-    return f"{P(name)}@{lang()}"
-
-
-def _selected(name: str, wk: str, on) -> None:
-    ss[P(name)] = ss.get(wk)
-    on()
 
 
 def new_prefix(hid: int) -> str:
@@ -314,9 +293,8 @@ def draw_visit(items: list[form.Item], errors: dict[str, list[str]]) -> None:
                               made=b.made_at.strftime("%m-%d %H:%M")) for b in ss["lv_bookings"]}
             if ss.get(P("appt")) not in opts:
                 ss[P("appt")] = None
-                ss.pop(box_key("appt"), None)
-            select(t("logv.appointment"), opts, "appt", on, format_func=labels.get,
-                   placeholder=t("logv.no_booking") if not opts else t("logv.pick_booking"))
+            st.selectbox(t("logv.appointment"), opts, key=translated(P("appt")), format_func=labels.get,
+                         on_change=on, placeholder=t("logv.no_booking") if not opts else t("logv.pick_booking"))
             err(errors, "appointment_made_at")
             err(errors, "appointment_id")
             st.text_area(t("logv.justification"), key=P("just"), max_chars=500, height=68, on_change=on)
@@ -339,7 +317,8 @@ def draw_info(items: list[form.Item], errors: dict[str, list[str]]) -> None:
         err(errors, "household.address")
     with c[1]:
         cat_labels = {c: t(f"hh_cat.{c}") for c in CATEGORIES}
-        select(t("logv.category"), list(cat_labels), "cat", on, format_func=cat_labels.get)
+        st.selectbox(t("logv.category"), list(cat_labels), key=translated(P("cat")), on_change=on,
+                     format_func=cat_labels.get)
         err(errors, "household.category")
     err(errors, "household_version")
 
@@ -360,8 +339,8 @@ def draw_need(items: list[form.Item], errors: dict[str, list[str]]) -> None:
     for i, rid in enumerate(ss["lv"]["needs"]):
         c = st.columns([1.6, 4, 0.9], vertical_alignment="bottom")
         with c[0]:
-            select(t("logv.need_category", n=i + 1), NEED_CATS, f"n{rid}_cat", on, format_func=need_labels.get,
-                   placeholder=t("logv.pick_category"))
+            st.selectbox(t("logv.need_category", n=i + 1), NEED_CATS, key=translated(P(f"n{rid}_cat")),
+                         on_change=on, format_func=need_labels.get, placeholder=t("logv.pick_category"))
             err(errors, f"needs[{i}].category")
         with c[1]:
             st.text_input(t("logv.need_description"), key=P(f"n{rid}_desc"), max_chars=1000, on_change=on)

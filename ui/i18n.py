@@ -191,9 +191,10 @@ def set_lang(value: str) -> None:
     if value in LANGS:
         st.session_state["lang"] = value
         state = st.session_state
-        for key in state.get(_TRANSLATED, ()):
-            if key in state:
-                state[key] = state[key]  # sent again, in the new language
+        kept = {key for key in state.get(_TRANSLATED, ()) if key in state}  # a widget drawn again notes itself again
+        for key in kept:
+            state[key] = state[key]  # sent again, in the new language
+        state[_TRANSLATED] = kept
         sync_url()
 
 

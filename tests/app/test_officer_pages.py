@@ -51,9 +51,9 @@ def key(at: AppTest, name: str) -> str:
     return at.session_state["lv"]["prefix"] + name
 
 
-def box(at: AppTest, name: str, lang: str = "zh"):
-    """The form's select box ``name`` as drawn in ``lang`` (each language has its own)."""
-    return at.selectbox(key=f"{key(at, name)}@{lang}")
+def box(at: AppTest, name: str):
+    """The form's select box ``name``."""
+    return at.selectbox(key=key(at, name))
 
 
 def fill_valid(at: AppTest, url: str) -> None:
@@ -300,10 +300,10 @@ def test_switching_language_mid_form_keeps_what_was_typed(app_env):
 
 
 def test_switching_language_keeps_the_chosen_categories_valid(app_env):
-    """Each language has its own select boxes, seeded from the entries kept under the form's keys
-    (a box's value travels as the text it shows; the browser test checks what is shown): after a
-    switch to English the need category chosen in Chinese is the same choice, and the visit is
-    written with it and with the household's category unchanged."""
+    """The form's select boxes are noted as translated (``ui.i18n.translated``: a box's value
+    travels as the text it shows, so the language switch sends them again; the browser test checks
+    what is shown): after a switch to English the need category chosen in Chinese is the same
+    choice, and the visit is written with it and with the household's category unchanged."""
     at = run(LOG_VISIT, "officer", household="H-G1-1")
     fill_valid(at, app_env)
     at.button(key=key(at, "add_need")).click().run()
@@ -312,8 +312,8 @@ def test_switching_language_keeps_the_chosen_categories_valid(app_env):
         category = s.exec(select(Household).where(Household.code == "H-G1-1")).one().category
     at.session_state["lang"] = "en"
     at.run()
-    assert box(at, "n1_cat", "en").value == "lighting"
-    assert box(at, "cat", "en").value == category
+    assert box(at, "n1_cat").value == "lighting"
+    assert box(at, "cat").value == category
     at.radio(key=key(at, "sat")).set_value(4).run()  # a later run sends every box's value back
     at.button(key="lv_submit").click().run()
     assert not at.exception and not red_notes(at), red_notes(at)
