@@ -189,3 +189,18 @@ def repeat_until(page, action, expect, attempts: int = 3, timeout: float = 20_00
 def click_until(page, button, expect, attempts: int = 3, timeout: float = 20_000) -> None:
     """Click ``button`` until ``expect`` shows (``repeat_until`` with a click)."""
     repeat_until(page, button.click, expect, attempts, timeout)
+
+
+def choose(page, box, option_name: str, timeout: float = 5_000) -> None:
+    """Open the select box ``box`` until its option ``option_name`` shows, and choose it. A click
+    while the box's part or expander is still being drawn can leave the list shut (or a rerun
+    closes it again): the list is closed and opened once more (``repeat_until``)."""
+    option = page.get_by_role("option", name=option_name)
+
+    def open_list() -> None:
+        page.keyboard.press("Escape")
+        box.click()
+
+    repeat_until(page, open_list, option, timeout=timeout)
+    option.click()
+    wait_idle(page)

@@ -10,7 +10,7 @@ import re
 import time
 
 import pytest
-from e2e_server import click_until, login, settle, wait_idle
+from e2e_server import choose, click_until, login, settle, wait_idle
 from playwright.sync_api import expect
 
 from data_access.demo.logins import DEMO_LOGINS
@@ -137,19 +137,7 @@ def test_switching_to_english_mid_form_keeps_the_need_category(e2e_app, page):
         settle(page, page.get_by_text("草稿已清除"))
     page.get_by_role("button", name="添加诉求").click()
     wait_idle(page)
-    box = page.get_by_test_id("stSelectbox").filter(has_text="诉求 1 类别")
-    for _ in range(3):  # the list opens once the part's run has settled
-        box.click()
-        option = page.get_by_role("option", name="照明")
-        try:
-            option.wait_for(timeout=5_000)
-        except Exception:  # noqa: BLE001 - closed again by a rerun: open it once more
-            page.keyboard.press("Escape")
-            wait_idle(page)
-            continue
-        option.click()
-        break
-    wait_idle(page)
+    choose(page, page.get_by_test_id("stSelectbox").filter(has_text="诉求 1 类别"), "照明")
     click_option(page, "已出示证件", "是")  # answered in Chinese, kept in English
 
     page.get_by_text("English", exact=True).click()
